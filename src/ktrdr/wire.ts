@@ -1,0 +1,232 @@
+/**
+ * The KTRDR backend's wire format, both versions (v2025, v2026), as zod schemas.
+ * This file and `ktrdr.api.ts` are the only places that know the wire. Every object is
+ * loose (unknown fields are kept, never rejected) and every nullable field accepts null or
+ * absence, because real backends add fields over time.
+ */
+import { z } from "zod";
+
+/** Operation statuses across versions (`resuming` is v2026). */
+export const OPERATION_STATUSES = ["pending", "running", "resuming", "completed", "failed", "cancelled"] as const;
+export type OperationStatus = (typeof OPERATION_STATUSES)[number];
+export const ACTIVE_STATUSES: readonly OperationStatus[] = ["pending", "running", "resuming"];
+export const FINISHED_STATUSES: readonly OperationStatus[] = ["completed", "failed", "cancelled"];
+
+/** Operation types across versions (the agent_* types are v2026). */
+export const OPERATION_TYPES = [
+  "data_load",
+  "training",
+  "backtesting",
+  "indicator_compute",
+  "fuzzy_analysis",
+  "dummy",
+  "agent_research",
+  "agent_design",
+  "agent_assessment",
+] as const;
+export type OperationType = (typeof OPERATION_TYPES)[number];
+
+export const TIMEFRAMES = ["1m", "5m", "15m", "30m", "1h", "2h", "4h", "1d", "1w", "1M"] as const;
+export const DATA_MODES = ["local", "tail", "backfill", "full"] as const;
+
+const num = z.number();
+const str = z.string();
+const looseRecord = z.record(z.string(), z.unknown());
+
+export const progressSchema = z.looseObject({
+  percentage: num.nullish(),
+  current_step: str.nullish(),
+  steps_completed: num.nullish(),
+  steps_total: num.nullish(),
+  items_processed: num.nullish(),
+  items_total: num.nullish(),
+  current_item: str.nullish(),
+  context: looseRecord.nullish(),
+});
+
+export const metadataSchema = z.looseObject({
+  symbol: str.nullish(),
+  timeframe: str.nullish(),
+  mode: str.nullish(),
+  start_date: str.nullish(),
+  end_date: str.nullish(),
+  parameters: looseRecord.nullish(),
+});
+
+/** A status string we do not know yet is kept as-is rather than failing the whole read. */
+const statusSchema = str;
+
+export const operationInfoSchema = z.looseObject({
+  operation_id: str,
+  operation_type: str,
+  status: statusSchema,
+  created_at: str.nullish(),
+  started_at: str.nullish(),
+  completed_at: str.nullish(),
+  progress: progressSchema.nullish(),
+  metadata: metadataSchema.nullish(),
+  error_message: str.nullish(),
+  warnings: z.array(z.unknown()).nullish(),
+  errors: z.array(z.unknown()).nullish(),
+  result_summary: looseRecord.nullish(),
+  // v2026
+  metrics: looseRecord.nullish(),
+  parent_operation_id: str.nullish(),
+  is_backend_local: z.boolean().nullish(),
+});
+export type OperationInfo = z.infer<typeof operationInfoSchema>;
+
+export const operationEnvelopeSchema = z.looseObject({ success: z.boolean().nullish(), data: operationInfoSchema });
+
+export const operationSummarySchema = z.looseObject({
+  operation_id: str,
+  operation_type: str,
+  status: statusSchema,
+  created_at: str.nullish(),
+  progress_percentage: num.nullish(),
+  current_step: str.nullish(),
+  symbol: str.nullish(),
+  duration_seconds: num.nullish(),
+});
+export type OperationSummary = z.infer<typeof operationSummarySchema>;
+
+export const operationListSchema = z.looseObject({
+  success: z.boolean().nullish(),
+  data: z.array(operationSummarySchema),
+  total_count: num.nullish(),
+  active_count: num.nullish(),
+});
+
+/** Cancel: `training_session_cancelled` (v2025) or `remote_cancelled` + `children_cancelled` (v2026). */
+export const cancelResponseSchema = z.looseObject({
+  success: z.boolean().nullish(),
+  data: z.looseObject({
+    operation_id: str.nullish(),
+    status: str.nullish(),
+    cancelled_at: str.nullish(),
+    cancellation_reason: str.nullish(),
+    task_cancelled: z.boolean().nullish(),
+    training_session_cancelled: z.boolean().nullish(),
+    remote_cancelled: z.boolean().nullish(),
+    children_cancelled: z.array(z.unknown()).nullish(),
+  }),
+});
+
+export const resultsResponseSchema = z.looseObject({
+  success: z.boolean().nullish(),
+  operation_id: str.nullish(),
+  operation_type: str.nullish(),
+  status: str.nullish(),
+  results: looseRecord.nullish(),
+});
+
+export const metricsResponseSchema = z.looseObject({
+  success: z.boolean().nullish(),
+  data: z.looseObject({
+    operation_id: str.nullish(),
+    operation_type: str.nullish(),
+    metrics: looseRecord.nullish(),
+  }),
+});
+
+/** v2025 `POST /data/load`: the id is nested under `data`. */
+export const dataLoadStartV2025Schema = z.looseObject({
+  success: z.boolean().nullish(),
+  data: z.looseObject({ operation_id: str, status: str.nullish() }),
+});
+/** v2026 `POST /data/acquire/download`: flat. */
+export const dataDownloadStartV2026Schema = z.looseObject({
+  success: z.boolean().nullish(),
+  operation_id: str,
+  status: str.nullish(),
+  message: str.nullish(),
+});
+
+/** `POST /trainings/start`: the operation id is `task_id` (v2025 has no `operation_id`). */
+export const trainingStartSchema = z.looseObject({
+  success: z.boolean().nullish(),
+  task_id: str.nullish(),
+  operation_id: str.nullish(),
+  status: str.nullish(),
+  message: str.nullish(),
+  symbols: z.array(str).nullish(),
+  timeframes: z.array(str).nullish(),
+  strategy_name: str.nullish(),
+  estimated_duration_minutes: num.nullish(),
+});
+
+/** Backtest start: `backtest_id` (v2025 `POST /backtests/`) or `operation_id` (v2026 `/backtests/start`). */
+export const backtestStartSchema = z.looseObject({
+  success: z.boolean().nullish(),
+  backtest_id: str.nullish(),
+  operation_id: str.nullish(),
+  status: str.nullish(),
+  message: str.nullish(),
+});
+
+export const marketDataSchema = z.looseObject({
+  success: z.boolean().nullish(),
+  data: z.looseObject({
+    dates: z.array(str),
+    ohlcv: z.array(z.array(num.nullable())),
+    metadata: looseRecord.nullish(),
+  }),
+});
+
+export const healthSchema = z.looseObject({ status: str, version: str.nullish() });
+
+export const symbolsSchema = z.looseObject({
+  data: z.array(
+    z.looseObject({
+      symbol: str,
+      name: str.nullish(),
+      type: str.nullish(),
+      exchange: str.nullish(),
+      currency: str.nullish(),
+      available_timeframes: z.array(str).nullish(),
+    }),
+  ),
+});
+
+export const timeframesSchema = z.looseObject({
+  data: z.array(z.looseObject({ id: str, name: str.nullish(), description: str.nullish() })),
+});
+
+export const indicatorsSchema = z.looseObject({ data: z.array(looseRecord) });
+
+export const strategiesSchema = z.looseObject({
+  strategies: z.array(
+    z.looseObject({
+      name: str,
+      description: str.nullish(),
+      symbol: z.unknown().optional(),
+      timeframe: z.unknown().optional(),
+      indicators: z.unknown().optional(),
+      training_status: str.nullish(),
+      latest_version: z.unknown().optional(),
+      latest_training_date: str.nullish(),
+      latest_metrics: looseRecord.nullish(),
+    }),
+  ),
+});
+
+export const dataRangeSchema = z.looseObject({
+  data: z.looseObject({
+    symbol: str.nullish(),
+    timeframe: str.nullish(),
+    start_date: str.nullish(),
+    end_date: str.nullish(),
+    point_count: num.nullish(),
+  }),
+});
+
+export const dataInfoSchema = z.looseObject({ data: looseRecord });
+
+export const performanceSchema = z.looseObject({
+  success: z.boolean().nullish(),
+  task_id: str.nullish(),
+  status: str.nullish(),
+  training_metrics: looseRecord.nullish(),
+  test_metrics: looseRecord.nullish(),
+  model_info: looseRecord.nullish(),
+});

@@ -1,0 +1,136 @@
+/**
+ * Market data: load it into KTRDR's cache (an operation), read it back, summarise what is cached.
+ */
+import { z } from "zod";
+import { BackendError } from "../ktrdr/errors";
+import * as input from "./inputs";
+import { started, startedOutput } from "./started";
+import { defineTool, READ, ToolError } from "./tool";
+import { round } from "./views";
+
+export const MARKET_DATA_MAX_BARS = 200;
+
+function checkRange(start?: string, end?: string): void {
+  if (start && end && input.dateMs(start) > input.dateMs(end)) {
+    throw new ToolError(`start_date ${start} is after end_date ${end}; swap them and call again.`);
+  }
+}
+
+export const triggerDataLoading = defineTool({
+  name: "trigger_data_loading",
+  title: "Load market data",
+  description:
+    "Start a background operation that fetches market data from KTRDR's source (IB) into its cache; returns an operation_id at once, not data. " +
+    "Modes: tail (default) brings the cache up to date, backfill extends history backwards, full does both, local only reads the cache. " +
+    "Later: get_operation_status, then get_market_data to read the bars.",
+  scope: "ktrdr:operate",
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  input: {
+    symbol: input.symbol,
+    timeframe: input.timeframe.default("1h"),
+    mode: input.dataMode.default("tail").describe("tail | backfill | full | local"),
+    start_date: input.date.optional(),
+    end_date: input.date.optional(),
+  },
+  output: startedOutput,
+  async run(args, { api }) {
+    checkRange(args.start_date, args.end_date);
+    const op = await api.startDataLoad(args);
+    return started(op, `Data loading started for ${args.symbol} ${args.timeframe} (${args.mode} mode).`);
+  },
+});
+
+export const getMarketData = defineTool({
+  name: "get_market_data",
+  title: "Get market data",
+  description:
+    `Read cached OHLCV bars (fast; no loading). Returns the most recent limit_bars bars (default 50, at most ${MARKET_DATA_MAX_BARS}) in the date range as compact rows [time, open, high, low, close, volume]. ` +
+    "Empty result means nothing is cached: run trigger_data_loading first.",
+  scope: "ktrdr:read",
+  annotations: READ,
+  input: {
+    symbol: input.symbol,
+    timeframe: input.timeframe.default("1h"),
+    start_date: input.date.optional(),
+    end_date: input.date.optional(),
+    trading_hours_only: z.boolean().default(false),
+    limit_bars: z.number().int().min(1).max(MARKET_DATA_MAX_BARS).default(50).describe(`Most recent bars to return, 1-${MARKET_DATA_MAX_BARS}`),
+  },
+  output: {
+    symbol: z.string(),
+    timeframe: z.string(),
+    total_bars: z.number().describe("Bars cached in the requested range"),
+    returned_bars: z.number(),
+    columns: z.array(z.string()),
+    bars: z.array(z.array(z.union([z.string(), z.number(), z.null()]))),
+    message: z.string().optional(),
+  },
+  async run(args, { api }) {
+    checkRange(args.start_date, args.end_date);
+    const d = await api.getMarketData(args.symbol, args.timeframe, args);
+    const total = d.dates.length;
+    const from = Math.max(0, total - args.limit_bars);
+    const bars = d.dates.slice(from).map((t, i) => {
+      const row = d.ohlcv[from + i] ?? [];
+      return [t.replace(/:00$/, ""), ...row.slice(0, 5).map((v) => (v === null || v === undefined ? null : round(v)))];
+    });
+    return {
+      symbol: args.symbol,
+      timeframe: args.timeframe,
+      total_bars: total,
+      returned_bars: bars.length,
+      columns: ["time", "open", "high", "low", "close", "volume"],
+      bars,
+      ...(total === 0 ? { message: `No cached ${args.timeframe} data for ${args.symbol} in that range. Load it with trigger_data_loading.` } : {}),
+    };
+  },
+});
+
+export const getDataSummary = defineTool({
+  name: "get_data_summary",
+  title: "Summarise cached data",
+  description:
+    "What KTRDR has cached for a symbol and timeframe: first and last bar and the number of bars. Use it before training or a backtest to check the data is there and recent enough.",
+  scope: "ktrdr:read",
+  annotations: READ,
+  input: {
+    symbol: input.symbol,
+    timeframe: input.timeframe.default("1h"),
+  },
+  output: {
+    symbol: z.string(),
+    timeframe: z.string(),
+    available: z.boolean(),
+    start_date: z.string().optional(),
+    end_date: z.string().optional(),
+    point_count: z.number().optional(),
+    message: z.string().optional(),
+  },
+  async run(args, { api }) {
+    try {
+      const r = await api.dataRange(args.symbol, args.timeframe);
+      const count = r.point_count ?? 0;
+      return {
+        symbol: args.symbol,
+        timeframe: args.timeframe,
+        available: count > 0,
+        ...(r.start_date ? { start_date: r.start_date } : {}),
+        ...(r.end_date ? { end_date: r.end_date } : {}),
+        point_count: count,
+        ...(count === 0 ? { message: "Nothing cached. Load it with trigger_data_loading." } : {}),
+      };
+    } catch (err) {
+      if (err instanceof BackendError && err.status === 404 && !err.isRouteMissing) {
+        return {
+          symbol: args.symbol,
+          timeframe: args.timeframe,
+          available: false,
+          message: "Nothing cached. Load it with trigger_data_loading.",
+        };
+      }
+      throw err;
+    }
+  },
+});
+
+export const DATA_TOOLS = [triggerDataLoading, getMarketData, getDataSummary];

@@ -1,0 +1,59 @@
+/**
+ * Input validators shared by the tools. Everything an agent sends is checked here before any
+ * backend call: ids are opaque, but never contain `/`, `..`, `%`, whitespace or control
+ * characters, so nothing an agent sends can change which backend route is called.
+ */
+import { z } from "zod";
+import { DATA_MODES, OPERATION_STATUSES, OPERATION_TYPES, TIMEFRAMES } from "../ktrdr/wire";
+
+export const operationId = z
+  .string()
+  .min(3)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, "must be an operation id like op_training_20251004_143530_b5c6d7e8 (letters, digits, _ . : -)")
+  .refine((s) => !s.includes(".."), "must not contain '..'")
+  .describe("Operation id as returned by a start tool or list_operations, e.g. op_training_20251004_143530_b5c6d7e8");
+
+export const symbol = z
+  .string()
+  .min(1)
+  .max(20)
+  .regex(/^\^?[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be a ticker like AAPL or EURUSD")
+  .refine((s) => !s.includes(".."), "must not contain '..'")
+  .transform((s) => s.toUpperCase())
+  .describe("Ticker symbol, e.g. AAPL or EURUSD");
+
+export const timeframe = z.enum(TIMEFRAMES).describe("Bar timeframe");
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+export const date = z
+  .string()
+  .max(40)
+  .regex(DATE_RE, "must be a date YYYY-MM-DD or an ISO 8601 date-time")
+  .refine((s) => !Number.isNaN(Date.parse(s.length === 10 ? `${s}T00:00:00Z` : s)), "is not a real date")
+  .describe("YYYY-MM-DD or ISO 8601");
+
+export function dateMs(s: string): number {
+  return Date.parse(s.length === 10 ? `${s}T00:00:00Z` : s);
+}
+
+export const strategyName = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^(?:[A-Za-z0-9_-]+\/)*[A-Za-z0-9_][A-Za-z0-9_.-]*$/, "must be a strategy name like mlp_basic (see get_available_strategies)")
+  .refine((s) => !s.includes(".."), "must not contain '..'")
+  .describe("Strategy name from get_available_strategies, e.g. mlp_basic");
+
+/** `strategies/mlp_basic.yaml` and `mlp_basic` name the same strategy; the backend wants the name. */
+export function strategyFromPath(p: string): string {
+  const base = p.split("/").pop() ?? p;
+  return base.replace(/\.ya?ml$/i, "");
+}
+
+export const operationStatus = z.enum(OPERATION_STATUSES);
+export const operationType = z.enum(OPERATION_TYPES);
+export const dataMode = z.enum(DATA_MODES);
+
+export const reason = z.string().max(500).describe("Why, recorded with the cancellation");

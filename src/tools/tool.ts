@@ -1,0 +1,53 @@
+/**
+ * What a tool is, independent of any transport: a name, the words an agent reads, zod input and
+ * output shapes, annotations, the scope it needs, and a function from validated input to a
+ * result object. `mcp/register.ts` adapts these to the MCP SDK; another transport can reuse them
+ * unchanged.
+ */
+import type { z } from "zod";
+import type { AuthContext, Scope } from "../auth/context";
+import type { KtrdrApi } from "../ktrdr/ktrdr.api";
+
+export interface ToolAnnotations {
+  readOnlyHint: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint: boolean;
+}
+
+export interface ToolContext {
+  api: KtrdrApi;
+  auth: AuthContext;
+  signal: AbortSignal;
+  /** Reports progress to the client when it asked for it (no-op otherwise). */
+  progress: (progress: number, total: number | undefined, message: string) => Promise<void>;
+  /** Clock, injectable for tests. */
+  now: () => number;
+}
+
+export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O extends z.ZodRawShape = z.ZodRawShape> {
+  name: string;
+  title: string;
+  description: string;
+  scope: Scope;
+  annotations: ToolAnnotations;
+  input: I;
+  output: O;
+  run: (args: z.output<z.ZodObject<I>>, ctx: ToolContext) => Promise<z.input<z.ZodObject<O>>>;
+}
+
+/** Identity function that keeps the input and output types of one tool tied together. */
+export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(def: ToolDefinition<I, O>): ToolDefinition<I, O> {
+  return def;
+}
+
+/** An error meant for the agent: one line saying what happened, then what to do next. */
+export class ToolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ToolError";
+  }
+}
+
+export const READ: ToolAnnotations = { readOnlyHint: true, idempotentHint: true, openWorldHint: false };
+export const START: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false };

@@ -1,0 +1,113 @@
+/**
+ * Training and backtesting: start them as operations, read a finished model's performance.
+ */
+import { z } from "zod";
+import * as input from "./inputs";
+import { started, startedOutput } from "./started";
+import { defineTool, READ, START, ToolError } from "./tool";
+import { compact, prune } from "./views";
+
+export const startTraining = defineTool({
+  name: "start_training",
+  title: "Start model training",
+  description:
+    "Start training a strategy's neural network on cached data; returns an operation_id at once (training takes minutes to hours). " +
+    "Hyperparameters come from the strategy's YAML (see get_available_strategies). Load data first with trigger_data_loading. " +
+    "Later: get_operation_status, then get_operation_results.",
+  scope: "ktrdr:operate",
+  annotations: START,
+  input: {
+    strategy_name: input.strategyName.optional(),
+    strategy_config_path: input.strategyName
+      .optional()
+      .describe("Same as strategy_name; a path like strategies/mlp_basic.yaml is accepted"),
+    symbols: z.array(input.symbol).min(1).max(20).describe("Symbols to train on, e.g. [\"AAPL\"]"),
+    timeframes: z.array(input.timeframe).min(1).max(5).default(["1h"]).describe("Timeframes (default [\"1h\"])"),
+    training_config: z.record(z.string(), z.unknown()).optional().describe("Not supported by KTRDR (hyperparameters live in the strategy YAML); leave out"),
+    start_date: input.date.optional(),
+    end_date: input.date.optional(),
+  },
+  output: startedOutput,
+  async run(args, { api }) {
+    const given = [args.strategy_name, args.strategy_config_path].filter((s): s is string => Boolean(s)).map(input.strategyFromPath);
+    if (given.length === 0) throw new ToolError("strategy_name is required (e.g. mlp_basic); get_available_strategies lists them.");
+    if (given.length === 2 && given[0] !== given[1])
+      throw new ToolError(`strategy_name (${given[0]}) and strategy_config_path (${given[1]}) name different strategies; pass one.`);
+    if (args.training_config && Object.keys(args.training_config).length > 0)
+      throw new ToolError("training_config is not supported: KTRDR takes hyperparameters from the strategy's YAML. Leave it out, or pick another strategy.");
+    if (args.start_date && args.end_date && input.dateMs(args.start_date) > input.dateMs(args.end_date))
+      throw new ToolError(`start_date ${args.start_date} is after end_date ${args.end_date}; swap them and call again.`);
+    const strategy = given[0]!;
+    const symbols = [...new Set(args.symbols)];
+    const timeframes = [...new Set(args.timeframes)];
+    const op = await api.startTraining({ strategy_name: strategy, symbols, timeframes, start_date: args.start_date, end_date: args.end_date });
+    return started(op, `Training started for ${strategy} on ${symbols.join(", ")} (${timeframes.join(", ")}).`);
+  },
+});
+
+export const startBacktest = defineTool({
+  name: "start_backtest",
+  title: "Start a backtest",
+  description:
+    "Start a backtest of a strategy (its trained model) over cached bars; returns an operation_id at once. " +
+    "Later: get_operation_status, then get_operation_results for trades, return, drawdown and Sharpe.",
+  scope: "ktrdr:operate",
+  annotations: START,
+  input: {
+    strategy_name: input.strategyName,
+    symbol: input.symbol,
+    timeframe: input.timeframe,
+    start_date: input.date,
+    end_date: input.date,
+    model_path: z
+      .string()
+      .max(300)
+      .regex(/^[A-Za-z0-9_./-]+$/, "must be a model path as returned in training results")
+      .refine((s) => !s.split("/").includes(".."), "must not contain '..'")
+      .optional()
+      .describe("Model to use (default: the strategy's latest)"),
+    initial_capital: z.number().positive().max(1e12).default(100000),
+    commission: z.number().min(0).max(0.1).default(0.001).describe("Fraction per trade"),
+    slippage: z.number().min(0).max(0.1).default(0.001).describe("Fraction per trade"),
+  },
+  output: startedOutput,
+  async run(args, { api }) {
+    if (input.dateMs(args.start_date) > input.dateMs(args.end_date))
+      throw new ToolError(`start_date ${args.start_date} is after end_date ${args.end_date}; swap them and call again.`);
+    const strategy = input.strategyFromPath(args.strategy_name);
+    const op = await api.startBacktest({ ...args, strategy_name: strategy });
+    return started(op, `Backtest started for ${strategy} on ${args.symbol} ${args.timeframe} (${args.start_date} to ${args.end_date}).`);
+  },
+});
+
+export const getModelPerformance = defineTool({
+  name: "get_model_performance",
+  title: "Get trained model performance",
+  description:
+    "Training and test metrics and model facts of a completed training, by its task id (the training's operation_id). " +
+    "For running trainings use get_operation_status or get_operation_metrics instead.",
+  scope: "ktrdr:read",
+  annotations: READ,
+  input: {
+    task_id: input.operationId.describe("The training's operation_id (KTRDR calls it task_id)"),
+  },
+  output: {
+    task_id: z.string(),
+    status: z.string().optional(),
+    training_metrics: z.record(z.string(), z.unknown()).optional(),
+    test_metrics: z.record(z.string(), z.unknown()).optional(),
+    model_info: z.record(z.string(), z.unknown()).optional(),
+  },
+  async run(args, { api }) {
+    const r = await api.modelPerformance(args.task_id);
+    return prune({
+      task_id: r.task_id ?? args.task_id,
+      status: r.status ?? undefined,
+      training_metrics: compact(r.training_metrics ?? {}) as Record<string, unknown>,
+      test_metrics: compact(r.test_metrics ?? {}) as Record<string, unknown>,
+      model_info: compact(r.model_info ?? {}) as Record<string, unknown>,
+    });
+  },
+});
+
+export const TRAINING_TOOLS = [startTraining, startBacktest, getModelPerformance];
