@@ -1,0 +1,40 @@
+/**
+ * The tool catalogue is a public API: names, titles, descriptions, input and output schemas
+ * and annotations, as a client sees them over MCP. It is compared with the committed snapshot
+ * `test/tool-catalogue.json`, so every change is deliberate and reviewed. After an intended
+ * change: `npm run catalogue:update`, then review the diff.
+ */
+import { describe, expect, inject, it } from "vitest";
+import { openSession } from "./mcp-client";
+
+const stacks = inject("stacks");
+
+describe("tool catalogue", () => {
+  it("matches the committed snapshot", async () => {
+    const s = await openSession(stacks.v2025.mcpUrl);
+    const { tools } = await s.client.listTools();
+    const info = s.client.getServerVersion();
+    const instructions = s.client.getInstructions();
+    await s.close();
+    const catalogue = {
+      server: { name: info?.name, version: info?.version, instructions },
+      tools: [...tools].sort((a, b) => a.name.localeCompare(b.name)),
+    };
+    await expect(`${JSON.stringify(catalogue, null, 2)}\n`).toMatchFileSnapshot("../tool-catalogue.json");
+  });
+
+  it("describes every tool completely", async () => {
+    const s = await openSession(stacks.v2025.mcpUrl);
+    const { tools } = await s.client.listTools();
+    await s.close();
+    for (const t of tools) {
+      expect(t.title, t.name).toBeTruthy();
+      expect(t.description?.length, t.name).toBeGreaterThan(60);
+      expect(t.outputSchema, t.name).toBeTruthy();
+      expect(t.annotations?.readOnlyHint, t.name).toBeTypeOf("boolean");
+      const reads = !/^(trigger_|start_|cancel_)/.test(t.name);
+      expect(t.annotations?.readOnlyHint, t.name).toBe(reads);
+    }
+    expect(tools.find((t) => t.name === "cancel_operation")?.annotations?.destructiveHint).toBe(true);
+  });
+});

@@ -1,0 +1,53 @@
+/** A real MCP client session (SDK Client + StreamableHTTPClientTransport) for the e2e tests. */
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+
+export interface ToolReply {
+  isError: boolean;
+  text: string;
+  data: Record<string, unknown>;
+}
+
+export interface Session {
+  client: Client;
+  call(name: string, args?: Record<string, unknown>): Promise<ToolReply>;
+  close(): Promise<void>;
+}
+
+export async function openSession(mcpUrl: string, headers: Record<string, string> = {}): Promise<Session> {
+  const client = new Client({ name: "ktrdr-e2e", version: "1.0.0" });
+  const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers } });
+  await client.connect(transport);
+  return {
+    client,
+    async call(name, args = {}) {
+      const res = (await client.callTool({ name, arguments: args })) as CallToolResult;
+      const text = res.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
+      return { isError: res.isError === true, text, data: (res.structuredContent ?? {}) as Record<string, unknown> };
+    },
+    close: () => client.close(),
+  };
+}
+
+/** Polls get_operation_status until the operation leaves pending/running (bounded). */
+export async function waitUntilFinished(s: Session, operationId: string, timeoutMs = 90_000): Promise<ToolReply> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await s.call("get_operation_status", { operation_id: operationId });
+    if (r.isError) throw new Error(`status failed: ${r.text}`);
+    if (!["pending", "running", "resuming"].includes(String(r.data.status))) return r;
+    if (Date.now() > deadline) throw new Error(`operation ${operationId} still ${String(r.data.status)} after ${timeoutMs} ms`);
+    await new Promise((res) => setTimeout(res, 250));
+  }
+}
+
+/** Calls a backend admin endpoint of the local stand-in (fault injection, reset, pace). */
+export async function admin(origin: string, path: string, body?: unknown): Promise<void> {
+  const res = await fetch(`${origin}${path}`, {
+    method: body === undefined ? "DELETE" : "POST",
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`admin ${path} → ${res.status} ${await res.text()}`);
+}
