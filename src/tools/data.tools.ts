@@ -4,7 +4,8 @@
 import { z } from "zod";
 import { BackendError } from "../ktrdr/errors";
 import * as input from "./inputs";
-import { started, startedOutput } from "./started";
+import { sameDate } from "./dedupe";
+import { startInput, startOperation, startedOutput } from "./started";
 import { defineTool, READ, ToolError } from "./tool";
 import { round } from "./views";
 
@@ -31,12 +32,24 @@ export const triggerDataLoading = defineTool({
     mode: input.dataMode.default("tail").describe("tail | backfill | full | local"),
     start_date: input.date.optional(),
     end_date: input.date.optional(),
+    ...startInput,
   },
   output: startedOutput,
-  async run(args, { api }) {
+  async run(args, ctx) {
     checkRange(args.start_date, args.end_date);
-    const op = await api.startDataLoad(args);
-    return started(op, `Data loading started for ${args.symbol} ${args.timeframe} (${args.mode} mode).`);
+    return startOperation(ctx, {
+      args,
+      type: "data_load",
+      symbol: args.symbol,
+      matches: (op) =>
+        op.metadata?.symbol === args.symbol &&
+        op.metadata?.timeframe === args.timeframe &&
+        (op.metadata?.mode ?? "local") === args.mode &&
+        sameDate(op.metadata?.start_date, args.start_date) &&
+        sameDate(op.metadata?.end_date, args.end_date),
+      what: `Data loading started for ${args.symbol} ${args.timeframe} (${args.mode} mode).`,
+      start: () => ctx.api.startDataLoad(args),
+    });
   },
 });
 

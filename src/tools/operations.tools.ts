@@ -6,6 +6,7 @@ import { BackendError } from "../ktrdr/errors";
 import { notFinishedMessage } from "./errors";
 import * as input from "./inputs";
 import { defineTool, READ, ToolError } from "./tool";
+import { untilInput, waitForOperation, waitInput } from "./wait";
 import { compact, conciseResults, conciseStatus, diagnoseTraining, fullStatus, listRow, prune } from "./views";
 
 export const LIST_LIMIT_MAX = 100;
@@ -62,12 +63,15 @@ export const getOperationStatus = defineTool({
   title: "Get operation status",
   description:
     "Status and progress of one operation: percentage, current step, elapsed time and ETA, and for trainings the latest epoch metrics. " +
-    "Use it when the user asks how an operation is going — not in a tight loop. When status is completed or failed, call get_operation_results.",
+    "Use it when the user asks how an operation is going, not in a loop: to wait for the outcome, pass wait_seconds (up to 45) and the server waits for you. " +
+    "When status is completed or failed, call get_operation_results.",
   scope: "ktrdr:read",
   annotations: READ,
   input: {
     operation_id: input.operationId,
     detail,
+    ...waitInput,
+    ...untilInput,
   },
   output: {
     operation_id: z.string(),
@@ -87,11 +91,19 @@ export const getOperationStatus = defineTool({
     progress: looseRecord.optional(),
     metadata: looseRecord.optional(),
     result_summary: looseRecord.optional(),
+    finished: z.boolean().optional().describe("With wait_seconds: whether the operation is finished"),
+    waited_seconds: z.number().optional(),
   },
-  async run(args, { api, now }) {
-    const op = await api.getOperation(args.operation_id);
-    const view = args.detail === "full" ? fullStatus(op, now()) : conciseStatus(op, now());
-    return view as { operation_id: string; operation_type: string; status: string };
+  async run(args, ctx) {
+    let op = await ctx.api.getOperation(args.operation_id);
+    let waited: { finished: boolean; waited_seconds: number } | undefined;
+    if (args.wait_seconds > 0) {
+      const w = await waitForOperation(ctx, args.operation_id, { seconds: args.wait_seconds, until: args.until, first: op });
+      op = w.op;
+      waited = { finished: w.finished, waited_seconds: w.waited_seconds };
+    }
+    const view = args.detail === "full" ? fullStatus(op, ctx.now()) : conciseStatus(op, ctx.now());
+    return { ...(view as { operation_id: string; operation_type: string; status: string }), ...waited };
   },
 });
 

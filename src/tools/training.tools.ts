@@ -3,7 +3,8 @@
  */
 import { z } from "zod";
 import * as input from "./inputs";
-import { started, startedOutput } from "./started";
+import { sameDate, sameSet } from "./dedupe";
+import { startInput, startOperation, startedOutput } from "./started";
 import { defineTool, READ, START, ToolError } from "./tool";
 import { compact, prune } from "./views";
 
@@ -26,9 +27,10 @@ export const startTraining = defineTool({
     training_config: z.record(z.string(), z.unknown()).optional().describe("Not supported by KTRDR (hyperparameters live in the strategy YAML); leave out"),
     start_date: input.date.optional(),
     end_date: input.date.optional(),
+    ...startInput,
   },
   output: startedOutput,
-  async run(args, { api }) {
+  async run(args, ctx) {
     const given = [args.strategy_name, args.strategy_config_path].filter((s): s is string => Boolean(s)).map(input.strategyFromPath);
     if (given.length === 0) throw new ToolError("strategy_name is required (e.g. mlp_basic); get_available_strategies lists them.");
     if (given.length === 2 && given[0] !== given[1])
@@ -40,8 +42,23 @@ export const startTraining = defineTool({
     const strategy = given[0]!;
     const symbols = [...new Set(args.symbols)];
     const timeframes = [...new Set(args.timeframes)];
-    const op = await api.startTraining({ strategy_name: strategy, symbols, timeframes, start_date: args.start_date, end_date: args.end_date });
-    return started(op, `Training started for ${strategy} on ${symbols.join(", ")} (${timeframes.join(", ")}).`);
+    return startOperation(ctx, {
+      args,
+      type: "training",
+      symbol: symbols[0],
+      matches: (op) => {
+        const p = op.metadata?.parameters ?? {};
+        return (
+          p.strategy_name === strategy &&
+          sameSet(p.symbols, symbols) &&
+          sameSet(p.timeframes, timeframes) &&
+          sameDate(p.start_date ?? op.metadata?.start_date, args.start_date) &&
+          sameDate(p.end_date ?? op.metadata?.end_date, args.end_date)
+        );
+      },
+      what: `Training started for ${strategy} on ${symbols.join(", ")} (${timeframes.join(", ")}).`,
+      start: () => ctx.api.startTraining({ strategy_name: strategy, symbols, timeframes, start_date: args.start_date, end_date: args.end_date }),
+    });
   },
 });
 
@@ -69,14 +86,30 @@ export const startBacktest = defineTool({
     initial_capital: z.number().positive().max(1e12).default(100000),
     commission: z.number().min(0).max(0.1).default(0.001).describe("Fraction per trade"),
     slippage: z.number().min(0).max(0.1).default(0.001).describe("Fraction per trade"),
+    ...startInput,
   },
   output: startedOutput,
-  async run(args, { api }) {
+  async run(args, ctx) {
     if (input.dateMs(args.start_date) > input.dateMs(args.end_date))
       throw new ToolError(`start_date ${args.start_date} is after end_date ${args.end_date}; swap them and call again.`);
     const strategy = input.strategyFromPath(args.strategy_name);
-    const op = await api.startBacktest({ ...args, strategy_name: strategy });
-    return started(op, `Backtest started for ${strategy} on ${args.symbol} ${args.timeframe} (${args.start_date} to ${args.end_date}).`);
+    return startOperation(ctx, {
+      args,
+      type: "backtesting",
+      symbol: args.symbol,
+      matches: (op) => {
+        const p = op.metadata?.parameters ?? {};
+        return (
+          (p.strategy_name ?? p.strategy) === strategy &&
+          op.metadata?.symbol === args.symbol &&
+          op.metadata?.timeframe === args.timeframe &&
+          sameDate(op.metadata?.start_date ?? p.start_date, args.start_date) &&
+          sameDate(op.metadata?.end_date ?? p.end_date, args.end_date)
+        );
+      },
+      what: `Backtest started for ${strategy} on ${args.symbol} ${args.timeframe} (${args.start_date} to ${args.end_date}).`,
+      start: () => ctx.api.startBacktest({ ...args, strategy_name: strategy }),
+    });
   },
 });
 

@@ -214,14 +214,19 @@ export function fullStatus(op: OperationInfo, now: number): Record<string, unkno
 
 // ---- operation lists --------------------------------------------------------------------------
 
+/**
+ * One row of a listing. Progress and step are shown only while an operation is active (a
+ * finished one's step says little and its percentage is implied); get_operation_status has more.
+ */
 export function listRow(s: OperationSummary): Record<string, unknown> {
+  const active = ACTIVE.has(s.status);
   return prune({
     operation_id: s.operation_id,
     operation_type: s.operation_type,
     status: s.status,
     created_at: shortTime(s.created_at),
-    progress_percentage: typeof s.progress_percentage === "number" ? round(s.progress_percentage) : undefined,
-    current_step: s.current_step,
+    progress_percentage: active && typeof s.progress_percentage === "number" ? round(s.progress_percentage) : undefined,
+    current_step: active ? s.current_step : undefined,
     symbol: s.symbol && s.symbol !== "N/A" ? s.symbol : undefined,
     duration_seconds: typeof s.duration_seconds === "number" ? Math.round(s.duration_seconds) : undefined,
   });

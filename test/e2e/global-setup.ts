@@ -3,7 +3,6 @@
  * injection on) and the Worker under `wrangler dev` pointing at it — shared by every e2e test.
  */
 import type { TestProject } from "vitest/node";
-// @ts-expect-error plain ESM script without type declarations
 import { startBackend, startWorker, tempDir } from "../../scripts/stack.mjs";
 
 export interface Stack {

@@ -1,0 +1,12 @@
+import type { ChildProcess } from "node:child_process";
+export declare const ROOT: string;
+export declare function freePort(): Promise<number>;
+export declare function tempDir(prefix: string): string;
+export interface Running { child: ChildProcess; port: number; stop(): Promise<void> }
+export declare function startBackend(o?: {
+  port?: number; wire?: "v2025" | "v2026"; pace?: number; dataDir?: string; faults?: boolean;
+  noResults?: boolean; quiet?: boolean; echo?: boolean; logFile?: string;
+}): Promise<Running & { url: string }>;
+export declare function startWorker(o?: {
+  port?: number; vars?: Record<string, string>; persistTo?: string; echo?: boolean; logFile?: string; envFile?: string;
+}): Promise<Running & { origin: string; mcpUrl: string }>;

@@ -1,0 +1,7 @@
+// Types of `import { env, exports } from "cloudflare:workers"` inside the worker test project.
+declare namespace Cloudflare {
+  interface Env extends import("../../src/env").Env {}
+  interface Exports {
+    default: { fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> };
+  }
+}
