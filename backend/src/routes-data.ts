@@ -1,0 +1,211 @@
+// Data endpoints: load (v2025) / acquire/download (v2026), cached bars, range, discovery, health.
+import type { Ctx } from "./context.ts";
+import { LOAD_MODES, runDataLoad } from "./data-load.ts";
+import type { LoadMode, LoadRequest } from "./data-load.ts";
+import { SYMBOLS, TIMEFRAMES, TIMEFRAME_IDS, findSymbol, findTimeframe } from "./market-data.ts";
+import { indicatorCatalogue } from "./indicators.ts";
+import type { Router } from "./router.ts";
+import { isoNaive, parseDate } from "./util.ts";
+import type { JsonObject } from "./util.ts";
+import { BodyCheck, QueryCheck, bodyObject, isReply } from "./validation.ts";
+import { detail, envelope, json, validationError } from "./wire.ts";
+import type { Reply } from "./wire.ts";
+
+export const BACKEND_VERSION = { v2025: "1.0.7", v2026: "2.1.0" } as const;
+
+export function registerDataRoutes(router: Router, ctx: Ctx): void {
+  const v = ctx.opts.wire;
+
+  /** Shared body parsing of /data/load and /data/acquire/download. */
+  const parseLoad = (body: JsonObject): LoadRequest | Reply => {
+    const check = new BodyCheck(body);
+    const symbol = check.str("symbol", true);
+    const timeframe = check.enumOf("timeframe", TIMEFRAME_IDS, "1h");
+    const mode = check.enumOf<LoadMode>("mode", LOAD_MODES, "local");
+    const start = check.date("start_date");
+    const end = check.date("end_date");
+    const filters = check.object("filters");
+    if (start && end && start[1] > end[1]) {
+      check.issues.push({ type: "value_error", loc: ["body"], msg: "Value error, start_date must be before end_date", input: body, ctx: { error: {} } });
+    }
+    if (check.issues.length) return validationError(v, check.issues);
+    const info = findSymbol(symbol!);
+    if (!info) {
+      if (v === "v2026") return detail(500, `Failed to start data download: Invalid symbol '${symbol}': not found in data source`);
+      return envelope(400, "DATA-InvalidSymbol", `Invalid symbol: ${symbol}`, { symbol: symbol!, reason: "Symbol not found in data source" });
+    }
+    return { symbol: info, timeframe: findTimeframe(timeframe!)!, mode: mode!, startMs: start?.[1] ?? null, endMs: end?.[1] ?? null, filters };
+  };
+
+  const startLoad = (req: LoadRequest) => {
+    const op = ctx.ops.create("data_load", {
+      symbol: req.symbol.symbol,
+      timeframe: req.timeframe.id,
+      mode: req.mode,
+      start_date: req.startMs === null ? null : new Date(req.startMs).toISOString(),
+      end_date: req.endMs === null ? null : new Date(req.endMs).toISOString(),
+      parameters: {
+        symbol: req.symbol.symbol,
+        timeframe: req.timeframe.id,
+        mode: req.mode,
+        start_date: req.startMs === null ? null : new Date(req.startMs).toISOString(),
+        end_date: req.endMs === null ? null : new Date(req.endMs).toISOString(),
+        filters: req.filters,
+      },
+    });
+    ctx.ops.run(op, (o) => runDataLoad(ctx, o, req));
+    return op;
+  };
+
+  if (v === "v2025") {
+    router.add("POST", "/data/load", (req) => {
+      const body = bodyObject(req, v);
+      if (isReply(body)) return body;
+      const parsed = parseLoad(body);
+      if (isReply(parsed)) return parsed;
+      const op = startLoad(parsed);
+      return json(200, {
+        success: true,
+        error: null,
+        data: {
+          status: "started",
+          operation_id: op.id,
+          fetched_bars: 0,
+          cached_before: false,
+          merged_file: "",
+          gaps_analyzed: 0,
+          segments_fetched: 0,
+          ib_requests_made: 0,
+          execution_time_seconds: 0.0,
+          error_message: null,
+        },
+      });
+    });
+  } else {
+    router.add("POST", "/data/acquire/download", (req) => {
+      const body = bodyObject(req, v);
+      if (isReply(body)) return body;
+      const parsed = parseLoad(body);
+      if (isReply(parsed)) return parsed;
+      const op = startLoad(parsed);
+      return json(200, {
+        success: true,
+        operation_id: op.id,
+        status: "started",
+        message: `Started ${parsed.mode} download for ${parsed.symbol.symbol} ${parsed.timeframe.id}`,
+      });
+    });
+  }
+
+  router.add("GET", "/data/info", () => {
+    const cached = ctx.cache.listCached();
+    const symbols = [...new Set(cached.map((c) => c.symbol))];
+    const types: Record<string, number> = {};
+    for (const s of symbols) {
+      const t = findSymbol(s)?.type ?? "unknown";
+      types[t] = (types[t] ?? 0) + 1;
+    }
+    const tfs = [...new Set(cached.map((c) => c.timeframe))];
+    return json(200, {
+      success: true,
+      data: {
+        data_directory: ctx.cache.dir,
+        total_symbols: symbols.length,
+        available_symbols: symbols,
+        symbol_types: types,
+        timeframes_available: tfs,
+        total_timeframes: tfs.length,
+        data_sources: { local_cache: "csv", market_data: "synthetic (local stand-in for IB Gateway)" },
+        features: { data_loading_modes: [...LOAD_MODES], async_operations: true, segmented_fetching: true },
+      },
+    });
+  });
+
+  router.add("POST", "/data/range", (req) => {
+    const body = bodyObject(req, v);
+    if (isReply(body)) return body;
+    const check = new BodyCheck(body);
+    const symbol = check.str("symbol", true);
+    const timeframe = check.str("timeframe", true);
+    if (check.issues.length) return validationError(v, check.issues);
+    const s = findSymbol(symbol!)?.symbol ?? symbol!;
+    const bars = ctx.cache.read(s, timeframe!);
+    if (bars.length === 0) return envelope(404, "DATA-NotFound", `Data not found for ${symbol} (${timeframe})`, { symbol: symbol!, timeframe: timeframe! });
+    return json(200, {
+      success: true,
+      data: { symbol: s, timeframe, start_date: isoNaive(bars[0]!.t), end_date: isoNaive(bars[bars.length - 1]!.t), point_count: bars.length },
+    });
+  });
+
+  router.add("GET", "/data/{symbol}/{timeframe}", (req, p) => {
+    const check = new QueryCheck(req.query);
+    const startRaw = check.str("start_date");
+    const endRaw = check.str("end_date");
+    check.bool("trading_hours_only", false);
+    check.bool("include_extended", false);
+    const limit = v === "v2026" ? check.int("limit", undefined, 1, 100000) : undefined;
+    if (check.issues.length) return validationError(v, check.issues);
+    const parse = (raw: string | undefined): number | null | Reply => {
+      if (raw === undefined || raw === "") return null;
+      const ms = parseDate(raw);
+      if (ms === null) return envelope(400, "DATA-InvalidDate", `Invalid date format: ${raw}`, { date: raw, expected: "ISO 8601 or YYYY-MM-DD" });
+      return ms;
+    };
+    const start = parse(startRaw);
+    if (isReply(start)) return start;
+    const end = parse(endRaw);
+    if (isReply(end)) return end;
+    const symbol = findSymbol(p.symbol!)?.symbol ?? p.symbol!;
+    const tf = p.timeframe!;
+    if (!findTimeframe(tf)) {
+      return envelope(400, "DATA-InvalidTimeframe", `Invalid timeframe: ${tf}`, { timeframe: tf, valid_timeframes: TIMEFRAME_IDS });
+    }
+    let bars = ctx.cache.range(symbol, tf, start, end);
+    if (limit !== undefined) bars = bars.slice(-limit);
+    if (bars.length === 0) {
+      return json(200, { success: true, error: null, data: { dates: [], ohlcv: [], points: null, metadata: { symbol, timeframe: tf, start: "", end: "", points: 0 } } });
+    }
+    return json(200, {
+      success: true,
+      error: null,
+      data: {
+        dates: bars.map((b) => isoNaive(b.t)),
+        ohlcv: bars.map((b) => [b.o, b.h, b.l, b.c, b.v]),
+        points: null,
+        metadata: { symbol, timeframe: tf, start_date: isoNaive(bars[0]!.t), end_date: isoNaive(bars[bars.length - 1]!.t), point_count: bars.length },
+      },
+    });
+  });
+
+  router.add("GET", "/symbols", () =>
+    json(200, {
+      success: true,
+      data: SYMBOLS.map((s) => ({
+        symbol: s.symbol,
+        name: s.name,
+        type: s.type,
+        exchange: s.exchange,
+        currency: s.currency,
+        available_timeframes: TIMEFRAME_IDS,
+        trading_hours:
+          s.type === "stock"
+            ? {
+                timezone: "America/New_York",
+                regular_hours: { start: "09:30", end: "16:00", name: "Regular Trading Hours" },
+                extended_hours: [],
+                trading_days: [0, 1, 2, 3, 4],
+              }
+            : null,
+      })),
+      error: null,
+    }),
+  );
+
+  router.add("GET", "/timeframes", () =>
+    json(200, { success: true, data: TIMEFRAMES.map((t) => ({ id: t.id, name: t.name, description: t.description })), error: null }),
+  );
+
+  router.add("GET", "/indicators/", () => json(200, { success: true, data: indicatorCatalogue() }));
+
+  router.add("GET", "/health", () => json(200, { status: "ok", version: BACKEND_VERSION[v] }));
+}
