@@ -52,7 +52,7 @@ function describeHttp(status: number, message: string, s: ErrorSubject, ref: str
     return `Operation ${op} not found. It may never have existed, or was lost when the backend restarted (v2025 backends keep operations in memory). Call list_operations to see the operations the backend knows now.`;
   }
   if (status === 404 && /^not found$/i.test(message)) {
-    return `KTRDR backend has no such endpoint (HTTP 404 for ${s.tool}). It may be a different KTRDR version; check_backend_health shows its version.`;
+    return `KTRDR backend has no such endpoint (HTTP 404 for ${s.tool}): KTRDR_API_URL must end in /api/v1, or the backend is a KTRDR version without it (check_backend_health shows the version).`;
   }
   if (status === 400 && /cannot be cancelled \(status: (\w+)\)/i.test(message)) {
     const st = /status: (\w+)/i.exec(message)?.[1] ?? "finished";
