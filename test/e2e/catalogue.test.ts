@@ -4,7 +4,9 @@
  * `test/tool-catalogue.json`, so every change is deliberate and reviewed. After an intended
  * change: `npm run catalogue:update`, then review the diff.
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, inject, it } from "vitest";
+import { readmeWithReference } from "../../scripts/tool-reference.mjs";
 import { openSession } from "./mcp-client";
 
 const stacks = inject("stacks");
@@ -36,5 +38,11 @@ describe("tool catalogue", () => {
       expect(t.annotations?.readOnlyHint, t.name).toBe(reads);
     }
     expect(tools.find((t) => t.name === "cancel_operation")?.annotations?.destructiveHint).toBe(true);
+  });
+
+  it("is what the README's tool reference shows (npm run docs:tools)", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const catalogue = JSON.parse(readFileSync(new URL("../tool-catalogue.json", import.meta.url), "utf8"));
+    expect(readme).toBe(readmeWithReference(readme, catalogue));
   });
 });
