@@ -15,7 +15,9 @@ export type BackendFailure =
   /** JSON that does not have the shape the contract promises. */
   | { kind: "bad_shape"; status: number; where: string }
   /** An HTTP error with a JSON body in either of KTRDR's error shapes. */
-  | { kind: "http"; status: number; message: string; code?: string };
+  | { kind: "http"; status: number; message: string; code?: string }
+  /** A value that cannot be a path segment; refused before any request. */
+  | { kind: "bad_input"; value: string };
 
 export class BackendError extends Error {
   readonly failure: BackendFailure;

@@ -127,14 +127,14 @@ export class KtrdrApi {
   }
 
   async getOperation(id: string): Promise<wire.OperationInfo> {
-    const res = await this.call("GET", `/operations/${encodeURIComponent(id)}`, wire.operationEnvelopeSchema, {
+    const res = await this.call("GET", `/operations/${segment(id)}`, wire.operationEnvelopeSchema, {
       idempotent: true,
     });
     return res.data;
   }
 
   async cancelOperation(id: string, reason?: string) {
-    const res = await this.call("DELETE", `/operations/${encodeURIComponent(id)}`, wire.cancelResponseSchema, {
+    const res = await this.call("DELETE", `/operations/${segment(id)}`, wire.cancelResponseSchema, {
       body: reason ? { reason } : {},
     });
     const d = res.data;
@@ -157,7 +157,7 @@ export class KtrdrApi {
    */
   async getResults(id: string): Promise<OperationResults> {
     try {
-      const res = await this.call("GET", `/operations/${encodeURIComponent(id)}/results`, wire.resultsResponseSchema, {
+      const res = await this.call("GET", `/operations/${segment(id)}/results`, wire.resultsResponseSchema, {
         idempotent: true,
       });
       return {
@@ -186,7 +186,7 @@ export class KtrdrApi {
   /** Per-epoch metrics; without the `/metrics` endpoint, what the operation record holds. */
   async getMetrics(id: string): Promise<{ operation_id: string; operation_type: string; metrics: Record<string, unknown>; source: "metrics_endpoint" | "operation_record"; operation?: wire.OperationInfo }> {
     try {
-      const res = await this.call("GET", `/operations/${encodeURIComponent(id)}/metrics`, wire.metricsResponseSchema, {
+      const res = await this.call("GET", `/operations/${segment(id)}/metrics`, wire.metricsResponseSchema, {
         idempotent: true,
       });
       return {
@@ -275,14 +275,14 @@ export class KtrdrApi {
   // ---- data and discovery --------------------------------------------------------------------
 
   async getMarketData(symbol: string, timeframe: string, q: { start_date?: string; end_date?: string; trading_hours_only?: boolean }) {
-    const res = await this.call("GET", `/data/${encodeURIComponent(symbol)}/${encodeURIComponent(timeframe)}`, wire.marketDataSchema, {
+    const res = await this.call("GET", `/data/${segment(symbol)}/${segment(timeframe)}`, wire.marketDataSchema, {
       query: { start_date: q.start_date, end_date: q.end_date, trading_hours_only: q.trading_hours_only ? true : undefined },
       idempotent: true,
     });
     return res.data;
   }
 
-  health() {
+  async health() {
     return this.call("GET", "/health", wire.healthSchema, { idempotent: true });
   }
   async symbols() {
@@ -304,8 +304,8 @@ export class KtrdrApi {
   async dataInfo() {
     return (await this.call("GET", "/data/info", wire.dataInfoSchema, { idempotent: true })).data;
   }
-  modelPerformance(taskId: string) {
-    return this.call("GET", `/trainings/${encodeURIComponent(taskId)}/performance`, wire.performanceSchema, { idempotent: true });
+  async modelPerformance(taskId: string) {
+    return this.call("GET", `/trainings/${segment(taskId)}/performance`, wire.performanceSchema, { idempotent: true });
   }
 
   // ---- plumbing ---------------------------------------------------------------------------------
@@ -414,7 +414,9 @@ export class KtrdrApi {
 
     if (!res.ok) {
       const e = readErrorBody(body);
-      return fail({ kind: "http", status: res.status, message: e?.message ?? `HTTP ${res.status}`, code: e?.code });
+      // A backend or proxy may quote request headers back: never pass the service token on.
+      const message = redact(e?.message ?? `HTTP ${res.status}`, [this.cfg.accessClientSecret, this.cfg.accessClientId]);
+      return fail({ kind: "http", status: res.status, message, code: e?.code });
     }
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
@@ -423,6 +425,24 @@ export class KtrdrApi {
     }
     return parsed.data;
   }
+}
+
+/**
+ * One path segment from an agent-supplied value (operation id, symbol, timeframe). Tools validate
+ * their input first; this is the adapter's own guarantee that no value can change which route is
+ * called: `.`, `..`, separators and control characters are refused, everything else is encoded.
+ */
+export function segment(value: string): string {
+  if (!/^\^?[A-Za-z0-9][A-Za-z0-9_.:=-]{0,127}$/.test(value) || value.includes("..")) {
+    throw new BackendError({ kind: "bad_input", value: value.slice(0, 40) }, "(not sent)", "-");
+  }
+  return encodeURIComponent(value);
+}
+
+function redact(text: string, secrets: Array<string | undefined>): string {
+  let out = text;
+  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join("[redacted]");
+  return out;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -43,6 +43,8 @@ function describeBackendError(err: BackendError, s: ErrorSubject): string {
       return `KTRDR backend's answer did not have the expected shape (at '${f.where}')${ref}. The backend version may be unsupported; check_backend_health shows its version.`;
     case "http":
       return describeHttp(f.status, f.message, s, ref);
+    case "bad_input":
+      return `Invalid id or name ${JSON.stringify(cleanId(f.value))}: ids are like op_training_20251004_143530_b5c6d7e8 and names like AAPL (letters, digits, _ . : -). Nothing was sent to KTRDR; fix it and call ${s.tool} again.`;
   }
 }
 
@@ -69,6 +71,11 @@ function describeHttp(status: number, message: string, s: ErrorSubject, ref: str
   if (status === 503) return `KTRDR backend is temporarily unable to serve this (HTTP 503): ${message}. Retry in a minute.`;
   if (status >= 500) return `KTRDR backend failed (HTTP ${status}): ${message}${ref}. Retry later; if it persists the backend operator should check its logs.`;
   return `KTRDR backend refused the request (HTTP ${status}): ${message}.`;
+}
+
+function cleanId(v: string): string {
+  // eslint-disable-next-line no-control-regex
+  return v.replace(/[\u0000-\u001f\u007f]/g, "?");
 }
 
 export function notFinishedMessage(op: string, status: string): string {

@@ -3,6 +3,7 @@
  * agent-facing message and writes the structured log line (and the audit line for operating
  * tools). Returns plain data; `mcp/register.ts` turns it into an MCP CallToolResult.
  */
+import { z } from "zod";
 import type { AuthContext } from "../auth/context";
 import { hasScope } from "../auth/context";
 import type { BackendConfig } from "../config";
@@ -26,12 +27,22 @@ export interface RunDeps {
 
 export async function runTool(def: ToolDefinition, args: Record<string, unknown>, deps: RunDeps): Promise<ToolOutcome> {
   const started = Date.now();
-  const operationId = typeof args.operation_id === "string" ? args.operation_id : typeof args.task_id === "string" ? args.task_id : undefined;
+  const rawId = typeof args.operation_id === "string" ? args.operation_id : typeof args.task_id === "string" ? args.task_id : undefined;
+  // Only a well-formed id is repeated back in messages and logs.
+  const operationId = rawId && /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/.test(rawId) ? rawId : undefined;
   if (!hasScope(deps.auth, def.scope)) {
     const message = `${def.name} needs the '${def.scope}' scope, which this session's credentials do not grant. Ask the operator for a key or token with '${def.scope}'.`;
     finish(def, deps, { outcome: "refused", operationId, started });
     return { ok: false, message };
   }
+  // Transports validate too (the MCP SDK does), but a tool never runs on unchecked input.
+  const parsed = z.object(def.input).safeParse(args);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "arguments"}: ${i.message}`).slice(0, 5);
+    finish(def, deps, { outcome: "refused", operationId: undefined, started });
+    return { ok: false, message: `Invalid arguments for ${def.name}: ${problems.join("; ")}. Nothing was sent to KTRDR; fix them and call again.` };
+  }
+  args = parsed.data as Record<string, unknown>;
   const api = new KtrdrApi(deps.backend, { fetch: deps.fetch, requestId: deps.requestId, signal: deps.signal });
   const ctx: ToolContext = {
     api,

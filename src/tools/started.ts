@@ -7,7 +7,8 @@
 import { z } from "zod";
 import type { StartedOperation } from "../ktrdr/ktrdr.api";
 import { findActiveTwin, type Matcher } from "./dedupe";
-import type { ToolContext } from "./tool";
+import { describeError } from "./errors";
+import { type ToolContext, ToolError } from "./tool";
 import { conciseStatus } from "./views";
 import { waitForOperation, waitInput } from "./wait";
 
@@ -45,7 +46,13 @@ export async function startOperation(
   },
 ): Promise<StartedResult> {
   if (!opts.args.allow_duplicate) {
-    const twin = await findActiveTwin(ctx, opts.type, opts.matches, opts.symbol);
+    let twin;
+    try {
+      twin = await findActiveTwin(ctx, opts.type, opts.matches, opts.symbol);
+    } catch (err) {
+      // Nothing was started: say so, so the agent does not go looking for a half-started operation.
+      throw new ToolError(`${describeError(err, { tool: "list_operations", backendHost: ctx.api.backendHost })} Nothing was started (the server could not check for an identical running operation first).`);
+    }
     if (twin) {
       return {
         success: true,

@@ -1,0 +1,177 @@
+/**
+ * Through the real MCP endpoint in workerd: the Worker's default export at http://localhost/mcp
+ * (local mode), JSON-RPC over streamable HTTP, the Durable Object running the tools. The backend
+ * is the fake, served from a stub of the global fetch (the Durable Object shares the isolate).
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FAULTS, FakeBackend, IDS } from "./fake-backend";
+import { type CallResult, McpSession, quietConsole, stubGlobalFetch, VALID_ARGS } from "./helpers";
+
+quietConsole();
+
+let backend: FakeBackend;
+let stub: { restore: () => void };
+beforeEach(() => {
+  // The Worker's KTRDR_API_URL (wrangler.toml) is http://127.0.0.1:8000/api/v1.
+  backend = new FakeBackend({ version: "v2025", hasResults: true, hasMetrics: true });
+  stub = stubGlobalFetch(backend);
+});
+afterEach(() => stub.restore());
+
+interface ListedTool {
+  name: string;
+  title?: string;
+  description?: string;
+  inputSchema?: { type: string; properties?: Record<string, unknown> };
+  outputSchema?: { type: string; properties?: Record<string, unknown> };
+  annotations?: { readOnlyHint?: boolean; destructiveHint?: boolean; title?: string };
+}
+
+function expectSuccess(r: CallResult | undefined): Record<string, unknown> {
+  expect(r, "a tool result").toBeDefined();
+  expect(r!.isError ?? false, r!.content[0]?.text).toBe(false);
+  expect(r!.structuredContent).toBeDefined();
+  expect(r!.content).toHaveLength(1);
+  expect(r!.content[0]).toEqual({ type: "text", text: JSON.stringify(r!.structuredContent) });
+  return r!.structuredContent!;
+}
+
+function expectToolError(r: CallResult | undefined): string {
+  expect(r, "a tool result").toBeDefined();
+  expect(r!.isError).toBe(true);
+  expect(r!.structuredContent).toBeUndefined();
+  return r!.content.map((c) => c.text ?? "").join("\n");
+}
+
+describe("MCP endpoint", () => {
+  it("initialize: server name, instructions with the fire-and-forget pattern, tools capability", async () => {
+    const s = new McpSession();
+    const init = await s.initialize();
+    const r = init.result as { serverInfo: { name: string }; instructions: string; capabilities: Record<string, unknown> };
+    expect(r.serverInfo.name).toBe("ktrdr-mcp");
+    expect(r.capabilities.tools).toBeDefined();
+    expect(r.instructions).toMatch(/operation_id/);
+    expect(r.instructions).toMatch(/list_operations/);
+    expect(s.sessionId).toMatch(/^[A-Za-z0-9_-]+$/);
+  });
+
+  it("tools/list: 15 tools, each with title, description, input and output schema, annotations", async () => {
+    const s = new McpSession();
+    await s.initialize();
+    const tools = ((await s.request("tools/list")).result as { tools: ListedTool[] }).tools;
+    expect(tools.map((t) => t.name).sort()).toEqual(Object.keys(VALID_ARGS).sort());
+    for (const t of tools) {
+      expect(t.title, t.name).toBeTruthy();
+      expect(t.description!.length, t.name).toBeGreaterThan(40);
+      expect(t.inputSchema?.type, t.name).toBe("object");
+      expect(t.outputSchema?.type, t.name).toBe("object");
+      expect(t.annotations, t.name).toBeDefined();
+      expect(typeof t.annotations!.readOnlyHint, t.name).toBe("boolean");
+    }
+    const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
+    const reads = [
+      "list_operations",
+      "get_operation_status",
+      "get_operation_results",
+      "get_operation_metrics",
+      "get_market_data",
+      "get_data_summary",
+      "get_model_performance",
+      "check_backend_health",
+      "get_available_symbols",
+      "get_available_indicators",
+      "get_available_strategies",
+    ];
+    for (const n of reads) expect(byName[n]!.annotations!.readOnlyHint, n).toBe(true);
+    for (const n of ["trigger_data_loading", "start_training", "start_backtest", "cancel_operation"]) expect(byName[n]!.annotations!.readOnlyHint, n).toBe(false);
+    expect(byName.cancel_operation!.annotations!.destructiveHint).toBe(true);
+    expect(byName.start_training!.annotations!.destructiveHint).not.toBe(true);
+    // The filters are enums in the published schema, so clients can see the valid values.
+    const status = byName.list_operations!.inputSchema!.properties!.status as { enum?: string[] };
+    expect(status.enum).toEqual(expect.arrayContaining(["pending", "running", "completed", "failed", "cancelled"]));
+  });
+
+  it("every tool answers a valid call with structuredContent and the same object as text", async () => {
+    const s = new McpSession();
+    await s.initialize();
+    for (const [name, args] of Object.entries(VALID_ARGS)) {
+      const { result } = await s.callTool(name, args);
+      const v = expectSuccess(result);
+      if (name === "list_operations") {
+        expect(v.returned_count).toBe((v.data as unknown[]).length);
+        expect(backend.requestsTo("/operations", "GET").at(-1)!.url.searchParams.get("limit")).toBe("10");
+      }
+      if (name === "trigger_data_loading" || name === "start_training" || name === "start_backtest") {
+        expect(v).toMatchObject({ success: true, status: "started" });
+        expect(backend.op(String(v.operation_id))).toBeDefined();
+      }
+    }
+    // No Access service token is configured for the test Worker: none is sent.
+    expect(backend.requests.length).toBeGreaterThan(15);
+    for (const r of backend.requests) {
+      expect(r.headers.has("cf-access-client-id")).toBe(false);
+      expect(r.headers.has("cf-access-client-secret")).toBe(false);
+      expect(r.headers.get("x-request-id")).toBeTruthy();
+    }
+    expect(new Set(backend.requests.map((r) => r.headers.get("x-request-id"))).size).toBe(backend.requests.length);
+  });
+
+  it("an invalid filter value is an isError result that lists the valid values, with no backend call", async () => {
+    const s = new McpSession();
+    await s.initialize();
+    const { result } = await s.callTool("list_operations", { status: "done" });
+    const text = expectToolError(result);
+    for (const v of ["pending", "running", "completed", "failed", "cancelled"]) expect(text).toContain(v);
+    expect(text).toMatch(/status/);
+    const t2 = expectToolError((await s.callTool("list_operations", { operation_type: "train" })).result);
+    for (const v of ["data_load", "training", "backtesting"]) expect(t2).toContain(v);
+    expect(backend.requests).toHaveLength(0);
+  });
+
+  it("an unknown operation id is an isError result about restarts and list_operations", async () => {
+    const s = new McpSession();
+    await s.initialize();
+    const text = expectToolError((await s.callTool("get_operation_status", { operation_id: IDS.unknown })).result);
+    expect(text).toMatch(/not found.*restart.*list_operations/);
+  });
+
+  it("the session keeps working after backend faults", async () => {
+    const s = new McpSession();
+    await s.initialize();
+    for (const name of ["connection refused", "502 Cloudflare HTML", "Access login page 403", "truncated JSON", "422 FastAPI list"]) {
+      const fault = FAULTS.find((f) => f.name === name)!;
+      backend.fault(fault.respond);
+      const text = expectToolError((await s.callTool("get_operation_status", { operation_id: IDS.trainingRunning })).result);
+      expect(text).toMatch(fault.cause);
+      expect(text).not.toMatch(/\n|\bat \S+ \(|Error:/);
+      backend.clearFaults();
+      const ok = expectSuccess((await s.callTool("get_operation_status", { operation_id: IDS.trainingRunning })).result);
+      expect(ok.status).toBe("running");
+    }
+    expect(s.statuses.every((st) => st < 300)).toBe(true);
+  });
+
+  it("a cancel through MCP reaches the backend as DELETE with the reason", async () => {
+    const s = new McpSession();
+    await s.initialize();
+    const v = expectSuccess((await s.callTool("cancel_operation", { operation_id: IDS.dataLoadRunning, reason: "no longer needed" })).result);
+    expect(v).toMatchObject({ success: true, operation_id: IDS.dataLoadRunning, status: "cancelled", cancellation_reason: "no longer needed" });
+    const del = backend.requests.filter((r) => r.method === "DELETE");
+    expect(del).toHaveLength(1);
+    expect(del[0]!.body).toEqual({ reason: "no longer needed" });
+    const again = expectToolError((await s.callTool("cancel_operation", { operation_id: IDS.dataLoadRunning })).result);
+    expect(again).toMatch(/already cancelled/);
+  });
+
+  it("an unknown tool and a malformed request are JSON-RPC errors, not 5xx", async () => {
+    const s = new McpSession();
+    await s.initialize();
+    const unknown = await s.callTool("no_such_tool", {});
+    const text = unknown.reply.error?.message ?? (unknown.result?.content[0]?.text ?? "");
+    expect(text).toMatch(/no_such_tool/);
+    const bad = await s.post({ jsonrpc: "2.0", id: 99, method: "tools/call", params: { name: 42 } });
+    expect(bad.status).toBeLessThan(500);
+    const garbage = await s.post("{not json");
+    expect(garbage.status).toBeLessThan(500);
+  });
+});
