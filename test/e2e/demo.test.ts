@@ -1,0 +1,54 @@
+/**
+ * `npm run demo` as CI runs it (reduced pace): the scripted agent session over real MCP runs the
+ * whole fire-and-forget loop against its own local stack and exits 0.
+ */
+import { spawn } from "node:child_process";
+import { expect, it } from "vitest";
+import { ROOT } from "../../scripts/stack.mjs";
+
+function run(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+it("npm run demo -- --pace 0.2 runs the whole loop and exits 0", { timeout: 200_000 }, async () => {
+  const r = await run(["scripts/demo.mjs", "--pace", "0.2", "--no-color"], 180_000);
+  const transcript = r.stdout;
+  expect(r.code, `${transcript}\n${r.stderr}`).toBe(0);
+  expect(transcript).not.toMatch(/\x1b\[/); // --no-color
+  const steps = [
+    "check_backend_health",
+    "get_available_strategies",
+    "trigger_data_loading",
+    "start_training",
+    "get_operation_status",
+    "get_operation_results",
+    "list_operations(active_only: true)",
+    "cancel_operation",
+  ];
+  let from = 0;
+  for (const step of steps) {
+    const at = transcript.indexOf(step, from);
+    expect(at, `transcript lacks ${step} after offset ${from}`).toBeGreaterThanOrEqual(0);
+    from = at;
+  }
+  expect(transcript).toContain("Session 2");
+  expect(transcript).toMatch(/"status": "cancelled"/);
+  expect(transcript).toMatch(/"cancellation_reason": "User changed plans/);
+  expect(transcript).toMatch(/was cancelled, so it has no results[\s\S]*refused, as expected/);
+  expect(transcript).toMatch(/progress +\d+%/); // progress notifications, as lines (not a TTY)
+  expect(transcript).toMatch(/\d+ tool calls in 2 MCP sessions/);
+  expect(transcript).toMatch(/[\d,]+ tokens in total/);
+  expect(transcript).toMatch(/elapsed [\d.]+ s/);
+});
