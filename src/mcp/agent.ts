@@ -10,18 +10,25 @@ import { readBackendConfig } from "../config";
 import type { Env } from "../env";
 import { TOOLS } from "../tools/catalogue";
 import { INSTRUCTIONS, SERVER_NAME, SERVER_VERSION } from "./instructions";
-import { registerTools } from "./register";
+import { registerTools, type SessionDeps } from "./register";
+import { BackendTaskStore, TASKS_CAPABILITY } from "./tasks";
 
 const NO_ACCESS: AuthContext = { principal: "anonymous", method: "local", scopes: [] };
 
 export class KtrdrMcp extends McpAgent<Env, unknown, AuthProps> {
-  server = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION }, { instructions: INSTRUCTIONS });
+  private readonly session: SessionDeps = {
+    auth: () => this.authContext(),
+    backend: () => readBackendConfig(this.env as unknown as Record<string, unknown>),
+  };
+
+  /** MCP tasks are backend operations: the task store asks the backend and keeps nothing here. */
+  server = new McpServer(
+    { name: SERVER_NAME, version: SERVER_VERSION },
+    { instructions: INSTRUCTIONS, capabilities: { tasks: TASKS_CAPABILITY, logging: {} }, taskStore: new BackendTaskStore(this.session) },
+  );
 
   async init(): Promise<void> {
-    registerTools(this.server, TOOLS, {
-      auth: () => this.authContext(),
-      backend: () => readBackendConfig(this.env as unknown as Record<string, unknown>),
-    });
+    registerTools(this.server, TOOLS, this.session);
   }
 
   /** The session's auth context; a session without a valid one can do nothing. */

@@ -1,0 +1,318 @@
+/**
+ * Native MCP tasks (spec 2025-11-25; experimental in SDK 1.32), answered from the KTRDR backend.
+ *
+ * A task IS a backend operation: the task id is the operation id, and every tasks/get,
+ * tasks/result, tasks/list and tasks/cancel is answered by asking the backend. Nothing about a
+ * task is kept in the Worker or the session's Durable Object, so a task outlives an evicted
+ * session, and a new session (anyone's — KTRDR's operations are shared by everyone the backend
+ * serves) finds it by id or in tasks/list. Scopes apply as for the tools: reading tasks needs
+ * `ktrdr:read`, cancelling needs `ktrdr:operate`.
+ */
+import type { CreateTaskOptions, TaskStore } from "@modelcontextprotocol/sdk/experimental/tasks/interfaces.js";
+import {
+  type CallToolResult,
+  type CreateTaskResult,
+  ErrorCode,
+  McpError,
+  type Request,
+  type RequestId,
+  type Result,
+  type Task,
+} from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import type { AuthContext, Scope } from "../auth/context";
+import { hasScope } from "../auth/context";
+import type { BackendConfig } from "../config";
+import { BackendError } from "../ktrdr/errors";
+import { KtrdrApi } from "../ktrdr/ktrdr.api";
+import type { OperationInfo, OperationSummary } from "../ktrdr/wire";
+import { log } from "../log";
+import { describeError } from "../tools/errors";
+import * as input from "../tools/inputs";
+import { cancelOperation, getOperationResults, getOperationStatus } from "../tools/operations.tools";
+import { runTool, type RunDeps, type ToolOutcome } from "../tools/run";
+import type { ToolDefinition } from "../tools/tool";
+
+export interface TaskDeps {
+  auth: () => AuthContext;
+  backend: () => BackendConfig;
+  fetch?: typeof fetch;
+  now?: () => number;
+}
+
+/** What the server advertises (spec: `capabilities.tasks`). */
+export const TASKS_CAPABILITY = { list: {}, cancel: {}, requests: { tools: { call: {} } } } as const;
+
+/** Shown to the model by hosts that support it, while the task runs. */
+const IMMEDIATE_RESPONSE_META = "io.modelcontextprotocol/model-immediate-response";
+
+/** tasks/list page size (the backend allows up to 1000; a page should stay cheap to read). */
+export const TASKS_PAGE_SIZE = 50;
+/** Poll interval bounds: new operations are polled every 5 s, long ones every tenth of their age, at most once a minute. */
+export const POLL_MIN_MS = 5_000;
+export const POLL_MAX_MS = 60_000;
+
+const CANCEL_REASON = "Cancelled by the client through MCP tasks/cancel";
+
+/** Backend status → task status. Unknown statuses (a newer backend) count as still working. */
+export function taskStatus(status: string): Task["status"] {
+  switch (status) {
+    case "completed":
+      return "completed";
+    case "failed":
+      return "failed";
+    case "cancelled":
+      return "cancelled";
+    default:
+      // pending, running, resuming (v2026), or a status this server does not know yet.
+      return "working";
+  }
+}
+
+function isTerminal(status: Task["status"]): boolean {
+  return status === "completed" || status === "failed" || status === "cancelled";
+}
+
+/** Backend timestamps (microseconds, `Z` or `+00:00`) as ISO 8601; unparsable ones as sent. */
+function iso(ts: string | null | undefined): string | undefined {
+  if (!ts) return undefined;
+  const ms = Date.parse(ts);
+  return Number.isNaN(ms) ? ts : new Date(ms).toISOString();
+}
+
+/** A tenth of the operation's age, between 5 s and 60 s: few polls for long trainings, prompt ones for short loads. */
+export function pollIntervalFor(startedMs: number | undefined, now: number): number {
+  const age = startedMs === undefined || Number.isNaN(startedMs) ? 0 : Math.max(0, now - startedMs);
+  return Math.min(POLL_MAX_MS, Math.max(POLL_MIN_MS, Math.round(age / 10 / 1000) * 1000));
+}
+
+function workingMessage(status: string, step: string | null | undefined, pct: number | null | undefined): string {
+  const parts = [status === "running" ? undefined : status, step ?? undefined, typeof pct === "number" && pct > 0 ? `${Math.round(pct)}%` : undefined];
+  return parts.filter(Boolean).join(" · ") || status;
+}
+
+/** The task view of one operation record. */
+export function taskFromOperation(op: OperationInfo, now: number): Task {
+  const status = taskStatus(op.status);
+  const createdAt = iso(op.created_at) ?? iso(op.started_at) ?? new Date(now).toISOString();
+  const lastUpdatedAt = iso(op.completed_at) ?? iso(op.started_at) ?? createdAt;
+  const p = op.progress ?? {};
+  const task: Task = { taskId: op.operation_id, status, ttl: null, createdAt, lastUpdatedAt };
+  if (!isTerminal(status)) {
+    task.pollInterval = pollIntervalFor(Date.parse(op.started_at ?? op.created_at ?? ""), now);
+    task.statusMessage = workingMessage(op.status, p.current_step, p.percentage);
+  } else if (status === "completed") {
+    task.statusMessage = "completed: read the outcome with tasks/result (or get_operation_results)";
+  } else {
+    task.statusMessage = op.error_message ?? status;
+  }
+  return task;
+}
+
+/** The task view of a list row (rows carry no update time: creation + duration stands in for it). */
+export function taskFromSummary(row: OperationSummary, now: number): Task {
+  const status = taskStatus(row.status);
+  const createdMs = Date.parse(row.created_at ?? "");
+  const createdAt = iso(row.created_at) ?? new Date(now).toISOString();
+  const duration = typeof row.duration_seconds === "number" ? row.duration_seconds : undefined;
+  const lastUpdatedAt =
+    isTerminal(status) && duration !== undefined && !Number.isNaN(createdMs) ? new Date(createdMs + duration * 1000).toISOString() : createdAt;
+  const task: Task = { taskId: row.operation_id, status, ttl: null, createdAt, lastUpdatedAt };
+  if (!isTerminal(status)) {
+    task.pollInterval = pollIntervalFor(createdMs, now);
+    task.statusMessage = workingMessage(row.status, row.current_step, row.progress_percentage);
+  }
+  return task;
+}
+
+/** An McpError whose message is just the text (the SDK's McpError prefixes "MCP error <code>: "). */
+export class TaskError extends McpError {
+  constructor(code: ErrorCode, message: string) {
+    super(code, message);
+    this.message = message;
+  }
+}
+
+/** JSON-RPC -32602 for an id the backend does not know, saying why that can happen. */
+function taskNotFound(taskId: string): McpError {
+  return new TaskError(
+    ErrorCode.InvalidParams,
+    `Task not found: ${taskId}. KTRDR has no operation with this id: it may never have existed, or it was lost when the backend restarted ` +
+      `(v2025 backends keep operations in memory). tasks/list or list_operations shows the operations the backend knows now.`,
+  );
+}
+
+/**
+ * The TaskStore the SDK's Protocol answers tasks/get, tasks/result, tasks/list and tasks/cancel
+ * from. One per session (it reads the session's auth context); it holds no task state.
+ */
+export class BackendTaskStore implements TaskStore {
+  constructor(private readonly deps: TaskDeps) {}
+
+  private now(): number {
+    return this.deps.now?.() ?? Date.now();
+  }
+
+  private require(scope: Scope, method: string): AuthContext {
+    const auth = this.deps.auth();
+    if (!hasScope(auth, scope)) {
+      throw new TaskError(
+        ErrorCode.InvalidRequest,
+        `${method} needs the '${scope}' scope, which this session's credentials do not grant. Ask the operator for a key or token with '${scope}'.`,
+      );
+    }
+    return auth;
+  }
+
+  private api(): KtrdrApi {
+    return new KtrdrApi(this.deps.backend(), { fetch: this.deps.fetch, requestId: crypto.randomUUID() });
+  }
+
+  private runDeps(auth: AuthContext): RunDeps {
+    return { auth, backend: this.deps.backend(), signal: new AbortController().signal, requestId: crypto.randomUUID(), fetch: this.deps.fetch, now: this.deps.now };
+  }
+
+  /** The operation behind a task, or the not-found error; other backend failures as -32603 with the agent-facing text. */
+  private async operation(taskId: string, method: string): Promise<OperationInfo> {
+    if (!input.operationId.safeParse(taskId).success) throw taskNotFound(taskId);
+    const api = this.api();
+    try {
+      return await api.getOperation(taskId);
+    } catch (err) {
+      if (err instanceof BackendError && err.failure.kind === "http" && err.status === 404) throw taskNotFound(taskId);
+      throw new TaskError(ErrorCode.InternalError, describeError(err, { tool: method, operationId: taskId, backendHost: api.backendHost }));
+    }
+  }
+
+  /** Tasks are created by starting an operation (see `startAsTask`), never by the SDK's generic path. */
+  async createTask(_params: CreateTaskOptions, _requestId: RequestId, request: Request): Promise<Task> {
+    throw new TaskError(ErrorCode.MethodNotFound, `${request.method} cannot run as a task here; only the start tools (trigger_data_loading, start_training, start_backtest) can.`);
+  }
+
+  async getTask(taskId: string): Promise<Task> {
+    this.require("ktrdr:read", "tasks/get");
+    return taskFromOperation(await this.operation(taskId, "tasks/get"), this.now());
+  }
+
+  /**
+   * The start tool's result once its operation has finished. The structured content has the
+   * start tool's output shape (the spec, and the SDK client, check a task's result against the
+   * tool's outputSchema); `operation` carries exactly what get_operation_results (completed,
+   * failed) or get_operation_status (cancelled) returns, so the views stay in one place.
+   */
+  async getTaskResult(taskId: string): Promise<Result> {
+    const auth = this.require("ktrdr:read", "tasks/result");
+    const op = await this.operation(taskId, "tasks/result");
+    const status = taskStatus(op.status);
+    if (!isTerminal(status)) {
+      throw new TaskError(ErrorCode.InvalidRequest, `Task ${taskId} is still ${op.status}; its result exists once it has finished.`);
+    }
+    // Cancelled operations have no results (the backend refuses them): their last status stands in.
+    const def = (status === "cancelled" ? getOperationStatus : getOperationResults) as unknown as ToolDefinition;
+    const args = z.object(def.input).parse({ operation_id: taskId }) as Record<string, unknown>;
+    const outcome = await runTool(def, args, this.runDeps(auth));
+    if (!outcome.ok) throw new TaskError(ErrorCode.InternalError, outcome.message);
+    return finishedResult(op, outcome);
+  }
+
+  async storeTaskResult(): Promise<void> {
+    throw new Error("Task results are kept by the KTRDR backend, not stored by this server.");
+  }
+
+  /** Only cancellation changes a task from outside; it cancels the backend operation. */
+  async updateTaskStatus(taskId: string, status: Task["status"]): Promise<void> {
+    if (status !== "cancelled") throw new TaskError(ErrorCode.InvalidParams, `Task ${taskId}: only cancellation is possible (status ${status} is set by the backend).`);
+    const auth = this.require("ktrdr:operate", "tasks/cancel");
+    const def = cancelOperation as unknown as ToolDefinition;
+    const outcome = await runTool(def, { operation_id: taskId, reason: CANCEL_REASON }, this.runDeps(auth));
+    if (!outcome.ok) {
+      const terminal = /already (completed|failed|cancelled)/.test(outcome.message);
+      throw new TaskError(terminal ? ErrorCode.InvalidParams : ErrorCode.InternalError, outcome.message);
+    }
+    log("info", "task_cancel", { principal: auth.principal, operation_id: taskId });
+  }
+
+  /** Every operation the backend knows, newest first; the cursor is the offset of the next page. */
+  async listTasks(cursor?: string): Promise<{ tasks: Task[]; nextCursor?: string }> {
+    this.require("ktrdr:read", "tasks/list");
+    const offset = cursor === undefined ? 0 : Number(cursor);
+    if (!Number.isSafeInteger(offset) || offset < 0 || (cursor !== undefined && !/^\d+$/.test(cursor))) {
+      throw new TaskError(ErrorCode.InvalidParams, `Invalid cursor '${String(cursor).slice(0, 40)}': pass back the nextCursor of the previous page.`);
+    }
+    const api = this.api();
+    let res;
+    try {
+      res = await api.listOperations({ limit: TASKS_PAGE_SIZE, offset });
+    } catch (err) {
+      throw new TaskError(ErrorCode.InternalError, describeError(err, { tool: "tasks/list", backendHost: api.backendHost }));
+    }
+    const now = this.now();
+    const tasks = res.operations.map((row) => taskFromSummary(row, now));
+    const next = offset + res.operations.length;
+    return res.operations.length > 0 && next < res.total_count ? { tasks, nextCursor: String(next) } : { tasks };
+  }
+}
+
+function finishedResult(op: OperationInfo, outcome: Extract<ToolOutcome, { ok: true }>): CallToolResult {
+  const view = outcome.value;
+  const what = `${op.operation_type} ${op.operation_id}`;
+  const status = taskStatus(op.status);
+  const message =
+    status === "completed"
+      ? `The ${what} completed; its results (as get_operation_results gives them) are under 'operation'.`
+      : status === "failed"
+        ? `The ${what} failed: ${op.error_message ?? "no reason given"}. Details under 'operation'.`
+        : `The ${what} was cancelled${op.error_message ? ` (${op.error_message})` : ""}, so it has no results; how far it got is under 'operation'.`;
+  const structured = {
+    success: status === "completed",
+    operation_id: op.operation_id,
+    operation_type: op.operation_type,
+    status: op.status,
+    message,
+    finished: true,
+    operation: view,
+  };
+  return {
+    ...(status === "completed" ? {} : { isError: true }),
+    structuredContent: structured,
+    content: [{ type: "text", text: JSON.stringify(structured) }],
+  };
+}
+
+/**
+ * A task-augmented call of a start tool: runs the tool exactly as a plain call would (input
+ * checks, scope, duplicate guard, optional wait), then answers with the task — the operation it
+ * started, or the identical one already running. A start that fails creates no task: the
+ * failure comes back as a JSON-RPC error with the same agent-facing message a plain call gives.
+ */
+export async function startAsTask(
+  def: ToolDefinition,
+  rawArgs: unknown,
+  deps: TaskDeps,
+  run: (args: Record<string, unknown>) => Promise<ToolOutcome>,
+): Promise<CreateTaskResult> {
+  const parsed = z.object(def.input).safeParse(rawArgs ?? {});
+  if (!parsed.success) {
+    throw new TaskError(ErrorCode.InvalidParams, `Input validation error: Invalid arguments for tool ${def.name}: ${z.prettifyError(parsed.error)}`);
+  }
+  const auth = deps.auth();
+  if (!hasScope(auth, def.scope)) {
+    throw new TaskError(ErrorCode.InvalidRequest, `${def.name} needs the '${def.scope}' scope, which this session's credentials do not grant. Ask the operator for a key or token with '${def.scope}'.`);
+  }
+  const outcome = await run(parsed.data as Record<string, unknown>);
+  // A refused argument or a backend failure: the same message a plain call would show as a tool error.
+  if (!outcome.ok) throw new TaskError(ErrorCode.InternalError, outcome.message);
+  const started = outcome.value as { operation_id: string; operation_type: string; status: string; message: string; operation?: Record<string, unknown> };
+  const now = deps.now?.() ?? Date.now();
+  let task: Task;
+  try {
+    const api = new KtrdrApi(deps.backend(), { fetch: deps.fetch, requestId: crypto.randomUUID() });
+    task = taskFromOperation(await api.getOperation(started.operation_id), now);
+  } catch {
+    // The start went through; only the follow-up read failed. The task exists all the same.
+    const at = new Date(now).toISOString();
+    task = { taskId: started.operation_id, status: "working", ttl: null, createdAt: at, lastUpdatedAt: at, pollInterval: POLL_MIN_MS };
+  }
+  if (!isTerminal(task.status)) task.statusMessage = started.message;
+  return { task, _meta: { [IMMEDIATE_RESPONSE_META]: started.message } };
+}
