@@ -360,18 +360,36 @@ export class KtrdrApi {
       headers["CF-Access-Client-Id"] = this.cfg.accessClientId;
       headers["CF-Access-Client-Secret"] = this.cfg.accessClientSecret;
     }
-    const timeout = AbortSignal.timeout(this.cfg.timeoutMs);
-    const signal = this.signal ? AbortSignal.any([this.signal, timeout]) : timeout;
     const fail = (f: BackendFailure): never => {
       throw new BackendError(f, route, requestId);
     };
+    // A timer we clear ourselves: AbortSignal.timeout would keep the Durable Object busy (and
+    // unevictable) for the whole timeout after every call.
+    const timer = new AbortController();
+    const handle = setTimeout(() => timer.abort(), this.cfg.timeoutMs);
+    try {
+      return await this.exchange(method, url, headers, opts.body, schema, timer.signal, fail);
+    } finally {
+      clearTimeout(handle);
+    }
+  }
 
+  private async exchange<S extends z.ZodType>(
+    method: Method,
+    url: URL,
+    headers: Record<string, string>,
+    requestBody: unknown,
+    schema: S,
+    timeout: AbortSignal,
+    fail: (f: BackendFailure) => never,
+  ): Promise<z.infer<S>> {
+    const signal = this.signal ? AbortSignal.any([this.signal, timeout]) : timeout;
     let res: Response;
     try {
       res = await this.fetchImpl(url.toString(), {
         method,
         headers,
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        body: requestBody === undefined ? undefined : JSON.stringify(requestBody),
         signal,
         redirect: "manual",
       });

@@ -171,14 +171,11 @@ export const getOperationResults = defineTool({
       throw new ToolError(notFinishedMessage(args.operation_id, res.status));
     }
     const results = args.detail === "full" ? prune(res.results) : conciseResults(res.operation_type, res.results);
-    return prune({
-      success: true,
-      operation_id: res.operation_id,
-      operation_type: res.operation_type,
-      status: res.status,
-      error_message: res.error_message,
+    // `results` stays even when empty (a failed operation may have none): it is part of the shape.
+    return {
+      ...prune({ success: true, operation_id: res.operation_id, operation_type: res.operation_type, status: res.status, error_message: res.error_message }),
       results,
-    }) as { success: boolean; operation_id: string; operation_type: string; status: string; results: Record<string, unknown> };
+    };
   },
 });
 

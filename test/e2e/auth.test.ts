@@ -7,7 +7,6 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-// @ts-expect-error plain ESM script without type declarations
 import { freePort, startWorker, tempDir } from "../../scripts/stack.mjs";
 import {
   authorizeUrl,

@@ -81,8 +81,9 @@ describe("API keys", () => {
     ] as const) {
       const res = await rpc(apiVars, BASE, bearer(reader), sid, "tools/call", { name: tool, arguments: args });
       const result = res.body.result as { isError?: boolean; content?: { text: string }[] } | undefined;
-      const refused = res.body.error !== undefined || result?.isError === true;
-      expect(refused, JSON.stringify(res.body)).toBe(true);
+      // Refused as a tool result that names the missing scope, not as an unknown tool.
+      expect(result?.isError, JSON.stringify(res.body)).toBe(true);
+      expect(result?.content?.[0]?.text).toContain("'ktrdr:operate' scope");
     }
   });
 

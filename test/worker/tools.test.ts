@@ -293,6 +293,15 @@ describe.each(VERSIONS)("get_operation_results against %s", (version) => {
       if (!hasResults) expect(failed.error_message).toBe("Training failed: CUDA out of memory");
     });
 
+    it(`${label}: a failed operation without any result summary still answers, with empty results`, async () => {
+      const h = harness(version, { hasResults });
+      const op = h.backend.op(IDS.trainingFailed)!;
+      (op as { result_summary: unknown }).result_summary = null;
+      const failed = expectOk(await h.run("get_operation_results", { operation_id: IDS.trainingFailed }));
+      expect(failed.status).toBe("failed");
+      expect(failed.results).toEqual({});
+    });
+
     it.each([
       [IDS.trainingRunning, "running", /still running.*get_operation_status/],
       [IDS.backtestPending, "pending", /still pending.*get_operation_status/],
