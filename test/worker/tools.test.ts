@@ -296,7 +296,7 @@ describe.each(VERSIONS)("get_operation_results against %s", (version) => {
     it(`${label}: a failed operation without any result summary still answers, with empty results`, async () => {
       const h = harness(version, { hasResults });
       const op = h.backend.op(IDS.trainingFailed)!;
-      (op as { result_summary: unknown }).result_summary = null;
+      op.result_summary = null;
       const failed = expectOk(await h.run("get_operation_results", { operation_id: IDS.trainingFailed }));
       expect(failed.status).toBe("failed");
       expect(failed.results).toEqual({});
