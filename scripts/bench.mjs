@@ -18,7 +18,7 @@ import { dirname, join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { ROOT, startBackend, startWorker, tempDir } from "./stack.mjs";
+import { ROOT, startBackend, startWorker, stopOnExit, tempDir } from "./stack.mjs";
 import { countTokens } from "./tokens.mjs";
 
 const { values: opts } = parseArgs({
@@ -48,18 +48,7 @@ const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
 // ---- the stack --------------------------------------------------------------------------------
 
-const running = [];
-let stopping = false;
-async function stopStack() {
-  if (stopping) return;
-  stopping = true;
-  await Promise.all(running.map((r) => r.stop().catch(() => {})));
-}
-for (const sig of ["SIGINT", "SIGTERM"]) {
-  process.on(sig, () => {
-    void stopStack().then(() => process.exit(130));
-  });
-}
+const { running, stop: stopStack } = stopOnExit();
 const watchdog = setTimeout(() => {
   console.error(`bench: still running after ${TIME_LIMIT_MS / 60_000} min; giving up`);
   void stopStack().then(() => process.exit(1));

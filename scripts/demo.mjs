@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { startBackend, startWorker, tempDir } from "./stack.mjs";
+import { startBackend, startWorker, stopOnExit, tempDir } from "./stack.mjs";
 import { countTokens } from "./tokens.mjs";
 
 const { values: opts } = parseArgs({
@@ -253,14 +253,7 @@ async function agent(mcpUrl) {
 
 // ---- main -------------------------------------------------------------------------------------
 
-const running = [];
-let stopping = false;
-async function stopStack() {
-  if (stopping) return;
-  stopping = true;
-  await Promise.all(running.map((r) => r.stop().catch(() => {})));
-}
-for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => void stopStack().then(() => process.exit(130)));
+const { running, stop: stopStack } = stopOnExit();
 const LIMIT_MS = (5 + 5 * PACE) * 60_000;
 setTimeout(() => {
   console.error(`\ndemo: still running after ${LIMIT_MS / 60_000} min; giving up`);

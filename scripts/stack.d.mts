@@ -10,3 +10,4 @@ export declare function startBackend(o?: {
 export declare function startWorker(o?: {
   port?: number; vars?: Record<string, string>; persistTo?: string; echo?: boolean; logFile?: string; envFile?: string;
 }): Promise<Running & { origin: string; mcpUrl: string }>;
+export declare function stopOnExit(): { running: Running[]; stop(): Promise<void> };

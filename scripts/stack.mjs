@@ -107,3 +107,19 @@ export async function startWorker(o = {}) {
   await waitFor(`${origin}/health`, child, "wrangler dev", 90_000, o.logFile);
   return { origin, mcpUrl: `${origin}/mcp`, port, child, stop: stopper(child) };
 }
+
+/**
+ * Stops every started part once (on a signal too): children must not outlive the script that
+ * started them. Push what you start into the returned `running` list.
+ */
+export function stopOnExit() {
+  const running = [];
+  let stopping = false;
+  async function stop() {
+    if (stopping) return;
+    stopping = true;
+    await Promise.all(running.map((r) => r.stop().catch(() => {})));
+  }
+  for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => void stop().then(() => process.exit(130)));
+  return { running, stop };
+}

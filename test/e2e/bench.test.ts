@@ -2,28 +2,11 @@
  * Smoke test of `npm run bench`: the benchmark runs end to end in --quick mode (its own local
  * stack), prints its tables and exits 0. No timing assertions — it is a benchmark.
  */
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { ROOT } from "../../scripts/stack.mjs";
-
-function run(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { runScript as run } from "./run-script";
 
 it("npm run bench -- --quick prints the tables and exits 0", { timeout: 240_000 }, async () => {
   const json = join(mkdtempSync(join(tmpdir(), "ktrdr-bench-test-")), "bench.json");

@@ -2,25 +2,8 @@
  * `npm run demo` as CI runs it (reduced pace): the scripted agent session over real MCP runs the
  * whole fire-and-forget loop against its own local stack and exits 0.
  */
-import { spawn } from "node:child_process";
 import { expect, it } from "vitest";
-import { ROOT } from "../../scripts/stack.mjs";
-
-function run(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { runScript as run } from "./run-script";
 
 it("npm run demo -- --pace 0.2 runs the whole loop and exits 0", { timeout: 200_000 }, async () => {
   const r = await run(["scripts/demo.mjs", "--pace", "0.2", "--no-color"], 180_000);
