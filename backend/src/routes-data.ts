@@ -57,13 +57,20 @@ export function registerDataRoutes(router: Router, ctx: Ctx): void {
     return op;
   };
 
+  /** Both versions' download routes take the same body: validate it and start the operation. */
+  const acceptLoad = (req: Parameters<typeof bodyObject>[0]) => {
+    const body = bodyObject(req, v);
+    if (isReply(body)) return body;
+    const parsed = parseLoad(body);
+    if (isReply(parsed)) return parsed;
+    return { op: startLoad(parsed), parsed };
+  };
+
   if (v === "v2025") {
     router.add("POST", "/data/load", (req) => {
-      const body = bodyObject(req, v);
-      if (isReply(body)) return body;
-      const parsed = parseLoad(body);
-      if (isReply(parsed)) return parsed;
-      const op = startLoad(parsed);
+      const started = acceptLoad(req);
+      if (isReply(started)) return started;
+      const { op, parsed } = started;
       return json(200, {
         success: true,
         error: null,
@@ -83,11 +90,9 @@ export function registerDataRoutes(router: Router, ctx: Ctx): void {
     });
   } else {
     router.add("POST", "/data/acquire/download", (req) => {
-      const body = bodyObject(req, v);
-      if (isReply(body)) return body;
-      const parsed = parseLoad(body);
-      if (isReply(parsed)) return parsed;
-      const op = startLoad(parsed);
+      const started = acceptLoad(req);
+      if (isReply(started)) return started;
+      const { op, parsed } = started;
       return json(200, {
         success: true,
         operation_id: op.id,
