@@ -126,6 +126,33 @@ export class KtrdrApi {
     return { operations: res.data, total_count: res.total_count ?? res.data.length, active_count: res.active_count ?? undefined };
   }
 
+  /**
+   * Active operations of one type, newest first: pending and running (what the backend's
+   * `active_only` means in both versions) plus v2026's `resuming`, which `active_only` leaves out
+   * and which therefore takes a second, parallel query. A v2025 backend refuses `status=resuming`
+   * with a 422; with `auto` that answer only means there are none (nothing is remembered, so a
+   * backend upgraded to v2026 is seen at once). Pinned to v2025, the second query is not made.
+   */
+  async listActiveOperations(operationType: string, limit: number): Promise<wire.OperationSummary[]> {
+    const active = this.listOperations({ operation_type: operationType, active_only: true, limit });
+    const resuming =
+      this.cfg.wireVersion === "v2025"
+        ? Promise.resolve([])
+        : this.listOperations({ operation_type: operationType, status: "resuming", limit }).then(
+            (r) => r.operations,
+            (err: unknown) => {
+              if (this.cfg.wireVersion === "auto" && err instanceof BackendError && err.status === 422) return [];
+              throw err;
+            },
+          );
+    const [a, r] = await Promise.all([active, resuming]);
+    const seen = new Set(a.operations.map((o) => o.operation_id));
+    const merged = [...a.operations, ...r.filter((o) => !seen.has(o.operation_id))];
+    // ISO timestamps sort as strings; the backend sorts each list the same way.
+    merged.sort((x, y) => (y.created_at ?? "").localeCompare(x.created_at ?? ""));
+    return merged.slice(0, limit);
+  }
+
   async getOperation(id: string): Promise<wire.OperationInfo> {
     const res = await this.call("GET", `/operations/${segment(id)}`, wire.operationEnvelopeSchema, {
       idempotent: true,

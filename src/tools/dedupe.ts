@@ -3,7 +3,7 @@
  * kind with the same parameters, and hand that back instead of starting a duplicate. Everything
  * comes from the backend's operation list; the Worker remembers nothing.
  */
-import type { OperationInfo } from "../ktrdr/wire";
+import { ACTIVE_STATUSES, type OperationInfo } from "../ktrdr/wire";
 import type { ToolContext } from "./tool";
 
 /** Candidates read in full at most (each is one backend call). */
@@ -12,13 +12,13 @@ const MAX_CANDIDATES = 10;
 export type Matcher = (op: OperationInfo) => boolean;
 
 export async function findActiveTwin(ctx: ToolContext, operationType: string, matches: Matcher, symbol?: string): Promise<OperationInfo | undefined> {
-  const list = await ctx.api.listOperations({ operation_type: operationType, active_only: true, limit: 50 });
-  const candidates = list.operations
+  const active = await ctx.api.listActiveOperations(operationType, 50);
+  const candidates = active
     .filter((o) => o.operation_type === operationType && (!symbol || !o.symbol || o.symbol === "N/A" || o.symbol === symbol))
     .slice(0, MAX_CANDIDATES);
   for (const c of candidates) {
     const op = await ctx.api.getOperation(c.operation_id).catch(() => undefined);
-    if (op && ["pending", "running", "resuming"].includes(op.status) && matches(op)) return op;
+    if (op && (ACTIVE_STATUSES as readonly string[]).includes(op.status) && matches(op)) return op;
   }
   return undefined;
 }

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { AuthContext } from "../../src/auth/context";
 import { TOOLS } from "../../src/tools/catalogue";
-import { DATA_LOAD_RESULT_SUMMARY, EPOCHS, IDS, NOW, TRAINING_RESULT_SUMMARY, type WireVersion } from "./fake-backend";
+import { DATA_LOAD_RESULT_SUMMARY, EPOCHS, IDS, json, NOW, TRAINING_RESULT_SUMMARY, type WireVersion } from "./fake-backend";
 import { expectErr, expectOk, harness, quietConsole, START_TOOLS, VALID_ARGS } from "./helpers";
 
 quietConsole();
@@ -501,6 +501,67 @@ describe.each(VERSIONS)("safe starts against %s", (version) => {
     expect(same).toMatchObject({ operation_id: IDS.dataLoadRunning, status: "already_running" });
     const other = expectOk(await h.run("trigger_data_loading", { symbol: "TSLA", timeframe: "1d", mode: "tail" }));
     expect(other.status).toBe("started");
+  });
+});
+
+describe("safe starts see v2026 resuming operations (active_only covers pending + running only)", () => {
+  const resumingTwin = (h: ReturnType<typeof harness>) => {
+    const op = h.backend.op(IDS.trainingFailed)!;
+    Object.assign(op, {
+      status: "resuming",
+      completed_at: null,
+      error_message: null,
+      metadata: { ...(op.metadata as object), parameters: { strategy_name: "mlp_basic", symbols: ["MSFT"], timeframes: ["1h"] } },
+    });
+  };
+  const START = { strategy_name: "mlp_basic", symbols: ["MSFT"], timeframes: ["1h"] };
+
+  it.each(["auto", "v2026"] as const)("v2026 backend, KTRDR_API_VERSION=%s: a resuming twin is returned, nothing is started", async (pin) => {
+    const h = harness("v2026", { cfg: { wireVersion: pin } });
+    resumingTwin(h);
+    const v = expectOk(await h.run("start_training", START));
+    expect(v).toMatchObject({ operation_id: IDS.trainingFailed, status: "already_running" });
+    expect(v.message).toMatch(/already resuming/);
+    expect(h.backend.requests.filter((r) => r.method === "POST")).toHaveLength(0);
+    const lists = h.backend.requests.filter((r) => r.path === "/operations").map((r) => Object.fromEntries(r.url.searchParams));
+    expect(lists).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ operation_type: "training", active_only: "true" }),
+        expect.objectContaining({ operation_type: "training", status: "resuming" }),
+      ]),
+    );
+  });
+
+  it("control: the backend's active_only list leaves the resuming twin out, so only the second query finds it", async () => {
+    const h = harness("v2026", { cfg: { wireVersion: "auto" } });
+    resumingTwin(h);
+    const listed = expectOk(await h.run("list_operations", { operation_type: "training", active_only: true }));
+    const ids = (listed.data as Array<{ operation_id: string }>).map((o) => o.operation_id);
+    expect(ids).toContain(IDS.trainingRunning);
+    expect(ids).not.toContain(IDS.trainingFailed);
+  });
+
+  it("v2025 backend with auto: its 422 for status=resuming means none, and the start goes ahead", async () => {
+    const h = harness("v2025", { cfg: { wireVersion: "auto" } });
+    const v = expectOk(await h.run("start_training", START));
+    expect(v.status).toBe("started");
+    const resumingQuery = h.backend.requests.find((r) => r.path === "/operations" && r.url.searchParams.get("status") === "resuming");
+    expect(resumingQuery).toBeDefined();
+    expect(h.backend.requests.filter((r) => r.path === "/trainings/start")).toHaveLength(1);
+  });
+
+  it("pinned to v2025, no resuming query is made", async () => {
+    const h = harness("v2025", { cfg: { wireVersion: "v2025" } });
+    expectOk(await h.run("start_training", START));
+    expect(h.backend.requests.some((r) => r.url.searchParams.get("status") === "resuming")).toBe(false);
+  });
+
+  it("a v2026 backend failing the resuming query: nothing is started, and the agent is told so", async () => {
+    const h = harness("v2026", { cfg: { wireVersion: "auto" } });
+    h.backend.fault(async () => json({ detail: "Internal Server Error" }, 500), { match: (r) => r.url.searchParams.get("status") === "resuming" });
+    const msg = expectErr(await h.run("start_training", START));
+    expect(msg).toMatch(/Nothing was started/);
+    expect(h.backend.requests.filter((r) => r.method === "POST")).toHaveLength(0);
   });
 });
 
