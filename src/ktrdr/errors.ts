@@ -1,9 +1,30 @@
 /**
  * What can go wrong talking to the KTRDR backend, as data. The adapter raises these; the tool
- * layer turns them into one-line, actionable messages for agents (see `describeBackendError`).
- * Messages never contain headers, secrets or stack traces; the backend's own error text is
- * truncated and stripped of control characters before it is kept.
+ * layer turns them into one-line, actionable messages for agents (`tools/errors.ts`).
+ *
+ * HTTP errors are classified here, once, into causes (`HttpCause`): the backend's English texts
+ * ("Operation not found: …", "cannot be cancelled (status: OperationStatus.COMPLETED)", …) are
+ * read in this file and nowhere else. Messages never contain headers, secrets or stack traces;
+ * the backend's own text is truncated and stripped of control characters before it is kept.
  */
+
+/** Why an HTTP error happened, when the server recognises it. */
+export type HttpCause =
+  | { is: "operation_not_found" }
+  /** FastAPI's answer for a route that does not exist (as opposed to a missing entity). */
+  | { is: "route_missing" }
+  /** `/results` of an operation that is not completed or failed. */
+  | { is: "not_finished"; status: string }
+  /** DELETE of an operation that is already finished. */
+  | { is: "not_cancellable"; status: string }
+  /** v2025: the record of a completed training cannot be serialised (PydanticSerializationError), for good. */
+  | { is: "record_unserialisable" }
+  /** v2026: the one worker of this type is busy (or not yet released after its last operation). */
+  | { is: "workers_busy"; worker_type?: string }
+  /** The backend refused an argument (422, 400, or v2026's 500 "Invalid mode"). Permanent. */
+  | { is: "invalid_request" }
+  | { is: "other" };
+
 export type BackendFailure =
   | { kind: "unreachable" }
   | { kind: "timeout"; afterMs: number }
@@ -12,12 +33,15 @@ export type BackendFailure =
   | { kind: "not_json"; status: number; hint: "access_login" | "tunnel" | "other" }
   /** The body claimed to be JSON but could not be parsed (malformed or truncated). */
   | { kind: "bad_json"; status: number }
-  /** JSON that does not have the shape the contract promises. */
+  /** JSON that lacks a fact the server relies on (never filled in with a default). */
   | { kind: "bad_shape"; status: number; where: string }
   /** An HTTP error with a JSON body in either of KTRDR's error shapes. */
-  | { kind: "http"; status: number; message: string; code?: string }
+  | { kind: "http"; status: number; message: string; code?: string; cause: HttpCause }
   /** A value that cannot be a path segment; refused before any request. */
   | { kind: "bad_input"; value: string };
+
+/** Statuses of gateways and tunnels that usually clear up by themselves. */
+export const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([502, 503, 504, 520, 521, 522, 523, 524, 530]);
 
 export class BackendError extends Error {
   readonly failure: BackendFailure;
@@ -33,11 +57,36 @@ export class BackendError extends Error {
   get status(): number | undefined {
     return "status" in this.failure ? this.failure.status : undefined;
   }
-  /** FastAPI's answer for a route that does not exist (as opposed to a missing entity). */
-  get isRouteMissing(): boolean {
-    const f = this.failure;
-    return f.kind === "http" && f.status === 404 && /^not found$/i.test(f.message.trim());
+  /** The recognised cause of an HTTP error (`other` for anything else). */
+  get httpCause(): HttpCause {
+    return this.failure.kind === "http" ? this.failure.cause : { is: "other" };
   }
+  is<K extends HttpCause["is"]>(k: K): boolean {
+    return this.httpCause.is === k;
+  }
+  /** Whether the same request may well succeed in a moment. */
+  get transient(): boolean {
+    return isTransient(this.failure);
+  }
+}
+
+export function isTransient(f: BackendFailure): boolean {
+  switch (f.kind) {
+    case "unreachable":
+    case "timeout":
+    case "bad_json":
+      return true;
+    case "not_json":
+      return f.hint === "tunnel";
+    case "http":
+      return f.cause.is === "other" && TRANSIENT_STATUSES.has(f.status);
+    default:
+      return false;
+  }
+}
+
+export function backendErrorOf(err: unknown, is: HttpCause["is"]): BackendError | undefined {
+  return err instanceof BackendError && err.httpCause.is === is ? err : undefined;
 }
 
 const MAX_MESSAGE = 300;
@@ -50,23 +99,44 @@ export function cleanText(text: string): string {
 }
 
 /**
+ * KTRDR quotes Python enum members in some texts ("status: OperationStatus.COMPLETED"); the
+ * status itself is the lower-case member name.
+ */
+export function statusFromText(s: string): string {
+  return s.replace(/^OperationStatus\./i, "").toLowerCase();
+}
+
+interface ErrorBody {
+  message: string;
+  code?: string;
+  /** `error.details.type` of the envelope, e.g. PydanticSerializationError. */
+  detailType?: string;
+  /** The object of an object-valued `detail` (v2026 503s). */
+  detailObject?: Record<string, unknown>;
+}
+
+/**
  * Reads either error shape: FastAPI's `{"detail": str | [{loc,msg}] | object}` or the envelope
  * `{"success": false, "error": {"code", "message", "details"}}`.
  */
-export function readErrorBody(body: unknown): { message: string; code?: string } | undefined {
+export function readErrorBody(body: unknown): ErrorBody | undefined {
   if (!body || typeof body !== "object") return undefined;
   const b = body as Record<string, unknown>;
   if (b.error && typeof b.error === "object") {
     const e = b.error as Record<string, unknown>;
     const code = typeof e.code === "string" ? e.code : undefined;
     let message = typeof e.message === "string" ? e.message : "";
+    let detailType: string | undefined;
     if (Array.isArray(e.details) && e.details.length > 0) {
       const parts = e.details
         .map((d) => (d && typeof d === "object" ? formatFieldError(d as Record<string, unknown>) : ""))
         .filter(Boolean);
       if (parts.length) message = `${message}${message ? ": " : ""}${parts.join("; ")}`;
+    } else if (e.details && typeof e.details === "object") {
+      const t = (e.details as Record<string, unknown>).type;
+      if (typeof t === "string") detailType = t;
     }
-    return { message: cleanText(message || code || "error"), code };
+    return { message: cleanText(message || code || "error"), code, detailType };
   }
   if ("detail" in b) {
     const d = b.detail;
@@ -79,8 +149,8 @@ export function readErrorBody(body: unknown): { message: string; code?: string }
     }
     if (d && typeof d === "object") {
       const o = d as Record<string, unknown>;
-      const msg = typeof o.message === "string" ? o.message : JSON.stringify(o);
-      return { message: cleanText(msg), code: typeof o.code === "string" ? o.code : undefined };
+      const text = typeof o.message === "string" ? o.message : typeof o.error === "string" ? o.error : JSON.stringify(o);
+      return { message: cleanText(text), code: typeof o.code === "string" ? o.code : undefined, detailObject: o };
     }
   }
   return undefined;
@@ -94,4 +164,35 @@ function formatFieldError(d: Record<string, unknown>): string {
       : "";
   const msg = typeof d.msg === "string" ? d.msg : typeof d.message === "string" ? d.message : "";
   return where ? `${where}: ${msg}` : msg;
+}
+
+/** The cause of an HTTP error, from its status and body: the one place KTRDR's error texts are read. */
+export function classifyHttp(status: number, e: ErrorBody | undefined): HttpCause {
+  const msg = e?.message ?? "";
+  if (status === 404 && /^not found$/i.test(msg.trim())) return { is: "route_missing" };
+  if (status === 404 && /^operation not found\b/i.test(msg)) return { is: "operation_not_found" };
+  const notFinished = /not finished \(status: ([\w.]+)\)/i.exec(msg);
+  if (status === 400 && notFinished?.[1]) return { is: "not_finished", status: statusFromText(notFinished[1]) };
+  const notCancellable = /cannot be cancelled \(status: ([\w.]+)\)/i.exec(msg);
+  if (status === 400 && notCancellable?.[1]) return { is: "not_cancellable", status: statusFromText(notCancellable[1]) };
+  if (status >= 500 && e?.detailType === "PydanticSerializationError") return { is: "record_unserialisable" };
+  if (status === 503 && e?.detailObject && /no \w+ workers available/i.test(msg)) {
+    const t = e.detailObject.worker_type;
+    return { is: "workers_busy", worker_type: typeof t === "string" ? t : undefined };
+  }
+  if (status === 422 || status === 400) return { is: "invalid_request" };
+  // v2026 wraps a refused data-load mode in a 500; it is permanent, not a server fault.
+  if (status === 500 && /invalid mode: /i.test(msg)) return { is: "invalid_request" };
+  return { is: "other" };
+}
+
+/** Something the backend's version cannot do; refused before any request is sent. */
+export class Unsupported extends Error {
+  constructor(
+    readonly version: "v2025" | "v2026",
+    readonly feature: "local_mode" | "backtest_without_model_path",
+  ) {
+    super(`${feature} is not supported by KTRDR ${version}`);
+    this.name = "Unsupported";
+  }
 }

@@ -6,28 +6,6 @@
  */
 import { z } from "zod";
 
-/** Operation statuses across versions (`resuming` is v2026). */
-export const OPERATION_STATUSES = ["pending", "running", "resuming", "completed", "failed", "cancelled"] as const;
-export type OperationStatus = (typeof OPERATION_STATUSES)[number];
-export const ACTIVE_STATUSES: readonly OperationStatus[] = ["pending", "running", "resuming"];
-export const FINISHED_STATUSES: readonly OperationStatus[] = ["completed", "failed", "cancelled"];
-
-/** Operation types across versions (the agent_* types are v2026). */
-export const OPERATION_TYPES = [
-  "data_load",
-  "training",
-  "backtesting",
-  "indicator_compute",
-  "fuzzy_analysis",
-  "dummy",
-  "agent_research",
-  "agent_design",
-  "agent_assessment",
-] as const;
-export type OperationType = (typeof OPERATION_TYPES)[number];
-
-export const TIMEFRAMES = ["1m", "5m", "15m", "30m", "1h", "2h", "4h", "1d", "1w", "1M"] as const;
-export const DATA_MODES = ["local", "tail", "backfill", "full"] as const;
 
 const num = z.number();
 const str = z.string();
@@ -70,7 +48,7 @@ export const operationInfoSchema = z.looseObject({
   errors: z.array(z.unknown()).nullish(),
   result_summary: looseRecord.nullish(),
   // v2026
-  metrics: looseRecord.nullish(),
+  metrics: z.union([looseRecord, z.array(z.unknown())]).nullish(),
   parent_operation_id: str.nullish(),
   is_backend_local: z.boolean().nullish(),
 });
@@ -102,7 +80,7 @@ export const cancelResponseSchema = z.looseObject({
   success: z.boolean().nullish(),
   data: z.looseObject({
     operation_id: str.nullish(),
-    status: str.nullish(),
+    status: str,
     cancelled_at: str.nullish(),
     cancellation_reason: str.nullish(),
     task_cancelled: z.boolean().nullish(),
@@ -112,22 +90,37 @@ export const cancelResponseSchema = z.looseObject({
   }),
 });
 
+/** `/results`: the status and the results object are the facts; an answer without them is not results. */
 export const resultsResponseSchema = z.looseObject({
   success: z.boolean().nullish(),
   operation_id: str.nullish(),
   operation_type: str.nullish(),
-  status: str.nullish(),
-  results: looseRecord.nullish(),
+  status: str,
+  results: looseRecord.nullable(),
 });
 
+/**
+ * `/operations/{id}/metrics`: `metrics` is an object with `epochs` (the contract), or v2026's
+ * serialised `(list, cursor)` pair; `normalise.ts` reads both.
+ */
 export const metricsResponseSchema = z.looseObject({
   success: z.boolean().nullish(),
   data: z.looseObject({
     operation_id: str.nullish(),
     operation_type: str.nullish(),
-    metrics: looseRecord.nullish(),
+    metrics: z.union([looseRecord, z.array(z.unknown())]).nullish(),
   }),
 });
+
+/** v2026 `GET /workers`: one entry per registered worker. */
+export const workersSchema = z.array(
+  z.looseObject({
+    worker_id: str,
+    worker_type: str,
+    status: str,
+    current_operation_id: str.nullish(),
+  }),
+);
 
 /** v2025 `POST /data/load`: the id is nested under `data`. */
 export const dataLoadStartV2025Schema = z.looseObject({

@@ -25,7 +25,7 @@ import { hasScope } from "../auth/context";
 import type { BackendConfig } from "../config";
 import { BackendError } from "../ktrdr/errors";
 import { KtrdrApi } from "../ktrdr/ktrdr.api";
-import type { OperationInfo, OperationSummary } from "../ktrdr/wire";
+import type { Operation, OperationRow } from "../ktrdr/model";
 import { log } from "../log";
 import { describeError } from "../tools/errors";
 import * as input from "../tools/inputs";
@@ -92,7 +92,7 @@ function workingMessage(status: string, step: string | null | undefined, pct: nu
 }
 
 /** The task view of one operation record. */
-export function taskFromOperation(op: OperationInfo, now: number): Task {
+export function taskFromOperation(op: Operation, now: number): Task {
   const status = taskStatus(op.status);
   const createdAt = iso(op.created_at) ?? iso(op.started_at) ?? new Date(now).toISOString();
   const lastUpdatedAt = iso(op.completed_at) ?? iso(op.started_at) ?? createdAt;
@@ -104,13 +104,13 @@ export function taskFromOperation(op: OperationInfo, now: number): Task {
   } else if (status === "completed") {
     task.statusMessage = "completed: read the outcome with tasks/result (or get_operation_results)";
   } else {
-    task.statusMessage = op.error_message ?? status;
+    task.statusMessage = (status === "failed" ? op.error : op.cancel_reason) ?? status;
   }
   return task;
 }
 
 /** The task view of a list row (rows carry no update time: creation + duration stands in for it). */
-export function taskFromSummary(row: OperationSummary, now: number): Task {
+export function taskFromSummary(row: OperationRow, now: number): Task {
   const status = taskStatus(row.status);
   const createdMs = Date.parse(row.created_at ?? "");
   const createdAt = iso(row.created_at) ?? new Date(now).toISOString();
@@ -173,13 +173,13 @@ export class BackendTaskStore implements TaskStore {
   }
 
   /** The operation behind a task, or the not-found error; other backend failures as -32603 with the agent-facing text. */
-  private async operation(taskId: string, method: string): Promise<OperationInfo> {
+  private async operation(taskId: string, method: string): Promise<Operation> {
     if (!input.operationId.safeParse(taskId).success) throw taskNotFound(taskId);
     const api = this.api();
     try {
       return await api.getOperation(taskId);
     } catch (err) {
-      if (err instanceof BackendError && err.failure.kind === "http" && err.status === 404) throw taskNotFound(taskId);
+      if (err instanceof BackendError && err.is("operation_not_found")) throw taskNotFound(taskId);
       throw new TaskError(ErrorCode.InternalError, describeError(err, { tool: method, operationId: taskId, backendHost: api.backendHost }));
     }
   }
@@ -247,13 +247,14 @@ export class BackendTaskStore implements TaskStore {
       throw new TaskError(ErrorCode.InternalError, describeError(err, { tool: "tasks/list", backendHost: api.backendHost }));
     }
     const now = this.now();
-    const tasks = res.operations.map((row) => taskFromSummary(row, now));
-    const next = offset + res.operations.length;
-    return res.operations.length > 0 && next < res.total_count ? { tasks, nextCursor: String(next) } : { tasks };
+    const tasks = res.rows.map((row) => taskFromSummary(row, now));
+    const next = offset + res.rows.length;
+    const total = res.total_count ?? res.total_at_least ?? 0;
+    return res.rows.length > 0 && next < total ? { tasks, nextCursor: String(next) } : { tasks };
   }
 }
 
-function finishedResult(op: OperationInfo, outcome: Extract<ToolOutcome, { ok: true }>): CallToolResult {
+function finishedResult(op: Operation, outcome: Extract<ToolOutcome, { ok: true }>): CallToolResult {
   const view = outcome.value;
   const what = `${op.operation_type} ${op.operation_id}`;
   const status = taskStatus(op.status);
@@ -261,8 +262,8 @@ function finishedResult(op: OperationInfo, outcome: Extract<ToolOutcome, { ok: t
     status === "completed"
       ? `The ${what} completed; its results (as get_operation_results gives them) are under 'operation'.`
       : status === "failed"
-        ? `The ${what} failed: ${op.error_message ?? "no reason given"}. Details under 'operation'.`
-        : `The ${what} was cancelled${op.error_message ? ` (${op.error_message})` : ""}, so it has no results; how far it got is under 'operation'.`;
+        ? `The ${what} failed: ${op.error ?? "no reason given"}. Details under 'operation'.`
+        : `The ${what} was cancelled${op.cancel_reason ? ` (${op.cancel_reason})` : ""}, so it has no results; how far it got is under 'operation'.`;
   const structured = {
     success: status === "completed",
     operation_id: op.operation_id,

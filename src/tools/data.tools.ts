@@ -22,14 +22,14 @@ export const triggerDataLoading = defineTool({
   title: "Load market data",
   description:
     "Start a background operation that fetches market data from KTRDR's source (IB) into its cache; returns an operation_id at once, not data. " +
-    "Modes: tail (default) brings the cache up to date, backfill extends history backwards, full does both, local only reads the cache. " +
+    "Modes: tail (default) brings the cache up to date, backfill extends history backwards, full does both, local (KTRDR v2025 only) re-reads the cache. " +
     "Later: get_operation_status, then get_market_data to read the bars.",
   scope: "ktrdr:operate",
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   input: {
     symbol: input.symbol,
     timeframe: input.timeframe.default("1h"),
-    mode: input.dataMode.default("tail").describe("tail | backfill | full | local"),
+    mode: input.dataMode.default("tail").describe("tail | backfill | full | local (v2025 only)"),
     start_date: input.date.optional(),
     end_date: input.date.optional(),
     ...startInput,
@@ -40,13 +40,13 @@ export const triggerDataLoading = defineTool({
     return startOperation(ctx, {
       args,
       type: "data_load",
-      symbol: args.symbol,
+      // v2025 records a load's symbol, timeframe and mode as "N/A": such a load matches nothing.
       matches: (op) =>
-        op.metadata?.symbol === args.symbol &&
-        op.metadata?.timeframe === args.timeframe &&
-        (op.metadata?.mode ?? "local") === args.mode &&
-        sameDate(op.metadata?.start_date, args.start_date) &&
-        sameDate(op.metadata?.end_date, args.end_date),
+        op.symbol === args.symbol &&
+        op.timeframe === args.timeframe &&
+        op.mode === args.mode &&
+        sameDate(op.start_date, args.start_date) &&
+        sameDate(op.end_date, args.end_date),
       what: `Data loading started for ${args.symbol} ${args.timeframe} (${args.mode} mode).`,
       start: () => ctx.api.startDataLoad(args),
     });
@@ -103,7 +103,7 @@ export const getDataSummary = defineTool({
   name: "get_data_summary",
   title: "Summarise cached data",
   description:
-    "What KTRDR has cached for a symbol and timeframe: first and last bar and the number of bars. Use it before training or a backtest to check the data is there and recent enough.",
+    "What KTRDR has cached for a symbol and timeframe: its first and last bar. Use it before training or a backtest to check the data is there and recent enough; get_market_data counts and reads the bars.",
   scope: "ktrdr:read",
   annotations: READ,
   input: {
@@ -114,33 +114,19 @@ export const getDataSummary = defineTool({
     symbol: z.string(),
     timeframe: z.string(),
     available: z.boolean(),
-    start_date: z.string().optional(),
-    end_date: z.string().optional(),
-    point_count: z.number().optional(),
+    first_bar: z.string().optional(),
+    last_bar: z.string().optional(),
     message: z.string().optional(),
   },
   async run(args, { api }) {
+    const nothing = { symbol: args.symbol, timeframe: args.timeframe, available: false, message: "Nothing cached. Load it with trigger_data_loading." };
     try {
       const r = await api.dataRange(args.symbol, args.timeframe);
-      const count = r.point_count ?? 0;
-      return {
-        symbol: args.symbol,
-        timeframe: args.timeframe,
-        available: count > 0,
-        ...(r.start_date ? { start_date: r.start_date } : {}),
-        ...(r.end_date ? { end_date: r.end_date } : {}),
-        point_count: count,
-        ...(count === 0 ? { message: "Nothing cached. Load it with trigger_data_loading." } : {}),
-      };
+      // KTRDR's point_count counts calendar hours between the bars, not bars: it is not reported.
+      if (!r.first_bar && !r.last_bar) return nothing;
+      return { symbol: args.symbol, timeframe: args.timeframe, available: true, ...r };
     } catch (err) {
-      if (err instanceof BackendError && err.status === 404 && !err.isRouteMissing) {
-        return {
-          symbol: args.symbol,
-          timeframe: args.timeframe,
-          available: false,
-          message: "Nothing cached. Load it with trigger_data_loading.",
-        };
-      }
+      if (err instanceof BackendError && err.status === 404 && !err.is("route_missing")) return nothing;
       throw err;
     }
   },

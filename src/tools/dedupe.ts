@@ -1,36 +1,44 @@
 /**
  * Safe starts: before starting an operation, look in the backend for an active one of the same
  * kind with the same parameters, and hand that back instead of starting a duplicate. Everything
- * comes from the backend's operation list; the Worker remembers nothing.
+ * comes from the backend (its list, and on v2026 what its workers run); the Worker remembers
+ * nothing.
  */
-import { ACTIVE_STATUSES, type OperationInfo } from "../ktrdr/wire";
+import type { Operation } from "../ktrdr/model";
 import type { ToolContext } from "./tool";
 
-/** Candidates read in full at most (each is one backend call). */
-const MAX_CANDIDATES = 10;
+/**
+ * Whether an active operation is the one the agent asks for: `true` when every parameter the
+ * backend reports matches; `"unverified"` when all it reports match but it does not report the
+ * strategy (v2026 keeps only the strategy's YAML, which may be cut before its name); else false.
+ */
+export type Match = boolean | "unverified";
+export type Matcher = (op: Operation) => Match;
 
-export type Matcher = (op: OperationInfo) => boolean;
+export interface Twin {
+  op: Operation;
+  match: true | "unverified";
+}
 
-export async function findActiveTwin(ctx: ToolContext, operationType: string, matches: Matcher, symbol?: string): Promise<OperationInfo | undefined> {
-  const active = await ctx.api.listActiveOperations(operationType, 50);
-  const candidates = active
-    .filter((o) => o.operation_type === operationType && (!symbol || !o.symbol || o.symbol === "N/A" || o.symbol === symbol))
-    .slice(0, MAX_CANDIDATES);
-  for (const c of candidates) {
-    const op = await ctx.api.getOperation(c.operation_id).catch(() => undefined);
-    if (op && (ACTIVE_STATUSES as readonly string[]).includes(op.status) && matches(op)) return op;
+export async function findActiveTwin(ctx: ToolContext, operationType: string, matches: Matcher): Promise<Twin | undefined> {
+  const active = await ctx.api.activeOperations(operationType);
+  let unverified: Operation | undefined;
+  for (const op of active) {
+    const m = matches(op);
+    if (m === true) return { op, match: true };
+    if (m === "unverified" && !unverified) unverified = op;
   }
-  return undefined;
+  return unverified ? { op: unverified, match: "unverified" } : undefined;
 }
 
 /** Dates compare by day when either side is a bare date. */
-export function sameDate(a: unknown, b: string | undefined): boolean {
-  const norm = (v: unknown) => (typeof v === "string" && v ? v.slice(0, 10) : undefined);
+export function sameDate(a: string | undefined, b: string | undefined): boolean {
+  const norm = (v: string | undefined) => (v ? v.slice(0, 10) : undefined);
   return norm(a) === norm(b);
 }
 
-export function sameSet(a: unknown, b: readonly string[]): boolean {
-  if (!Array.isArray(a)) return false;
-  const x = new Set(a.map(String));
+export function sameSet(a: readonly string[] | undefined, b: readonly string[]): boolean {
+  if (!a) return false;
+  const x = new Set(a);
   return x.size === new Set(b).size && b.every((v) => x.has(v));
 }

@@ -44,10 +44,7 @@ export const getAvailableSymbols = defineTool({
     symbols: z.array(z.record(z.string(), z.unknown())),
   },
   async run(_args, { api }) {
-    const list = await api.symbols();
-    const symbols = list.map((s) =>
-      prune({ symbol: s.symbol, name: s.name, type: s.type, exchange: s.exchange, currency: s.currency, timeframes: s.available_timeframes ?? undefined }),
-    );
+    const symbols = (await api.symbols()).map((s) => prune(s));
     return { count: symbols.length, symbols };
   },
 });
@@ -64,15 +61,7 @@ export const getAvailableIndicators = defineTool({
     indicators: z.array(z.record(z.string(), z.unknown())),
   },
   async run(_args, { api }) {
-    const list = await api.indicators();
-    const indicators = list.map((i) => {
-      const params = Array.isArray(i.parameters)
-        ? i.parameters.map((p) => (p && typeof p === "object" && "name" in p ? String((p as { name: unknown }).name) : String(p)))
-        : i.parameters && typeof i.parameters === "object"
-          ? Object.keys(i.parameters)
-          : undefined;
-      return prune({ name: i.name ?? i.id, description: i.description, parameters: params });
-    });
+    const indicators = (await api.indicators()).map((i) => prune(i));
     return { count: indicators.length, indicators };
   },
 });
@@ -87,21 +76,20 @@ export const getAvailableStrategies = defineTool({
   output: {
     count: z.number(),
     strategies: z.array(z.record(z.string(), z.unknown())),
+    note: z.string().optional(),
   },
   async run(_args, { api }) {
-    const list = await api.strategies();
-    const strategies = list.map((s) =>
-      prune({
-        name: s.name,
-        description: s.description,
-        symbol: s.symbol,
-        timeframe: s.timeframe,
-        training_status: s.training_status,
-        latest_version: s.latest_version,
-        latest_training_date: s.latest_training_date,
-      }),
-    );
-    return { count: strategies.length, strategies };
+    const res = await api.strategies();
+    const strategies = res.strategies.map((s) => prune({ ...s }));
+    return {
+      count: strategies.length,
+      strategies,
+      ...(res.listMayBeIncomplete
+        ? {
+            note: "KTRDR returned no strategies. KTRDR v2026's list leaves out every strategy file it fails to validate, although training and backtesting by name still work: pass the strategy's name (e.g. from its YAML file) to start_training.",
+          }
+        : {}),
+    };
   },
 });
 

@@ -1,9 +1,9 @@
 /**
  * Turns anything a tool throws into the one-line message an agent sees: the cause first, then
- * the next step. Never a stack trace, never a header or a secret, never the backend URL's path
- * beyond its host.
+ * the next step. "Retry" is said only for faults that are transient. Never a stack trace, never a
+ * header or a secret, never the backend URL's path beyond its host.
  */
-import { BackendError } from "../ktrdr/errors";
+import { BackendError, type HttpCause, Unsupported } from "../ktrdr/errors";
 import { ToolError } from "./tool";
 
 export interface ErrorSubject {
@@ -12,10 +12,22 @@ export interface ErrorSubject {
   backendHost?: string;
 }
 
+const STARTS = new Set(["trigger_data_loading", "start_training", "start_backtest"]);
+
 export function describeError(err: unknown, s: ErrorSubject): string {
   if (err instanceof ToolError) return err.message;
   if (err instanceof BackendError) return describeBackendError(err, s);
+  if (err instanceof Unsupported) return describeUnsupported(err);
   return `Internal error in ${s.tool}. Retry once; if it happens again, report it to the server operator.`;
+}
+
+export function describeUnsupported(err: Unsupported): string {
+  switch (err.feature) {
+    case "local_mode":
+      return `KTRDR ${err.version} has no 'local' data-load mode (it only downloads: tail, backfill or full). To read what is cached, use get_data_summary or get_market_data; to fetch more, call trigger_data_loading with mode tail. Nothing was started.`;
+    case "backtest_without_model_path":
+      return `KTRDR ${err.version} needs model_path for a backtest (without one it starts and then fails). Take it from a completed training: get_operation_results(<training operation_id>) → results.model_path, then call start_backtest again with it. Nothing was started.`;
+  }
 }
 
 function describeBackendError(err: BackendError, s: ErrorSubject): string {
@@ -26,8 +38,8 @@ function describeBackendError(err: BackendError, s: ErrorSubject): string {
     case "unreachable":
       return `KTRDR backend unreachable${where}: connection failed. Check that the backend (and its Cloudflare Tunnel) is running, then retry; check_backend_health tells when it is back.`;
     case "timeout":
-      return `KTRDR backend did not answer within ${Math.round(f.afterMs / 1000)} s${where}. It may be overloaded or the tunnel slow: retry in a minute${
-        s.tool.startsWith("start_") || s.tool === "trigger_data_loading" ? ", but first call list_operations(active_only=true) — the start may have gone through" : ""
+      return `KTRDR backend did not answer within ${Math.max(1, Math.round(f.afterMs / 1000))} s${where}. It may be overloaded or the tunnel slow: retry in a minute${
+        STARTS.has(s.tool) ? ", but first call list_operations(active_only=true) — the start may have gone through" : ""
       }.`;
     case "aborted":
       return `The request was cancelled before KTRDR answered.`;
@@ -40,36 +52,40 @@ function describeBackendError(err: BackendError, s: ErrorSubject): string {
     case "bad_json":
       return `KTRDR backend sent malformed or truncated JSON (HTTP ${f.status})${ref}. Retry; if it persists, the backend or tunnel is faulty.`;
     case "bad_shape":
-      return `KTRDR backend's answer did not have the expected shape (at '${f.where}')${ref}. The backend version may be unsupported; check_backend_health shows its version.`;
+      return `KTRDR backend's answer lacks a fact this server needs (at '${f.where}', HTTP ${f.status})${ref}, so nothing is reported rather than a guess. The backend version may be unsupported; check_backend_health shows its version.`;
     case "http":
-      return describeHttp(f.status, f.message, s, ref);
+      return describeHttp(f.status, f.message, f.cause, s, ref);
     case "bad_input":
       return `Invalid id or name ${JSON.stringify(cleanId(f.value))}: ids are like op_training_20251004_143530_b5c6d7e8 and names like AAPL (letters, digits, _ . : -). Nothing was sent to KTRDR; fix it and call ${s.tool} again.`;
   }
 }
 
-function describeHttp(status: number, message: string, s: ErrorSubject, ref: string): string {
-  const op = s.operationId;
-  if (status === 404 && op && /operation not found|not found:/i.test(message)) {
-    return `Operation ${op} not found. It may never have existed, or was lost when the backend restarted (v2025 backends keep operations in memory). Call list_operations to see the operations the backend knows now.`;
-  }
-  if (status === 404 && /^not found$/i.test(message)) {
-    return `KTRDR backend has no such endpoint (HTTP 404 for ${s.tool}): KTRDR_API_URL must end in /api/v1, or the backend is a KTRDR version without it (check_backend_health shows the version).`;
-  }
-  if (status === 400 && /cannot be cancelled \(status: (\w+)\)/i.test(message)) {
-    const st = /status: (\w+)/i.exec(message)?.[1] ?? "finished";
-    return `Operation ${op ?? ""} is already ${st}; there is nothing to cancel.${st === "completed" || st === "failed" ? " Read its outcome with get_operation_results." : ""}`.replace("  ", " ");
-  }
-  if (status === 400 && /not finished \(status: (\w+)\)/i.test(message)) {
-    const st = /status: (\w+)/i.exec(message)?.[1] ?? "unknown";
-    return notFinishedMessage(op ?? "", st);
-  }
-  if (status === 422 || status === 400) {
-    return `KTRDR rejected the request (HTTP ${status}): ${message}. Fix the arguments and call ${s.tool} again.`;
+function describeHttp(status: number, message: string, cause: HttpCause, s: ErrorSubject, ref: string): string {
+  const op = s.operationId ?? "";
+  switch (cause.is) {
+    case "operation_not_found":
+      return `Operation ${op} not found. It may never have existed, or was lost when the backend restarted (v2025 backends keep operations in memory). Call list_operations to see the operations the backend knows now.`;
+    case "route_missing":
+      return `KTRDR backend has no such endpoint (HTTP 404 for ${s.tool}): KTRDR_API_URL must end in /api/v1, or the backend is a KTRDR version without it (check_backend_health shows the version).`;
+    case "not_finished":
+      return notFinishedMessage(op, cause.status);
+    case "not_cancellable":
+      return alreadyFinishedMessage(op, cause.status);
+    case "record_unserialisable":
+      return s.operationId
+        ? `KTRDR cannot serialise this operation's record (HTTP ${status} PydanticSerializationError, a v2025 bug once a training completes; it will not go away by retrying), and no other endpoint could answer for it${ref}. Call list_operations to see its status.`
+        : `KTRDR cannot serialise its answer (HTTP ${status} PydanticSerializationError)${ref}; retrying will not help. The backend operator should check KTRDR's logs.`;
+    case "workers_busy":
+      return `KTRDR has no free ${cause.worker_type ? `${cause.worker_type} ` : ""}worker (HTTP 503): its only one is busy, or still being released after its last operation.${STARTS.has(s.tool) ? " Nothing was started; call list_operations(active_only=true) to see what runs." : " Call list_operations(active_only=true) to see what runs."}`;
+    case "invalid_request":
+      return `KTRDR rejected the request (HTTP ${status}): ${message}. Fix the arguments and call ${s.tool} again.`;
+    case "other":
+      break;
   }
   if (status === 404) return `KTRDR backend: not found (HTTP 404): ${message}. Check the names with the get_available_* tools.`;
-  if (status === 503) return `KTRDR backend is temporarily unable to serve this (HTTP 503): ${message}. Retry in a minute.`;
-  if (status >= 500) return `KTRDR backend failed (HTTP ${status}): ${message}${ref}. Retry later; if it persists the backend operator should check its logs.`;
+  if (status === 503 || status === 502 || status === 504) return `KTRDR backend is temporarily unable to serve this (HTTP ${status}): ${message}. Retry in a minute.`;
+  if (status >= 500)
+    return `KTRDR backend failed with an internal error (HTTP ${status}): ${message}${ref}. This is not known to be transient: retry once, and if it fails again the backend operator should check KTRDR's logs for this request id.`;
   return `KTRDR backend refused the request (HTTP ${status}): ${message}.`;
 }
 
@@ -79,7 +95,11 @@ function cleanId(v: string): string {
 }
 
 export function notFinishedMessage(op: string, status: string): string {
-  if (status === "cancelled")
-    return `Operation ${op} was cancelled, so it has no results. get_operation_status shows how far it got; start a new operation to get results.`;
-  return `Operation ${op} is still ${status}; results exist only once it has completed or failed. Check again later with get_operation_status.`;
+  return `Operation ${op} is still ${status}; results exist once it has completed or failed. Check again later with get_operation_status (or wait_seconds).`;
+}
+
+export function alreadyFinishedMessage(op: string, status: string, backendSaid?: string): string {
+  const said = backendSaid ? ` (KTRDR reports it as ${backendSaid})` : "";
+  const next = status === "completed" || status === "failed" ? " Read its outcome with get_operation_results." : "";
+  return `Operation ${op} is already ${status}${said}; there is nothing to cancel.${next}`;
 }

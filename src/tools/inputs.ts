@@ -4,7 +4,7 @@
  * characters, so nothing an agent sends can change which backend route is called.
  */
 import { z } from "zod";
-import { DATA_MODES, OPERATION_STATUSES, OPERATION_TYPES, TIMEFRAMES } from "../ktrdr/wire";
+import { DATA_MODES, OPERATION_STATUSES, OPERATION_TYPES, TIMEFRAMES } from "../ktrdr/model";
 
 export const operationId = z
   .string()

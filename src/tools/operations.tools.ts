@@ -2,26 +2,32 @@
  * Generic operation management: find, watch, cancel and read any KTRDR operation.
  */
 import { z } from "zod";
-import { BackendError } from "../ktrdr/errors";
-import { notFinishedMessage } from "./errors";
+import { alreadyFinishedMessage, describeError, notFinishedMessage } from "./errors";
 import * as input from "./inputs";
 import { defineTool, READ, ToolError } from "./tool";
 import { untilInput, waitForOperation, waitInput } from "./wait";
-import { compact, conciseResults, conciseStatus, diagnoseTraining, fullStatus, listRow, prune } from "./views";
+import { compact, conciseResults, conciseStatus, diagnoseTraining, epochView, fullStatus, listRow, prune } from "./views";
 
 export const LIST_LIMIT_MAX = 100;
 
 const detail = z
   .enum(["concise", "full"])
   .default("concise")
-  .describe("concise (default): what an agent needs to decide; full: the complete backend record");
+  .describe("concise (default): what an agent needs to decide; full: everything, including the backend's own record");
 
 const looseRecord = z.record(z.string(), z.unknown());
+
+/** What the server could not establish, and why (present only when something is missing or was corrected). */
+const gapsOutput = {
+  unknown: z.array(z.string()).optional().describe("Facts the backend could not give for this answer"),
+  note: z.string().optional().describe("Why facts are missing or were corrected"),
+};
 
 const listRowShape = z.object({
   operation_id: z.string(),
   operation_type: z.string(),
   status: z.string(),
+  backend_status: z.string().optional().describe("What KTRDR lists, when its record shows otherwise"),
   created_at: z.string().optional(),
   progress_percentage: z.number().optional(),
   current_step: z.string().optional(),
@@ -47,14 +53,22 @@ export const listOperations = defineTool({
   output: {
     success: z.boolean(),
     data: z.array(listRowShape),
-    total_count: z.number().describe("Operations matching the filters"),
+    total_count: z.number().optional().describe("Operations matching the filters"),
+    total_at_least: z.number().optional().describe("When the exact count is unknown: at least this many match"),
     active_count: z.number().optional().describe("Pending + running operations overall"),
     returned_count: z.number(),
+    note: z.string().optional(),
   },
   async run(args, { api }) {
-    const res = await api.listOperations(args);
-    const data = res.operations.map(listRow) as Array<z.infer<typeof listRowShape>>;
-    return { success: true, data, total_count: res.total_count, active_count: res.active_count, returned_count: data.length };
+    const page = await api.listOperations(args);
+    const data = page.rows.map(listRow) as Array<z.infer<typeof listRowShape>>;
+    return {
+      success: true,
+      data,
+      ...prune({ total_count: page.total_count, total_at_least: page.total_at_least, active_count: page.active_count }),
+      returned_count: data.length,
+      ...(page.notes?.length ? { note: page.notes.join(" ") } : {}),
+    };
   },
 });
 
@@ -87,20 +101,25 @@ export const getOperationStatus = defineTool({
     segments: z.string().optional(),
     bars_saved: z.number().optional(),
     error_message: z.string().optional(),
+    cancel_reason: z.string().optional(),
     result: z.string().optional(),
-    progress: looseRecord.optional(),
-    metadata: looseRecord.optional(),
-    result_summary: looseRecord.optional(),
+    ...gapsOutput,
     finished: z.boolean().optional().describe("With wait_seconds: whether the operation is finished"),
     waited_seconds: z.number().optional(),
+    backend: looseRecord.optional(),
+    record: looseRecord.optional(),
   },
   async run(args, ctx) {
     let op = await ctx.api.getOperation(args.operation_id);
-    let waited: { finished: boolean; waited_seconds: number } | undefined;
+    let waited: Record<string, unknown> = {};
     if (args.wait_seconds > 0) {
       const w = await waitForOperation(ctx, args.operation_id, { seconds: args.wait_seconds, until: args.until, first: op });
-      op = w.op;
+      op = w.op ?? op;
       waited = { finished: w.finished, waited_seconds: w.waited_seconds };
+      if (w.readError !== undefined) {
+        const why = describeError(w.readError, { tool: "get_operation_status", operationId: args.operation_id, backendHost: ctx.api.backendHost });
+        op = { ...op, notes: [...(op.notes ?? []), `This is the last state seen: a later read failed (${why})`] };
+      }
     }
     const view = args.detail === "full" ? fullStatus(op, ctx.now()) : conciseStatus(op, ctx.now());
     return { ...(view as { operation_id: string; operation_type: string; status: string }), ...waited };
@@ -131,7 +150,11 @@ export const cancelOperation = defineTool({
   },
   async run(args, { api }) {
     const res = await api.cancelOperation(args.operation_id, args.reason);
-    return prune({ success: true, ...res });
+    if (!res.cancelled) {
+      throw new ToolError(alreadyFinishedMessage(args.operation_id, res.status, res.operation?.backend?.status));
+    }
+    const { cancelled: _c, ...facts } = res;
+    return prune({ success: true, status: "cancelled", ...facts });
   },
 });
 
@@ -139,8 +162,8 @@ export const getOperationResults = defineTool({
   name: "get_operation_results",
   title: "Get operation results",
   description:
-    "Results of a completed or failed operation: key metrics (training: losses, accuracy, test metrics, model path; data load: bars fetched, file). " +
-    "Running, pending and cancelled operations have no results — check get_operation_status first.",
+    "Results of a finished operation: key metrics (training: losses, accuracy, test metrics, model path; backtest: return, Sharpe, drawdown, trades; data load: bars loaded). " +
+    "A failed operation answers with its error_message, a cancelled one with its cancel reason and no results. Running and pending operations have none yet — check get_operation_status first.",
   scope: "ktrdr:read",
   annotations: READ,
   input: {
@@ -148,34 +171,35 @@ export const getOperationResults = defineTool({
     detail,
   },
   output: {
-    success: z.boolean(),
+    success: z.boolean().describe("true only when the operation completed"),
     operation_id: z.string(),
     operation_type: z.string(),
     status: z.string(),
     error_message: z.string().optional(),
+    cancel_reason: z.string().optional(),
     results: looseRecord,
+    ...gapsOutput,
   },
   async run(args, { api }) {
-    let res;
-    try {
-      res = await api.getResults(args.operation_id);
-    } catch (err) {
-      if (err instanceof BackendError && err.failure.kind === "http" && err.status === 400) {
-        const st = /status: (\w+)/i.exec(err.failure.message)?.[1];
-        if (st) throw new ToolError(notFinishedMessage(args.operation_id, st));
-      }
-      throw err;
+    const { operation: op, results } = await api.getResults(args.operation_id);
+    if (op.status !== "completed" && op.status !== "failed" && op.status !== "cancelled") {
+      throw new ToolError(notFinishedMessage(args.operation_id, op.status));
     }
-    if (res.status !== "completed" && res.status !== "failed") {
-      // Same rule as the backend's /results endpoint, also on backends that lack it.
-      throw new ToolError(notFinishedMessage(args.operation_id, res.status));
-    }
-    const results = args.detail === "full" ? prune(res.results) : conciseResults(res.operation_type, res.results);
-    // `results` stays even when empty (a failed operation may have none): it is part of the shape.
+    const view = args.detail === "full" ? prune(results?.raw ?? {}) : conciseResults(op.operation_type, results);
+    // `results` stays even when empty (a failed or cancelled operation has none): it is part of the shape.
     return {
-      ...prune({ success: true, operation_id: res.operation_id, operation_type: res.operation_type, status: res.status, error_message: res.error_message }),
-      results,
-    };
+      ...prune({
+        success: op.status === "completed",
+        operation_id: op.operation_id,
+        operation_type: op.operation_type,
+        status: op.status,
+        error_message: op.status === "failed" ? op.error : undefined,
+        cancel_reason: op.status === "cancelled" ? op.cancel_reason : undefined,
+        unknown: op.unknown,
+        note: op.notes?.join(" "),
+      }),
+      results: view,
+    } as { success: boolean; operation_id: string; operation_type: string; status: string; results: Record<string, unknown> };
   },
 });
 
@@ -198,38 +222,33 @@ export const getOperationMetrics = defineTool({
     epochs_shown: z.string().optional(),
     diagnosis: looseRecord.optional(),
     metrics: looseRecord.optional(),
+    ...gapsOutput,
   },
   async run(args, { api }) {
     const res = await api.getMetrics(args.operation_id);
-    const m = res.metrics;
-    let epochs = Array.isArray(m.epochs) ? (m.epochs as Array<Record<string, unknown>>) : [];
-    if (epochs.length === 0 && res.operation) {
-      // Older backends: only the latest epoch's metrics, in the progress context.
-      const ctx = (res.operation.progress?.context ?? {}) as Record<string, unknown>;
-      if (ctx.epoch_metrics && typeof ctx.epoch_metrics === "object")
-        epochs = [{ epoch: ctx.epoch_index, ...(ctx.epoch_metrics as Record<string, unknown>) }];
-    }
-    const diagnosis = diagnoseTraining(epochs);
-    const others = Object.fromEntries(Object.entries(m).filter(([k]) => k !== "epochs"));
-    if (args.detail === "full") {
-      return prune({ operation_id: res.operation_id, operation_type: res.operation_type, epochs, diagnosis, metrics: others });
-    }
-    const shown = epochs.slice(-10).map((e) => compact(pickEpoch(e)) as Record<string, unknown>);
+    const diagnosis = diagnoseTraining(res.epochs);
+    const gaps =
+      res.epochs.length > 0
+        ? {}
+        : {
+            unknown: ["epochs"],
+            note:
+              res.source === "operation_record"
+                ? `This KTRDR has no per-epoch metrics endpoint and its record holds no epoch history${res.operation?.status === "completed" ? "; final metrics are in get_operation_results" : ""}.`
+                : `KTRDR reported no epochs${res.operation?.status === "cancelled" ? " (v2026 clears them when an operation is cancelled)" : " (none finished yet, or KTRDR cleared them)"}.`,
+          };
+    const all = args.detail === "full" ? res.epochs.map((e) => prune({ ...e })) : res.epochs.map(epochView);
+    const shown = args.detail === "full" ? all : all.slice(-10);
     return prune({
       operation_id: res.operation_id,
       operation_type: res.operation_type,
       epochs: shown,
-      epochs_shown: epochs.length > shown.length ? `last ${shown.length} of ${epochs.length}` : undefined,
+      epochs_shown: all.length > shown.length ? `last ${shown.length} of ${all.length}` : undefined,
       diagnosis,
-      metrics: compact(others) as Record<string, unknown>,
+      metrics: args.detail === "full" ? (res.extras as Record<string, unknown>) : (compact(res.extras) as Record<string, unknown>),
+      ...gaps,
     });
   },
 });
-
-function pickEpoch(e: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k of ["epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy"]) if (k in e) out[k] = e[k];
-  return out;
-}
 
 export const OPERATION_TOOLS = [listOperations, getOperationStatus, cancelOperation, getOperationResults, getOperationMetrics];

@@ -3,13 +3,17 @@
  * `operation_id`, `operation_type`, `status: "started"` and a message at the top level — or,
  * when an identical operation is already active, that one with `status: "already_running"`.
  * With `wait_seconds`, the outcome of a short operation comes back in the same call.
+ *
+ * A start that went through always answers with its operation_id, whatever happens to the reads
+ * after it (they are bounded by the wait's deadline; a failed one is reported beside the id).
  */
 import { z } from "zod";
-import type { StartedOperation } from "../ktrdr/ktrdr.api";
+import { BackendError } from "../ktrdr/errors";
+import type { Operation, Started } from "../ktrdr/model";
 import { findActiveTwin, type Matcher } from "./dedupe";
 import { describeError } from "./errors";
 import { type ToolContext, ToolError } from "./tool";
-import { conciseStatus } from "./views";
+import { conciseStatus, round } from "./views";
 import { waitForOperation, waitInput } from "./wait";
 
 export const startInput = {
@@ -29,7 +33,8 @@ export const startedOutput = {
   estimated_duration_minutes: z.number().optional(),
   finished: z.boolean().optional().describe("With wait_seconds: whether it finished while waiting"),
   waited_seconds: z.number().optional(),
-  operation: z.record(z.string(), z.unknown()).optional().describe("With wait_seconds: its status when the wait ended"),
+  operation: z.record(z.string(), z.unknown()).optional().describe("Its status when the wait ended (or the identical operation found)"),
+  note: z.string().optional().describe("What could not be checked, e.g. a failed read after the start"),
 };
 
 type StartedResult = z.input<z.ZodObject<typeof startedOutput>>;
@@ -38,33 +43,42 @@ export async function startOperation(
   ctx: ToolContext,
   opts: {
     args: { wait_seconds: number; allow_duplicate: boolean };
-    type: string;
-    symbol?: string;
+    type: "data_load" | "training" | "backtesting";
     matches: Matcher;
     what: string;
-    start: () => Promise<StartedOperation>;
+    start: () => Promise<Started>;
   },
 ): Promise<StartedResult> {
   if (!opts.args.allow_duplicate) {
     let twin;
     try {
-      twin = await findActiveTwin(ctx, opts.type, opts.matches, opts.symbol);
+      twin = await findActiveTwin(ctx, opts.type, opts.matches);
     } catch (err) {
       // Nothing was started: say so, so the agent does not go looking for a half-started operation.
       throw new ToolError(`${describeError(err, { tool: "list_operations", backendHost: ctx.api.backendHost })} Nothing was started (the server could not check for an identical running operation first).`);
     }
     if (twin) {
+      const how = twin.match === "unverified" ? " KTRDR does not report its strategy; the symbols, timeframes and dates match." : "";
       return {
         success: true,
-        operation_id: twin.operation_id,
-        operation_type: twin.operation_type,
+        operation_id: twin.op.operation_id,
+        operation_type: twin.op.operation_type,
         status: "already_running",
-        message: `An identical ${opts.type} operation is already ${twin.status} (${twin.operation_id}); returning it instead of starting a duplicate. Pass allow_duplicate=true to start another.`,
-        operation: conciseStatus(twin, ctx.now()),
+        message: `An identical ${opts.type} operation is already ${twin.op.status} (${twin.op.operation_id}); returning it instead of starting a duplicate.${how} Pass allow_duplicate=true to start another.`,
+        operation: conciseStatus(twin.op, ctx.now()),
       };
     }
   }
-  const op = await opts.start();
+  let op: Started;
+  try {
+    op = await opts.start();
+  } catch (err) {
+    if (err instanceof BackendError && err.is("workers_busy") && opts.type !== "data_load") {
+      const busy = await ctx.api.busyWith(opts.type).catch(() => undefined);
+      throw new ToolError(workerBusyMessage(opts.type, busy));
+    }
+    throw err;
+  }
   const result: StartedResult = {
     success: true,
     operation_id: op.operation_id,
@@ -72,13 +86,34 @@ export async function startOperation(
     status: "started",
     message: `${opts.what} Check progress later with get_operation_status("${op.operation_id}").`,
     ...(op.estimated_duration_minutes !== undefined ? { estimated_duration_minutes: op.estimated_duration_minutes } : {}),
+    ...(op.ignored === "model_path" ? { note: "KTRDR v2025 takes no model_path: it backtests the strategy's latest trained model." } : {}),
   };
   if (opts.args.wait_seconds > 0) {
     const w = await waitForOperation(ctx, op.operation_id, { seconds: opts.args.wait_seconds });
     result.finished = w.finished;
     result.waited_seconds = w.waited_seconds;
-    result.operation = conciseStatus(w.op, ctx.now());
-    if (w.finished) result.message = `${opts.what} It ${w.op.status} within ${w.waited_seconds} s.${w.op.status === "completed" || w.op.status === "failed" ? " Read the outcome with get_operation_results." : ""}`;
+    if (w.op) result.operation = conciseStatus(w.op, ctx.now());
+    if (w.readError !== undefined) {
+      result.note = `${result.note ? `${result.note} ` : ""}It started, but reading it back failed: ${describeError(w.readError, { tool: "get_operation_status", operationId: op.operation_id, backendHost: ctx.api.backendHost })} The operation_id stands; do not start it again.`;
+    }
+    if (w.finished && w.op) result.message = `${opts.what} ${finishedSentence(w.op, w.waited_seconds)}`;
   }
   return result;
+}
+
+function finishedSentence(op: Operation, seconds: number): string {
+  if (op.status === "completed") return `It completed within ${seconds} s. Read the outcome with get_operation_results.`;
+  if (op.status === "failed") return `It failed within ${seconds} s${op.error ? `: ${op.error}` : ""}.`;
+  return `It was cancelled within ${seconds} s${op.cancel_reason ? ` (${op.cancel_reason})` : ""}.`;
+}
+
+/** KTRDR v2026 runs one operation per worker type: say what occupies it, and what to do instead of starting again. */
+function workerBusyMessage(type: string, busy: Operation | undefined): string {
+  const head = `KTRDR's ${type} worker is busy (HTTP 503), so nothing was started.`;
+  if (!busy) return `${head} KTRDR names no operation on it: the worker may still be registering or being released. Call check_backend_health, then start again in a minute.`;
+  const pct = busy.progress?.percentage !== undefined ? `, ${round(busy.progress.percentage)}%` : "";
+  if (busy.status === "running" || busy.status === "pending" || busy.status === "resuming") {
+    return `${head} It is running ${busy.operation_id} (${busy.status}${pct}${busy.strategy_name ? `, ${busy.strategy_name}` : ""}). Follow that one with get_operation_status("${busy.operation_id}"), or cancel it with cancel_operation; only then can another start.`;
+  }
+  return `${head} Its last operation ${busy.operation_id} has ${busy.status}; KTRDR frees the worker about 10 s later. Start again in a few seconds.`;
 }

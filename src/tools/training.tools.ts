@@ -6,7 +6,7 @@ import * as input from "./inputs";
 import { sameDate, sameSet } from "./dedupe";
 import { startInput, startOperation, startedOutput } from "./started";
 import { defineTool, READ, START, ToolError } from "./tool";
-import { compact, prune } from "./views";
+import { compact, conciseResults, prune } from "./views";
 
 export const startTraining = defineTool({
   name: "start_training",
@@ -45,16 +45,14 @@ export const startTraining = defineTool({
     return startOperation(ctx, {
       args,
       type: "training",
-      symbol: symbols[0],
       matches: (op) => {
-        const p = op.metadata?.parameters ?? {};
-        return (
-          p.strategy_name === strategy &&
-          sameSet(p.symbols, symbols) &&
-          sameSet(p.timeframes, timeframes) &&
-          sameDate(p.start_date ?? op.metadata?.start_date, args.start_date) &&
-          sameDate(p.end_date ?? op.metadata?.end_date, args.end_date)
-        );
+        const rest =
+          sameSet(op.symbols, symbols) &&
+          sameSet(op.timeframes, timeframes) &&
+          sameDate(op.start_date, args.start_date) &&
+          sameDate(op.end_date, args.end_date);
+        if (!rest) return false;
+        return op.strategy_name === undefined ? "unverified" : op.strategy_name === strategy;
       },
       what: `Training started for ${strategy} on ${symbols.join(", ")} (${timeframes.join(", ")}).`,
       start: () => ctx.api.startTraining({ strategy_name: strategy, symbols, timeframes, start_date: args.start_date, end_date: args.end_date }),
@@ -82,7 +80,7 @@ export const startBacktest = defineTool({
       .regex(/^[A-Za-z0-9_./-]+$/, "must be a model path as returned in training results")
       .refine((s) => !s.split("/").includes(".."), "must not contain '..'")
       .optional()
-      .describe("Model to use (default: the strategy's latest)"),
+      .describe("Trained model, as results.model_path of a completed training. Required by KTRDR v2026; on v2025 the default is the strategy's latest model"),
     initial_capital: z.number().positive().max(1e12).default(100000),
     commission: z.number().min(0).max(0.1).default(0.001).describe("Fraction per trade"),
     slippage: z.number().min(0).max(0.1).default(0.001).describe("Fraction per trade"),
@@ -96,16 +94,11 @@ export const startBacktest = defineTool({
     return startOperation(ctx, {
       args,
       type: "backtesting",
-      symbol: args.symbol,
       matches: (op) => {
-        const p = op.metadata?.parameters ?? {};
-        return (
-          (p.strategy_name ?? p.strategy) === strategy &&
-          op.metadata?.symbol === args.symbol &&
-          op.metadata?.timeframe === args.timeframe &&
-          sameDate(op.metadata?.start_date ?? p.start_date, args.start_date) &&
-          sameDate(op.metadata?.end_date ?? p.end_date, args.end_date)
-        );
+        const rest =
+          op.symbol === args.symbol && op.timeframe === args.timeframe && sameDate(op.start_date, args.start_date) && sameDate(op.end_date, args.end_date);
+        if (!rest) return false;
+        return op.strategy_name === undefined ? "unverified" : op.strategy_name === strategy;
       },
       what: `Backtest started for ${strategy} on ${args.symbol} ${args.timeframe} (${args.start_date} to ${args.end_date}).`,
       start: () => ctx.api.startBacktest({ ...args, strategy_name: strategy }),
@@ -133,11 +126,12 @@ export const getModelPerformance = defineTool({
   },
   async run(args, { api }) {
     const r = await api.modelPerformance(args.task_id);
+    const view = conciseResults("training", r.results);
     return prune({
-      task_id: r.task_id ?? args.task_id,
-      status: r.status ?? undefined,
-      training_metrics: compact(r.training_metrics ?? {}) as Record<string, unknown>,
-      test_metrics: compact(r.test_metrics ?? {}) as Record<string, unknown>,
+      task_id: r.task_id,
+      status: r.status,
+      training_metrics: view.training_metrics as Record<string, unknown> | undefined,
+      test_metrics: view.test_metrics as Record<string, unknown> | undefined,
       model_info: compact(r.model_info ?? {}) as Record<string, unknown>,
     });
   },

@@ -1,10 +1,10 @@
 /**
- * Agent-sized views of backend records. Agents pay per token, so the default views keep what an
- * agent needs to decide (status, progress, time left, key metrics) and drop nulls, empty
- * collections and bookkeeping; `detail: "full"` views keep everything the backend sent.
- * Derived facts (duration, ETA, training diagnosis) are computed here, never stored.
+ * Agent-sized views of the normalised model. Agents pay per token, so the default views keep what
+ * an agent needs to decide (status, progress, time left, key metrics, what is unknown) and drop
+ * nulls, empty collections and bookkeeping; `detail: "full"` views add everything the backend
+ * sent. Derived facts (duration, ETA, training diagnosis) are computed here, never stored.
  */
-import type { OperationInfo, OperationSummary } from "../ktrdr/wire";
+import { isActive, type Epoch, type Operation, type OperationRow, type Results } from "../ktrdr/model";
 
 // ---- generic helpers ------------------------------------------------------------------------
 
@@ -64,25 +64,23 @@ export function shortTime(s: string | null | undefined): string | undefined {
   return t === undefined ? undefined : new Date(t).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-const ACTIVE = new Set(["pending", "running", "resuming"]);
-
-/** Seconds from start to completion, or to now while active. */
-export function durationSeconds(op: Pick<OperationInfo, "started_at" | "completed_at" | "created_at" | "status">, now: number): number | undefined {
+/** Seconds from start to completion, or to now while active; undefined when either end is unknown. */
+export function durationSeconds(op: Pick<Operation, "started_at" | "completed_at" | "status">, now: number): number | undefined {
   const start = parseTime(op.started_at);
   if (start === undefined) return undefined;
-  const end = parseTime(op.completed_at) ?? (ACTIVE.has(op.status) ? now : undefined);
+  const end = parseTime(op.completed_at) ?? (isActive(op.status) ? now : undefined);
   if (end === undefined) return undefined;
   return Math.max(0, Math.round((end - start) / 1000));
 }
 
 /** Remaining seconds, extrapolated from elapsed time and percentage, when both are meaningful. */
-export function etaSeconds(status: string, percentage: number | null | undefined, elapsed: number | undefined): number | undefined {
-  if (status !== "running" || elapsed === undefined || percentage == null) return undefined;
+export function etaSeconds(status: string, percentage: number | undefined, elapsed: number | undefined): number | undefined {
+  if (status !== "running" || elapsed === undefined || percentage === undefined) return undefined;
   if (percentage < 1 || percentage >= 100 || elapsed < 2) return undefined;
   return Math.round((elapsed * (100 - percentage)) / percentage);
 }
 
-// ---- operation status -------------------------------------------------------------------------
+// ---- training ------------------------------------------------------------------------------
 
 export type TrainingDiagnosis = {
   best_epoch?: number;
@@ -95,9 +93,9 @@ export type TrainingDiagnosis = {
  * A short diagnosis from per-epoch metrics: the best epoch and whether validation loss has risen
  * for the last epochs (overfitting) — what an agent needs to decide to stop early.
  */
-export function diagnoseTraining(epochs: Array<Record<string, unknown>>): TrainingDiagnosis | undefined {
+export function diagnoseTraining(epochs: readonly Epoch[]): TrainingDiagnosis | undefined {
   const vals = epochs
-    .map((e, i) => ({ epoch: typeof e.epoch === "number" ? e.epoch : i + 1, val: e.val_loss }))
+    .map((e, i) => ({ epoch: e.epoch ?? i, val: e.val_loss }))
     .filter((e): e is { epoch: number; val: number } => typeof e.val === "number");
   if (vals.length < 2) return undefined;
   let best = vals[0]!;
@@ -113,102 +111,113 @@ export function diagnoseTraining(epochs: Array<Record<string, unknown>>): Traini
   return prune({ best_epoch: best.epoch, best_val_loss: round(best.val), val_loss_rising: rising, note });
 }
 
-const EPOCH_METRIC_KEYS = ["train_loss", "val_loss", "train_accuracy", "val_accuracy"] as const;
-
-function pickMetrics(m: unknown): Record<string, number> | undefined {
-  if (!m || typeof m !== "object") return undefined;
-  const out: Record<string, number> = {};
-  for (const k of EPOCH_METRIC_KEYS) {
-    const v = (m as Record<string, unknown>)[k];
-    if (typeof v === "number") out[k] = round(v);
-  }
-  return Object.keys(out).length ? out : undefined;
+export function epochView(e: Epoch): Record<string, number> {
+  return compact(prune({ epoch: e.epoch, train_loss: e.train_loss, val_loss: e.val_loss, train_accuracy: e.train_accuracy, val_accuracy: e.val_accuracy })) as Record<string, number>;
 }
 
-/** Key numbers of a result summary, by operation type. */
-export function conciseResults(type: string, results: Record<string, unknown>): Record<string, unknown> {
-  if (type === "training") {
-    const r = results as Record<string, Record<string, unknown> | undefined>;
-    const tm = r.training_metrics ?? {};
-    const test = r.test_metrics ?? {};
+// ---- results -------------------------------------------------------------------------------
+
+/** Key numbers of finished results, by operation type (the requirements' shapes). */
+export function conciseResults(type: string, r: Results | undefined): Record<string, unknown> {
+  if (!r) return {};
+  if (type === "training" && r.training) {
+    const t = r.training;
     return prune({
-      training_metrics: compact(pick(tm, ["final_train_loss", "final_val_loss", "final_train_accuracy", "final_val_accuracy", "epochs_completed", "early_stopped", "best_epoch", "training_time_minutes"])),
-      test_metrics: compact(pick(test, ["test_loss", "test_accuracy", "precision", "recall", "f1_score"])),
-      validation_metrics: r.validation_metrics && !tm.final_val_loss ? compact(r.validation_metrics) : undefined,
-      model_path: r.artifacts?.model_path,
+      training_metrics: compact({
+        final_train_loss: t.final_train_loss,
+        final_val_loss: t.final_val_loss,
+        final_train_accuracy: t.final_train_accuracy,
+        final_val_accuracy: t.final_val_accuracy,
+        epochs_completed: t.epochs_completed,
+        early_stopped: t.early_stopped,
+        best_epoch: t.best_epoch,
+        training_time_minutes: t.training_minutes,
+      }),
+      test_metrics: compact({ test_loss: t.test_loss, test_accuracy: t.test_accuracy, precision: t.precision, recall: t.recall, f1_score: t.f1_score }),
+      model_path: t.model_path,
     }) as Record<string, unknown>;
   }
-  return compact(results, 5) as Record<string, unknown>;
+  if (type === "backtesting" && r.backtest) {
+    const { equity_curve: _curve, ...figures } = r.backtest;
+    return compact(figures) as Record<string, unknown>;
+  }
+  if (type === "data_load" && r.data_load) {
+    const d = r.data_load;
+    return prune({ bars_loaded: d.bars, merged_file: d.merged_file, segments: d.segments, gaps_analyzed: d.gaps_analyzed, ib_requests: d.ib_requests });
+  }
+  return compact(r.raw, 5) as Record<string, unknown>;
 }
 
-function pick(o: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k of keys) if (k in o) out[k] = o[k];
-  return out;
+/** One line of the most important result numbers, so a status read often saves a results call. */
+function headline(type: string, r: Results): string | undefined {
+  const parts: string[] = [];
+  const add = (label: string, v: number | undefined, suffix = "") => {
+    if (v !== undefined) parts.push(`${label}${round(v)}${suffix}`);
+  };
+  if (type === "training" && r.training) {
+    add("val_loss ", r.training.final_val_loss);
+    add("test_accuracy ", r.training.test_accuracy);
+    add("", r.training.epochs_completed, " epochs");
+  } else if (type === "backtesting" && r.backtest) {
+    add("return ", r.backtest.total_return_pct ?? r.backtest.total_return, r.backtest.total_return_pct !== undefined ? "%" : "");
+    add("sharpe ", r.backtest.sharpe_ratio);
+    add("", r.backtest.total_trades, " trades");
+  } else if (type === "data_load" && r.data_load) {
+    if (r.data_load.bars !== undefined) parts.push(`${r.data_load.bars} bars${r.data_load.merged_file ? ` into ${r.data_load.merged_file}` : ""}`);
+  }
+  return parts.length ? parts.join(", ") : undefined;
+}
+
+// ---- operation status -------------------------------------------------------------------------
+
+/** What the server could not establish, and why, in the fewest tokens. */
+function gaps(op: Pick<Operation, "unknown" | "notes">): { unknown?: string[]; note?: string } {
+  return prune({ unknown: op.unknown, note: op.notes?.join(" ") });
 }
 
 /**
  * The default status view. Flat, with the requirements' field names, and only what an agent
- * needs: progress, time, the domain facts of the current step, the error or result headline.
+ * needs: progress, time, the domain facts of the current step, the error, cancel reason or result
+ * headline, and what is unknown.
  */
-export function conciseStatus(op: OperationInfo, now: number): Record<string, unknown> {
-  const p = op.progress ?? {};
-  const ctx = (p.context ?? {}) as Record<string, unknown>;
+export function conciseStatus(op: Operation, now: number): Record<string, unknown> {
+  const p = op.progress;
   const duration = durationSeconds(op, now);
-  const percentage = typeof p.percentage === "number" ? round(p.percentage) : undefined;
   const view: Record<string, unknown> = {
     operation_id: op.operation_id,
     operation_type: op.operation_type,
     status: op.status,
-    progress_percentage: percentage,
-    current_step: p.current_step,
-    symbol: op.metadata?.symbol && op.metadata.symbol !== "N/A" ? op.metadata.symbol : undefined,
+    progress_percentage: p?.percentage !== undefined ? round(p.percentage) : undefined,
+    current_step: p?.current_step,
+    symbol: op.symbol,
     duration_seconds: duration,
-    eta_seconds: etaSeconds(op.status, p.percentage, duration),
+    eta_seconds: etaSeconds(op.status, p?.percentage, duration),
   };
   if (op.operation_type === "training") {
-    view.epoch_metrics = pickMetrics(ctx.epoch_metrics);
-    const epochs = Array.isArray(op.metrics?.epochs) ? (op.metrics.epochs as Array<Record<string, unknown>>) : undefined;
-    if (epochs) view.diagnosis = diagnoseTraining(epochs);
+    if (op.latest_epoch) view.epoch_metrics = epochView(op.latest_epoch);
+    if (op.epochs) view.diagnosis = diagnoseTraining(op.epochs);
   } else if (op.operation_type === "data_load") {
-    view.segments = typeof ctx.step_progress === "string" ? ctx.step_progress : undefined;
-    view.bars_saved = p.items_processed || undefined;
+    view.segments = p?.segments;
+    view.bars_saved = p?.items_processed;
   }
-  if (op.status === "failed" || op.status === "cancelled") view.error_message = op.error_message;
-  if (op.status === "completed" && op.result_summary) view.result = headline(op.operation_type, op.result_summary);
-  return prune(view);
+  if (op.status === "failed") view.error_message = op.error;
+  if (op.status === "cancelled") view.cancel_reason = op.cancel_reason;
+  if (op.status === "completed" && op.results) view.result = headline(op.operation_type, op.results);
+  return prune({ ...view, ...gaps(op) });
 }
 
-/** One line of the most important result numbers, so a status read often saves a results call. */
-function headline(type: string, r: Record<string, unknown>): string | undefined {
-  const num = (v: unknown) => (typeof v === "number" ? round(v) : undefined);
-  if (type === "training") {
-    const tm = (r.training_metrics ?? {}) as Record<string, unknown>;
-    const test = (r.test_metrics ?? {}) as Record<string, unknown>;
-    const parts = [
-      num(tm.final_val_loss) !== undefined ? `val_loss ${num(tm.final_val_loss)}` : "",
-      num(test.test_accuracy) !== undefined ? `test_accuracy ${num(test.test_accuracy)}` : "",
-      num(tm.epochs_completed) !== undefined ? `${num(tm.epochs_completed)} epochs` : "",
-    ].filter(Boolean);
-    return parts.length ? parts.join(", ") : undefined;
-  }
-  if (type === "data_load") {
-    const bars = num(r.fetched_bars);
-    return bars !== undefined ? `${bars} bars fetched${r.merged_file ? ` into ${String(r.merged_file)}` : ""}` : undefined;
-  }
-  const ret = num(r.total_return ?? r.total_return_pct ?? r.return_pct);
-  const trades = num(r.total_trades ?? r.trades);
-  const parts = [ret !== undefined ? `return ${ret}` : "", trades !== undefined ? `${trades} trades` : ""].filter(Boolean);
-  return parts.length ? parts.join(", ") : undefined;
-}
-
-/** The complete record, normalised: nulls and empties dropped, duration and ETA added. */
-export function fullStatus(op: OperationInfo, now: number): Record<string, unknown> {
+/** Everything known: the normalised facts, what the backend itself said when it was corrected, and its record. */
+export function fullStatus(op: Operation, now: number): Record<string, unknown> {
   const duration = durationSeconds(op, now);
+  const { raw, results, source, unknown: _u, notes: _n, ...facts } = op;
   return prune({
-    ...op,
+    ...facts,
     duration_seconds: duration,
     eta_seconds: etaSeconds(op.status, op.progress?.percentage, duration),
+    ...(source === "list_row" ? { source } : {}),
+    ...gaps(op),
+    result_summary: results?.raw,
+    record: raw,
   });
 }
 
@@ -218,16 +227,17 @@ export function fullStatus(op: OperationInfo, now: number): Record<string, unkno
  * One row of a listing. Progress and step are shown only while an operation is active (a
  * finished one's step says little and its percentage is implied); get_operation_status has more.
  */
-export function listRow(s: OperationSummary): Record<string, unknown> {
-  const active = ACTIVE.has(s.status);
+export function listRow(r: OperationRow): Record<string, unknown> {
+  const active = isActive(r.status);
   return prune({
-    operation_id: s.operation_id,
-    operation_type: s.operation_type,
-    status: s.status,
-    created_at: shortTime(s.created_at),
-    progress_percentage: active && typeof s.progress_percentage === "number" ? round(s.progress_percentage) : undefined,
-    current_step: active ? s.current_step : undefined,
-    symbol: s.symbol && s.symbol !== "N/A" ? s.symbol : undefined,
-    duration_seconds: typeof s.duration_seconds === "number" ? Math.round(s.duration_seconds) : undefined,
+    operation_id: r.operation_id,
+    operation_type: r.operation_type,
+    status: r.status,
+    backend_status: r.backend_status,
+    created_at: shortTime(r.created_at),
+    progress_percentage: active && r.progress_percentage !== undefined ? round(r.progress_percentage) : undefined,
+    current_step: active ? r.current_step : undefined,
+    symbol: r.symbol,
+    duration_seconds: r.duration_seconds !== undefined ? Math.round(r.duration_seconds) : undefined,
   });
 }

@@ -48,13 +48,13 @@ describe.each(VERSIONS)("KtrdrApi against a %s backend", (version) => {
     const { backend, api } = setup(version);
     const op = await api.getOperation(IDS.trainingRunning);
     expect(op.operation_id).toBe(IDS.trainingRunning);
-    expect(op.progress?.context?.epoch_index).toBe(32);
+    expect(op.latest_epoch?.epoch).toBe(32);
 
     const list = await api.listOperations({ status: "running", operation_type: "training", active_only: true, limit: 5, offset: 0 });
     const req = backend.requestsTo("/operations", "GET").at(-1)!;
     expect(req.path).toBe("/operations");
     expect(Object.fromEntries(req.url.searchParams)).toEqual({ status: "running", operation_type: "training", active_only: "true", limit: "5", offset: "0" });
-    expect(list.operations.map((o) => o.operation_id)).toEqual([IDS.trainingRunning]);
+    expect(list.rows.map((o) => o.operation_id)).toEqual([IDS.trainingRunning]);
     expect(list.total_count).toBe(1);
     expect(list.active_count).toBe(3);
   });
@@ -62,8 +62,8 @@ describe.each(VERSIONS)("KtrdrApi against a %s backend", (version) => {
   it("leaves unset list filters and active_only=false out of the query", async () => {
     const { backend, api } = setup(version);
     await api.listOperations({ active_only: false });
-    const req = backend.requests.at(-1)!;
-    expect([...req.url.searchParams.keys()]).toEqual([]);
+    const req = backend.requests.filter((r) => r.path === "/operations").at(-1)!;
+    expect([...req.url.searchParams.keys()]).toEqual(["limit", "offset"]);
   });
 
   it("cancels with DELETE /operations/{id} and the reason in the body, normalising the version's response", async () => {
@@ -74,9 +74,9 @@ describe.each(VERSIONS)("KtrdrApi against a %s backend", (version) => {
     expect(req.path).toBe(`/operations/${IDS.trainingRunning}`);
     expect(req.body).toEqual({ reason: "wrong strategy" });
     expect(req.headers.get("content-type")).toMatch(/application\/json/);
-    expect(res).toMatchObject({ operation_id: IDS.trainingRunning, status: "cancelled", cancellation_reason: "wrong strategy", task_cancelled: true, remote_cancelled: true });
-    if (version === "v2026") expect(res.children_cancelled).toBe(2);
-    else expect(res.children_cancelled).toBeUndefined();
+    expect(res).toMatchObject({ cancelled: true, operation_id: IDS.trainingRunning, cancellation_reason: "wrong strategy", task_cancelled: true, remote_cancelled: true });
+    if (version === "v2026") expect(res).toMatchObject({ children_cancelled: 2 });
+    else expect(res.cancelled && res.children_cancelled).toBeUndefined();
     expect(backend.requestsTo("/operations").filter((r) => r.method === "POST")).toHaveLength(0);
   });
 
@@ -84,33 +84,34 @@ describe.each(VERSIONS)("KtrdrApi against a %s backend", (version) => {
     const { backend, api } = setup(version);
     const res = await api.cancelOperation(IDS.dataLoadRunning);
     expect(backend.requests.at(-1)!.body).toEqual({});
-    expect(res.remote_cancelled).toBe(false);
-    expect(res.children_cancelled).toBeUndefined();
+    expect(res).toMatchObject({ cancelled: true, remote_cancelled: false });
+    expect(res.cancelled && res.children_cancelled).toBeUndefined();
   });
 
   it("reads /results when the backend has it", async () => {
     const { backend, api } = setup(version);
     const r = await api.getResults(IDS.trainingCompleted);
-    expect(r).toMatchObject({ operation_id: IDS.trainingCompleted, operation_type: "training", status: "completed", source: "results_endpoint" });
-    expect(r.results).toEqual(TRAINING_RESULT_SUMMARY);
+    expect(r.operation).toMatchObject({ operation_id: IDS.trainingCompleted, operation_type: "training", status: "completed" });
+    expect(r.results?.raw).toEqual(TRAINING_RESULT_SUMMARY);
+    expect(r.results?.training?.model_path).toBe(TRAINING_RESULT_SUMMARY.artifacts.model_path);
     expect(backend.requests.map((q) => q.path)).toEqual([`/operations/${IDS.trainingCompleted}/results`]);
   });
 
   it("falls back to the operation record's result_summary when /results does not exist", async () => {
     const { backend, api } = setup(version, { hasResults: false });
     const r = await api.getResults(IDS.dataLoadCompleted);
-    expect(r).toMatchObject({ operation_id: IDS.dataLoadCompleted, operation_type: "data_load", status: "completed", source: "operation_record" });
-    expect(r.results).toEqual(DATA_LOAD_RESULT_SUMMARY);
+    expect(r.operation).toMatchObject({ operation_id: IDS.dataLoadCompleted, operation_type: "data_load", status: "completed", source: "record" });
+    expect(r.results?.raw).toEqual(DATA_LOAD_RESULT_SUMMARY);
     expect(backend.requests.map((q) => q.path)).toEqual([`/operations/${IDS.dataLoadCompleted}/results`, `/operations/${IDS.dataLoadCompleted}`]);
     const failed = await api.getResults(IDS.trainingFailed);
-    expect(failed.error_message).toBe("Training failed: CUDA out of memory");
+    expect(failed.operation.error).toBe("Training failed: CUDA out of memory");
   });
 
   it("an unknown operation on /results is a 404 naming it, without a second read", async () => {
     const { backend, api } = setup(version);
     const err = await failure(api.getResults(IDS.unknown));
     expect(err.status).toBe(404);
-    expect(err.isRouteMissing).toBe(false);
+    expect(err.httpCause).toEqual({ is: "operation_not_found" });
     expect(backend.requests).toHaveLength(1);
   });
 
@@ -118,7 +119,7 @@ describe.each(VERSIONS)("KtrdrApi against a %s backend", (version) => {
     const withIt = setup(version, { hasMetrics: true });
     const m = await withIt.api.getMetrics(IDS.trainingRunning);
     expect(m.source).toBe("metrics_endpoint");
-    expect(m.metrics.epochs).toEqual(EPOCHS);
+    expect(m.epochs).toEqual(EPOCHS.map(({ duration: _d, ...e }) => e));
 
     const without = setup(version, { hasMetrics: false });
     const f = await without.api.getMetrics(IDS.trainingRunning);
@@ -149,22 +150,18 @@ describe.each(VERSIONS)("KtrdrApi against a %s backend", (version) => {
 
     expect((await api.health()).status).toBe("ok");
     expect((await api.symbols()).map((s) => s.symbol)).toEqual(["AAPL", "EURUSD"]);
-    expect(await api.timeframes()).toHaveLength(10);
     expect(await api.indicators()).toHaveLength(2);
-    expect((await api.strategies()).map((s) => s.name)).toEqual(["mlp_basic", "momentum_fx"]);
-    expect((await api.dataRange("AAPL", "1h")).point_count).toBe(120);
-    expect((await api.dataInfo()).total_symbols).toBe(2);
+    expect((await api.strategies()).strategies.map((s) => s.name)).toEqual(["mlp_basic", "momentum_fx"]);
+    expect(await api.dataRange("AAPL", "1h")).toEqual({ first_bar: "2025-09-01T09:30:00", last_bar: "2025-09-06T08:30:00" });
     const perf = await api.modelPerformance(IDS.trainingCompleted);
     expect(perf.task_id).toBe(IDS.trainingCompleted);
     expect(backend.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       "GET /data/AAPL/1h",
       "GET /health",
       "GET /symbols",
-      "GET /timeframes",
       "GET /indicators/",
       "GET /strategies/",
       "POST /data/range",
-      "GET /data/info",
       `GET /trainings/${IDS.trainingCompleted}/performance`,
     ]);
   });
@@ -204,7 +201,7 @@ describe("versioned routes", () => {
   it("wireVersion v2025 against a v2026 backend does not fall back", async () => {
     const { backend, api } = setup("v2026", { wireVersion: "v2025" });
     const err = await failure(api.startDataLoad({ symbol: "AAPL", timeframe: "1h", mode: "tail" }));
-    expect(err.isRouteMissing).toBe(true);
+    expect(err.is("route_missing")).toBe(true);
     expect(backend.requests.map((r) => r.path)).toEqual(["/data/load"]);
   });
 
@@ -268,7 +265,8 @@ describe("headers", () => {
     await api.listOperations({});
     const ids = backend.requests.map((r) => r.headers.get("x-request-id"));
     expect(ids.every((i) => typeof i === "string" && i.startsWith("rid."))).toBe(true);
-    expect(new Set(ids).size).toBe(3);
+    expect(ids.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(ids).size).toBe(ids.length);
     expect(backend.requests.every((r) => r.headers.get("accept") === "application/json")).toBe(true);
   });
 
@@ -371,7 +369,7 @@ describe("retries", () => {
   it("a GET gives up after 3 attempts of each transient fault, with backoff between them", async () => {
     await Promise.all(
       transient.map(async ({ name, respond }) => {
-        const { backend, api } = setup("v2025");
+        const { backend, api } = setup("v2025", { wireVersion: "v2025" });
         const times: number[] = [];
         backend.onRequest = () => times.push(Date.now());
         backend.fault(respond);
@@ -390,7 +388,7 @@ describe("retries", () => {
       await failure(api.startTraining({ strategy_name: "mlp_basic", symbols: ["AAPL"], timeframes: ["1h"] }));
       await failure(api.startDataLoad({ symbol: "AAPL", timeframe: "1h", mode: "tail" }));
       await failure(
-        api.startBacktest({ strategy_name: "mlp_basic", symbol: "AAPL", timeframe: "1h", start_date: "2025-01-01", end_date: "2025-02-01", initial_capital: 1, commission: 0, slippage: 0 }),
+        api.startBacktest({ strategy_name: "mlp_basic", symbol: "AAPL", timeframe: "1h", start_date: "2025-01-01", end_date: "2025-02-01", model_path: "models/m", initial_capital: 1, commission: 0, slippage: 0 }),
       );
       expect(backend.requests.map((r) => r.method)).toEqual(["POST", "POST", "POST"]);
     }
@@ -415,7 +413,10 @@ describe("retries", () => {
       const { backend, api } = setup("v2025");
       backend.fault(() => Promise.resolve(json({ detail: "nope" }, status)));
       await failure(api.getOperation(IDS.trainingRunning));
-      expect(backend.requests).toHaveLength(1);
+      // (A 500 also asks the list for the operation's row: each request still goes out once.)
+      const sent = backend.requests.map((r) => `${r.method} ${r.url.pathname}${r.url.search}`);
+      expect(new Set(sent).size).toBe(sent.length);
+      expect(sent[0]).toBe(`GET ${new URL(backend.base).pathname}/operations/${IDS.trainingRunning}`);
     }
   });
 });

@@ -5,3 +5,8 @@ declare namespace Cloudflare {
     default: { fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> };
   }
 }
+
+// Vite's `import.meta.glob` (the worker tests load the real-KTRDR recordings with it).
+interface ImportMeta {
+  glob<T = unknown>(pattern: string, options: { eager: true }): Record<string, T>;
+}

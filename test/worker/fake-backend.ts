@@ -461,6 +461,12 @@ export class FakeBackend {
       return json({ success: true, operation_id: id, status: "started", message: `Backtest started for ${String(body.strategy_name)}`, symbol: body.symbol, timeframe: body.timeframe, mode: "local" });
     }
     if (m === "GET" && r.path === "/operations") return this.list(q);
+    // v2026 only (recorded in v2026/010): one worker per type, idle here.
+    if (m === "GET" && r.path === "/workers") {
+      if (!v26) return notFoundRoute();
+      const worker = (type: string) => ({ worker_id: `${type}-worker-0001`, worker_type: type, endpoint_url: "http://127.0.0.1:18102", status: "available", current_operation_id: null, capabilities: {}, last_health_check: null, last_healthy_at: "2025-10-04T16:00:00+00:00", health_check_failures: 0, metadata: {} });
+      return json([worker("backtesting"), worker("training")]);
+    }
     if (seg[0] === "operations" && seg.length >= 2) {
       const id = seg[1]!;
       const sub = seg[2];
@@ -475,15 +481,18 @@ export class FakeBackend {
         return json({ success: true, operation_id: op.operation_id, operation_type: op.operation_type, status: op.status, results: op.result_summary ?? {} });
       }
       if (m === "GET" && sub === "metrics") {
+        // v2026 sends a serialised (list, cursor) pair that repeats history (v2026-focus/014); v2025 the contract's object.
         const metrics =
-          op.operation_type === "training"
-            ? { epochs: EPOCHS, total_epochs_planned: 50, total_epochs_completed: 12, best_epoch: 9, epochs_since_improvement: 3, is_overfitting: true, is_plateaued: false }
-            : {};
+          op.operation_type !== "training"
+            ? v26 ? [[], 0] : {}
+            : v26
+              ? [[EPOCHS.slice(0, 5), 5, EPOCHS, EPOCHS.length], 2]
+              : { epochs: EPOCHS, total_epochs_planned: 50, total_epochs_completed: 12, best_epoch: 9, epochs_since_improvement: 3, is_overfitting: true, is_plateaued: false };
         return json({ success: true, data: { operation_id: op.operation_id, operation_type: op.operation_type, metrics } });
       }
       if (m === "DELETE" && sub === undefined) {
         if (op.status === "completed" || op.status === "failed" || op.status === "cancelled")
-          return json({ detail: `Operation ${id} cannot be cancelled (status: ${op.status})` }, 400);
+          return json({ detail: `Operation ${id} cannot be cancelled (status: OperationStatus.${op.status.toUpperCase()})` }, 400);
         const reason = typeof body.reason === "string" ? body.reason : null;
         op.status = "cancelled";
         op.completed_at = "2025-10-04T16:15:00.000000+00:00";
@@ -558,6 +567,10 @@ export class FakeBackend {
 }
 
 // ---- faults --------------------------------------------------------------------------------
+
+import unserialisable from "../fixtures/real-ktrdr/v2025/030_training_fast_final_status.json";
+import noWorker from "../fixtures/real-ktrdr/v2026/031_training_slow_start.json";
+import invalidMode from "../fixtures/real-ktrdr/v2026/011_data_acquire_local_start.json";
 
 export const CF_502_HTML = `<!DOCTYPE html>
 <html lang="en-US"><head><title>ktrdr.example.com | 502: Bad gateway</title></head>
@@ -659,6 +672,25 @@ export const FAULTS: FaultCase[] = [
         }),
       ),
     cause: /rejected the request \(HTTP 422\): Request validation failed: status: Input should be 'pending'/,
+    retriedOnReads: false,
+  },
+  // The quirks of real KTRDR, with the bodies it sent (test/fixtures/real-ktrdr).
+  {
+    name: "v2025 500 PydanticSerializationError",
+    respond: () => raw(500, JSON.stringify(unserialisable.body)),
+    cause: /cannot serialise/,
+    retriedOnReads: false,
+  },
+  {
+    name: "v2026 503 no free worker (object detail)",
+    respond: () => raw(503, JSON.stringify(noWorker.body)),
+    cause: /no free training worker|worker is busy/,
+    retriedOnReads: false,
+  },
+  {
+    name: "v2026 500 Invalid mode",
+    respond: () => raw(500, JSON.stringify(invalidMode.body)),
+    cause: /rejected the request \(HTTP 500\): Data acquisition failed: Invalid mode: local/,
     retriedOnReads: false,
   },
 ];

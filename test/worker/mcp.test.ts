@@ -99,7 +99,7 @@ describe("MCP endpoint", () => {
       const v = expectSuccess(result);
       if (name === "list_operations") {
         expect(v.returned_count).toBe((v.data as unknown[]).length);
-        expect(backend.requestsTo("/operations", "GET").at(-1)!.url.searchParams.get("limit")).toBe("10");
+        expect(backend.requests.filter((r) => r.path === "/operations").at(-1)!.url.searchParams.get("limit")).toBe("10");
       }
       if (name === "trigger_data_loading" || name === "start_training" || name === "start_backtest") {
         expect(v).toMatchObject({ success: true, status: "started" });

@@ -124,6 +124,7 @@ const ROUTES: Array<{ method: string; re: RegExp; id?: number; symbol?: number }
   { method: "POST", re: /^\/backtests\/$/ },
   { method: "POST", re: /^\/backtests\/start$/ },
   { method: "GET", re: /^\/operations$/ },
+  { method: "GET", re: /^\/workers$/ },
   { method: "GET", re: new RegExp(`^/operations/${SEG}$`), id: 1 },
   { method: "DELETE", re: new RegExp(`^/operations/${SEG}$`), id: 1 },
   { method: "GET", re: new RegExp(`^/operations/${SEG}/(results|metrics)$`), id: 1 },

@@ -28,7 +28,8 @@ describe.each(VERSIONS)("start tools against %s", (version) => {
     // The symbol was normalised to upper case before it reached the backend.
     const req = h.backend.requests.filter((r) => r.method === "POST").at(-1)!;
     expect(req.body).toMatchObject({ symbol: "AAPL", timeframe: "1d", mode: "backfill", start_date: "2024-01-01" });
-    expect(h.backend.requests.filter((r) => r.method === "POST")).toHaveLength(version === "v2025" ? 1 : 2);
+    // One start: the duplicate check's GET /workers already told the server which version this is.
+    expect(h.backend.requests.filter((r) => r.method === "POST")).toHaveLength(1);
   });
 
   it("trigger_data_loading defaults: timeframe 1h, mode tail", async () => {
@@ -70,8 +71,11 @@ describe.each(VERSIONS)("start tools against %s", (version) => {
     expect(v).toMatchObject({ success: true, operation_id: created.operation_id, operation_type: "backtesting", status: "started" });
     expect(v.message).toMatch(/Backtest started for mlp_basic on AAPL 1h \(2025-01-01 to 2025-06-30\)/);
     const posts = h.backend.requests.filter((r) => r.method === "POST").map((r) => r.path);
-    expect(posts).toEqual(version === "v2025" ? ["/backtests/"] : ["/backtests/", "/backtests/start"]);
+    expect(posts).toEqual(version === "v2025" ? ["/backtests/"] : ["/backtests/start"]);
     expect(h.backend.requests.at(-1)!.body).toMatchObject({ initial_capital: 100000, commission: 0.001, slippage: 0.001 });
+    // v2025 has no model_path parameter: the agent is told it was not used.
+    if (version === "v2025") expect(v.note).toMatch(/takes no model_path/);
+    else expect(h.backend.requests.at(-1)!.body).toMatchObject({ model_path: "models/mlp_basic/AAPL_1h_v3" });
   });
 
   it("start_backtest refuses a reversed range without a backend call", async () => {
@@ -86,7 +90,7 @@ describe.each(VERSIONS)("list_operations against %s", (version) => {
   it("sends the default limit 10 and returns the requirements' shape with returned_count", async () => {
     const h = harness(version);
     const v = expectOk(await h.run("list_operations", {}));
-    const q = h.backend.requests.at(-1)!.url.searchParams;
+    const q = h.backend.requests.filter((r) => r.path === "/operations").at(-1)!.url.searchParams;
     expect(q.get("limit")).toBe("10");
     expect(q.get("offset")).toBe("0");
     expect(q.has("active_only")).toBe(false);
@@ -122,11 +126,11 @@ describe.each(VERSIONS)("list_operations against %s", (version) => {
   it("passes filters and paging; returned_count counts the page, total_count the matches", async () => {
     const h = harness(version);
     const v = expectOk(await h.run("list_operations", { operation_type: "data_load", limit: 2, offset: 1 }));
-    expect(Object.fromEntries(h.backend.requests.at(-1)!.url.searchParams)).toEqual({ operation_type: "data_load", limit: "2", offset: "1" });
+    expect(Object.fromEntries(h.backend.requests.filter((r) => r.path === "/operations").at(-1)!.url.searchParams)).toEqual({ operation_type: "data_load", limit: "2", offset: "1" });
     expect(v.total_count).toBe(3);
     expect(v.returned_count).toBe(2);
     const active = expectOk(await h.run("list_operations", { active_only: true }));
-    expect(h.backend.requests.at(-1)!.url.searchParams.get("active_only")).toBe("true");
+    expect(h.backend.requests.filter((r) => r.path === "/operations").at(-1)!.url.searchParams.get("active_only")).toBe("true");
     expect((active.data as Array<{ status: string }>).every((r) => r.status === "running" || r.status === "pending")).toBe(true);
   });
 
@@ -176,7 +180,7 @@ describe.each(VERSIONS)("get_operation_status against %s", (version) => {
     const done = expectOk(await h.run("get_operation_status", { operation_id: IDS.dataLoadCompleted }));
     expect(done.duration_seconds).toBe(13); // 14:00:12.5 → 14:00:25 rounds to 13 (12.5 s)
     expect(done).not.toHaveProperty("eta_seconds");
-    expect(done.result).toBe("1247 bars fetched into AAPL_1h.csv");
+    expect(done.result).toBe("1247 bars into AAPL_1h.csv");
     const t = expectOk(await h.run("get_operation_status", { operation_id: IDS.trainingCompleted }));
     expect(t.result).toBe("val_loss 0.02451, test_accuracy 0.8921, 50 epochs");
     const failed = expectOk(await h.run("get_operation_status", { operation_id: IDS.trainingFailed }));
@@ -189,16 +193,19 @@ describe.each(VERSIONS)("get_operation_status against %s", (version) => {
   it("full view keeps the whole record minus nulls and empties, with duration and ETA", async () => {
     const h = harness(version);
     const v = expectOk(await h.run("get_operation_status", { operation_id: IDS.trainingRunning, detail: "full" }));
-    const progress = v.progress as Record<string, unknown>;
+    // The normalised facts at the top, the backend's record (minus nulls and empties) under `record`.
+    expect(v).toMatchObject({ status: "running", strategy_name: "mlp_basic", symbols: ["AAPL"] });
+    const record = v.record as Record<string, unknown>;
+    const progress = record.progress as Record<string, unknown>;
     const ctx = progress.context as Record<string, unknown>;
     expect(ctx.epoch_metrics).toEqual({ train_loss: 0.023412345, val_loss: 0.031212345, train_accuracy: 0.8812, val_accuracy: 0.861, learning_rate: 0.001 });
     expect(ctx.batch_total_per_epoch).toBe(640);
     expect(ctx).not.toHaveProperty("current_item"); // null dropped
     expect(progress).not.toHaveProperty("items_total");
-    expect(v).not.toHaveProperty("completed_at");
-    expect(v).not.toHaveProperty("warnings");
+    expect(record).not.toHaveProperty("completed_at");
+    expect(record).not.toHaveProperty("warnings");
     expect(v).not.toHaveProperty("result_summary");
-    expect((v.metadata as Record<string, unknown>).parameters).toMatchObject({ strategy_name: "mlp_basic" });
+    expect((record.metadata as Record<string, unknown>).parameters).toMatchObject({ strategy_name: "mlp_basic" });
     expect(typeof v.duration_seconds).toBe("number");
     expect(typeof v.eta_seconds).toBe("number");
     expect(JSON.stringify(v)).not.toContain("null");
@@ -286,11 +293,11 @@ describe.each(VERSIONS)("get_operation_results against %s", (version) => {
     it(`${label}: completed data load and failed training have results`, async () => {
       const h = harness(version, { hasResults });
       const dl = expectOk(await h.run("get_operation_results", { operation_id: IDS.dataLoadCompleted }));
-      expect(dl.results).toEqual({ ...DATA_LOAD_RESULT_SUMMARY, execution_time_seconds: 12.35 });
+      const d = DATA_LOAD_RESULT_SUMMARY;
+      expect(dl.results).toEqual({ bars_loaded: d.fetched_bars, merged_file: d.merged_file, segments: d.segments_fetched, gaps_analyzed: d.gaps_analyzed, ib_requests: d.ib_requests_made });
       const failed = expectOk(await h.run("get_operation_results", { operation_id: IDS.trainingFailed }));
-      expect(failed.status).toBe("failed");
+      expect(failed).toMatchObject({ success: false, status: "failed", error_message: "Training failed: CUDA out of memory" });
       expect(failed.results).toEqual({ training_metrics: { epochs_completed: 6 } });
-      if (!hasResults) expect(failed.error_message).toBe("Training failed: CUDA out of memory");
     });
 
     it(`${label}: a failed operation without any result summary still answers, with empty results`, async () => {
@@ -302,10 +309,15 @@ describe.each(VERSIONS)("get_operation_results against %s", (version) => {
       expect(failed.results).toEqual({});
     });
 
+    it(`${label}: a cancelled operation answers cancelled, with its reason and no results`, async () => {
+      const h = harness(version, { hasResults });
+      const v = expectOk(await h.run("get_operation_results", { operation_id: IDS.dataLoadCancelled }));
+      expect(v).toEqual({ success: false, operation_id: IDS.dataLoadCancelled, operation_type: "data_load", status: "cancelled", cancel_reason: "Operation cancelled by user", results: {} });
+    });
+
     it.each([
       [IDS.trainingRunning, "running", /still running.*get_operation_status/],
       [IDS.backtestPending, "pending", /still pending.*get_operation_status/],
-      [IDS.dataLoadCancelled, "cancelled", /was cancelled, so it has no results.*get_operation_status/],
     ] as const)(`${label}: %s (%s) → an error saying the status and what to do`, async (id, _status, expected) => {
       const h = harness(version, { hasResults });
       const msg = expectErr(await h.run("get_operation_results", { operation_id: id }));
@@ -332,9 +344,11 @@ describe.each(VERSIONS)("get_operation_metrics against %s", (version) => {
     expect(epochs[0]).not.toHaveProperty("duration");
     expect(v.epochs_shown).toBe("last 10 of 12");
     expect(v.diagnosis).toEqual({ best_epoch: 9, best_val_loss: 0.055, val_loss_rising: true, note: "val_loss rising for 2 epochs; best at epoch 9" });
-    expect(v.metrics).toMatchObject({ total_epochs_planned: 50, best_epoch: 9, is_overfitting: true });
+    // v2026 sends only the epochs (a serialised list); v2025's object carries summary numbers too.
+    if (version === "v2025") expect(v.metrics).toMatchObject({ total_epochs_planned: 50, best_epoch: 9, is_overfitting: true });
+    else expect(v.metrics).toBeUndefined();
     const full = expectOk(await h.run("get_operation_metrics", { operation_id: IDS.trainingRunning, detail: "full" }));
-    expect(full.epochs).toEqual(EPOCHS);
+    expect(full.epochs).toEqual(EPOCHS.map(({ duration: _d, ...e }) => e));
   });
 
   it("without /metrics: falls back to the operation record", async () => {
@@ -393,7 +407,8 @@ describe.each(VERSIONS)("data tools against %s", (version) => {
   it("get_data_summary: cached and not cached", async () => {
     const h = harness(version);
     const v = expectOk(await h.run("get_data_summary", { symbol: "AAPL" }));
-    expect(v).toEqual({ symbol: "AAPL", timeframe: "1h", available: true, start_date: "2025-09-01T09:30:00", end_date: "2025-09-06T08:30:00", point_count: 120 });
+    // KTRDR's point_count (calendar hours, not bars) is not passed on as a bar count.
+    expect(v).toEqual({ symbol: "AAPL", timeframe: "1h", available: true, first_bar: "2025-09-01T09:30:00", last_bar: "2025-09-06T08:30:00" });
     expect(h.backend.requests.at(-1)!.body).toEqual({ symbol: "AAPL", timeframe: "1h" });
     const none = expectOk(await h.run("get_data_summary", { symbol: "NVDA", timeframe: "1d" }));
     expect(none).toMatchObject({ symbol: "NVDA", available: false });
@@ -480,8 +495,7 @@ describe.each(VERSIONS)("safe starts against %s", (version) => {
     expect(v.message).toMatch(/allow_duplicate=true/);
     expect((v.operation as Record<string, unknown>).status).toBe("running");
     expect(h.backend.requests.filter((r) => r.method === "POST")).toHaveLength(0);
-    const list = h.backend.requests[0]!;
-    expect(list.path).toBe("/operations");
+    const list = h.backend.requests.find((r) => r.path === "/operations")!;
     expect(Object.fromEntries(list.url.searchParams)).toMatchObject({ operation_type: "training", active_only: "true" });
   });
 
@@ -541,8 +555,15 @@ describe("safe starts see v2026 resuming operations (active_only covers pending 
     expect(ids).not.toContain(IDS.trainingFailed);
   });
 
-  it("v2025 backend with auto: its 422 for status=resuming means none, and the start goes ahead", async () => {
+  it("v2025 backend with auto: GET /workers 404s, so the server knows it is v2025 and asks for no resuming operations", async () => {
     const h = harness("v2025", { cfg: { wireVersion: "auto" } });
+    expect(expectOk(await h.run("start_training", START)).status).toBe("started");
+    expect(h.backend.requests.some((r) => r.url.searchParams.get("status") === "resuming")).toBe(false);
+  });
+
+  it("v2025 backend with auto, version still unknown: its 422 for status=resuming means none, and the start goes ahead", async () => {
+    const h = harness("v2025", { cfg: { wireVersion: "auto" } });
+    h.backend.fault(async () => json({ detail: "Internal Server Error" }, 500), { match: (r) => r.path === "/workers" });
     const v = expectOk(await h.run("start_training", START));
     expect(v.status).toBe("started");
     const resumingQuery = h.backend.requests.find((r) => r.path === "/operations" && r.url.searchParams.get("status") === "resuming");

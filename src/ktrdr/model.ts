@@ -1,0 +1,191 @@
+/**
+ * The normalised model of KTRDR operations: one shape whichever backend version answered, with
+ * the backends' quirks already resolved (see `normalise.ts`). Everything outside `src/ktrdr/`
+ * works with these types and never with wire layouts.
+ *
+ * A fact the backend did not give is absent (never a default that reads as a fact); when the
+ * server knows that a fact is missing, `unknown` names it and `notes` says why.
+ */
+
+/** Operation statuses across versions (`resuming` is v2026). */
+export const OPERATION_STATUSES = ["pending", "running", "resuming", "completed", "failed", "cancelled"] as const;
+export type OperationStatus = (typeof OPERATION_STATUSES)[number];
+
+/** Still going: pending, running, or (v2026) resuming from a checkpoint. */
+export const ACTIVE_STATUSES: readonly OperationStatus[] = ["pending", "running", "resuming"];
+/** Will not change any more. */
+export const FINISHED_STATUSES: readonly OperationStatus[] = ["completed", "failed", "cancelled"];
+
+export function isActive(status: string): boolean {
+  return (ACTIVE_STATUSES as readonly string[]).includes(status);
+}
+export function isFinished(status: string): boolean {
+  return (FINISHED_STATUSES as readonly string[]).includes(status);
+}
+
+/** Operation types across versions (the agent_* types are v2026). */
+export const OPERATION_TYPES = [
+  "data_load",
+  "training",
+  "backtesting",
+  "indicator_compute",
+  "fuzzy_analysis",
+  "dummy",
+  "agent_research",
+  "agent_design",
+  "agent_assessment",
+] as const;
+export type OperationType = (typeof OPERATION_TYPES)[number];
+
+export const TIMEFRAMES = ["1m", "5m", "15m", "30m", "1h", "2h", "4h", "1d", "1w", "1M"] as const;
+export const DATA_MODES = ["local", "tail", "backfill", "full"] as const;
+
+export interface Progress {
+  percentage?: number;
+  current_step?: string;
+  steps_completed?: number;
+  steps_total?: number;
+  items_processed?: number;
+  items_total?: number;
+  /** Data loads: segments done of all, e.g. "3/12". */
+  segments?: string;
+}
+
+/** One training epoch as the backend numbered it. */
+export interface Epoch {
+  epoch?: number;
+  train_loss?: number;
+  val_loss?: number;
+  train_accuracy?: number;
+  val_accuracy?: number;
+  learning_rate?: number;
+}
+
+/** The key figures of a finished operation, by type; `raw` is everything the backend sent. */
+export interface Results {
+  training?: {
+    final_train_loss?: number;
+    final_val_loss?: number;
+    final_train_accuracy?: number;
+    final_val_accuracy?: number;
+    epochs_completed?: number;
+    early_stopped?: boolean;
+    best_epoch?: number;
+    training_minutes?: number;
+    test_loss?: number;
+    test_accuracy?: number;
+    precision?: number;
+    recall?: number;
+    f1_score?: number;
+    model_path?: string;
+    /** Per-epoch history when the results carry one (v2026). */
+    history?: Epoch[];
+  };
+  backtest?: {
+    total_return?: number;
+    total_return_pct?: number;
+    sharpe_ratio?: number;
+    max_drawdown?: number;
+    max_drawdown_pct?: number;
+    total_trades?: number;
+    win_rate?: number;
+    profit_factor?: number;
+    initial_capital?: number;
+    final_value?: number;
+    /** Equity over time when the backend sends it: [time, value]. */
+    equity_curve?: Array<[string, number]>;
+  };
+  data_load?: {
+    bars?: number;
+    merged_file?: string;
+    segments?: number;
+    gaps_analyzed?: number;
+    ib_requests?: number;
+  };
+  raw: Record<string, unknown>;
+}
+
+/**
+ * Where a fact came from when the operation record itself could not be read: a known backend
+ * bug made the server answer from the list row and other endpoints.
+ */
+export type Source = "record" | "list_row";
+
+export interface Operation {
+  operation_id: string;
+  operation_type: string;
+  /** Normalised: a cancel the backend reported as failed or completed is `cancelled`. */
+  status: string;
+  created_at?: string;
+  started_at?: string;
+  completed_at?: string;
+  /** Absent when unknown (e.g. v2026 resets it on cancel). */
+  progress?: Progress;
+  symbol?: string;
+  timeframe?: string;
+  mode?: string;
+  strategy_name?: string;
+  symbols?: string[];
+  timeframes?: string[];
+  start_date?: string;
+  end_date?: string;
+  /** The failure reason of a failed operation, as the backend worded it. */
+  error?: string;
+  /** The reason of a cancelled operation, when the backend kept it. */
+  cancel_reason?: string;
+  /** Per-epoch history (trainings; from the record's metrics when it has them). */
+  epochs?: Epoch[];
+  /** The latest completed epoch's metrics while a training runs. */
+  latest_epoch?: Epoch;
+  results?: Results;
+  /** When normalisation changed what the backend said: its own status and message. */
+  backend?: { status: string; error_message?: string };
+  /** Facts this read could not establish. */
+  unknown?: string[];
+  /** One line each: why a fact is missing or was corrected. */
+  notes?: string[];
+  source: Source;
+  /** The backend's record as sent (for `detail: "full"`), when there was one. */
+  raw?: Record<string, unknown>;
+}
+
+/** One row of a listing, normalised like an operation. */
+export interface OperationRow {
+  operation_id: string;
+  operation_type: string;
+  status: string;
+  created_at?: string;
+  progress_percentage?: number;
+  current_step?: string;
+  symbol?: string;
+  duration_seconds?: number;
+  /** The backend's status when a read of the record corrected it (e.g. v2025's failed-after-cancel). */
+  backend_status?: string;
+}
+
+export interface OperationPage {
+  rows: OperationRow[];
+  /** Matching operations in the backend; absent when the server cannot tell exactly. */
+  total_count?: number;
+  /** At least this many match, when the exact count is unknown. */
+  total_at_least?: number;
+  active_count?: number;
+  notes?: string[];
+}
+
+export interface Worker {
+  worker_id: string;
+  worker_type: string;
+  status: string;
+  current_operation_id?: string;
+}
+
+export interface Started {
+  operation_id: string;
+  operation_type: string;
+  /** The backend's own words when it sent any. */
+  backend_message?: string;
+  estimated_duration_minutes?: number;
+  /** An argument the backend's version does not take and ignored. */
+  ignored?: string;
+}

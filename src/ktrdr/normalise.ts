@@ -1,0 +1,328 @@
+/**
+ * Wire records → the normalised model (`model.ts`), for both backend versions. Every backend
+ * quirk seen on real KTRDR (test/fixtures/real-ktrdr, FACTS.md) is resolved here, once:
+ *
+ * - v2025 turns a cancelled training into `failed` with the text "Training operation cancelled"
+ *   (the cancel reason is lost): it is `cancelled`, with the backend's own status kept.
+ * - A cancelled dummy operation turns `completed`, its result summary saying `cancelled` and its
+ *   error_message holding the reason: it is `cancelled`.
+ * - v2026 resets a cancelled operation's progress to 0: progress is unknown, not 0 %.
+ * - v2026 nests per-epoch metrics as a serialised `(list, cursor)` pair that repeats history.
+ * - v2026 keeps no `strategy_name` in a training's parameters, only the strategy's YAML.
+ * - Step counters of 0 of 0 and `"N/A"` metadata are placeholders, not facts.
+ */
+import type { Epoch, Operation, OperationRow, Progress, Results } from "./model";
+import type { OperationInfo, OperationSummary } from "./wire";
+
+/** v2025's text for a training whose cancel it recorded as a failure. */
+const V2025_CANCELLED_TRAINING_TEXT = "Training operation cancelled";
+
+type Rec = Record<string, unknown>;
+
+const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+const str = (v: unknown): string | undefined => (typeof v === "string" && v.trim() !== "" ? v : undefined);
+const obj = (v: unknown): Rec | undefined => (v && typeof v === "object" && !Array.isArray(v) ? (v as Rec) : undefined);
+const strList = (v: unknown): string[] | undefined =>
+  Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string") ? (v as string[]) : undefined;
+/** KTRDR fills metadata it does not have with "N/A". */
+const fact = (v: unknown): string | undefined => {
+  const s = str(v);
+  return s && s !== "N/A" ? s : undefined;
+};
+
+/** The operation record → the model. */
+export function operationFromRecord(rec: OperationInfo): Operation {
+  const raw = rec as unknown as Rec;
+  const meta = obj(rec.metadata) ?? {};
+  const params = obj(meta.parameters) ?? {};
+  const summary = obj(rec.result_summary);
+  const session = obj(summary?.session_info);
+  const isV2026Record = "is_backend_local" in raw || "parent_operation_id" in raw;
+
+  const op: Operation = {
+    operation_id: rec.operation_id,
+    operation_type: rec.operation_type,
+    status: rec.status,
+    created_at: str(rec.created_at),
+    started_at: str(rec.started_at),
+    completed_at: str(rec.completed_at),
+    symbol: fact(meta.symbol),
+    timeframe: fact(meta.timeframe),
+    mode: fact(meta.mode),
+    strategy_name: str(params.strategy_name) ?? str(params.strategy) ?? yamlName(params.strategy_yaml) ?? str(session?.strategy_name),
+    symbols: strList(params.symbols) ?? (fact(meta.symbol) ? [fact(meta.symbol) as string] : undefined),
+    timeframes: strList(params.timeframes) ?? (fact(meta.timeframe) ? [fact(meta.timeframe) as string] : undefined),
+    start_date: str(params.start_date) ?? str(meta.start_date),
+    end_date: str(params.end_date) ?? str(meta.end_date),
+    source: "record",
+    raw,
+  };
+  const unknown: string[] = [];
+  const notes: string[] = [];
+
+  // ---- status: resolve cancels the backend reported as something else ----
+  const message = str(rec.error_message);
+  if (rec.status === "failed" && rec.operation_type === "training" && message?.trim() === V2025_CANCELLED_TRAINING_TEXT) {
+    op.status = "cancelled";
+    op.backend = { status: "failed", error_message: message };
+    unknown.push("cancel_reason");
+    notes.push("KTRDR recorded this cancelled training as failed ('Training operation cancelled', a v2025 behaviour) and did not keep the cancel reason.");
+  } else if (rec.status === "completed" && summary?.status === "cancelled") {
+    op.status = "cancelled";
+    op.backend = { status: "completed", error_message: message };
+    op.cancel_reason = message;
+    notes.push("KTRDR marks a cancelled operation of this kind completed once it stops; its results say cancelled.");
+  } else if (rec.status === "cancelled") {
+    op.cancel_reason = message;
+  } else if (rec.status === "failed") {
+    op.error = message;
+    if (!message) {
+      unknown.push("error");
+      notes.push("KTRDR gave no reason for this failure.");
+    }
+  }
+
+  // ---- progress ----
+  const progress = progressFrom(obj(rec.progress));
+  const resetOnCancel =
+    isV2026Record && op.status === "cancelled" && (progress?.percentage ?? 0) === 0 && !progress?.current_step && !progress?.steps_total;
+  if (resetOnCancel) {
+    unknown.push("progress");
+    notes.push("KTRDR v2026 resets progress when an operation is cancelled: how far it got is not known.");
+  } else {
+    op.progress = progress;
+  }
+
+  // ---- training metrics ----
+  const ctx = obj(obj(rec.progress)?.context) ?? {};
+  // The epoch the metrics belong to as KTRDR numbers it; older records only give the context's epoch_index.
+  const em = obj(ctx.epoch_metrics);
+  const latest = epochFrom(em && em.epoch === undefined && num(ctx.epoch_index) !== undefined ? { epoch: ctx.epoch_index, ...em } : em);
+  if (latest && op.status !== "completed") op.latest_epoch = latest;
+  const epochs = epochsFromMetrics(rec.metrics);
+  if (epochs && epochs.length > 0) op.epochs = epochs;
+
+  if (summary && (op.status === "completed" || op.status === "failed" || op.status === "cancelled")) {
+    op.results = resultsFrom(rec.operation_type, summary);
+  }
+  if (unknown.length) op.unknown = unknown;
+  if (notes.length) op.notes = notes;
+  return op;
+}
+
+function progressFrom(p: Rec | undefined): Progress | undefined {
+  if (!p) return undefined;
+  const ctx = obj(p.context) ?? {};
+  const stepsTotal = num(p.steps_total);
+  const out: Progress = {
+    percentage: num(p.percentage),
+    current_step: str(p.current_step),
+    // 0 of 0 steps is v2026's placeholder once an operation has finished.
+    steps_completed: stepsTotal ? num(p.steps_completed) : undefined,
+    steps_total: stepsTotal || undefined,
+    items_processed: num(p.items_processed) || undefined,
+    items_total: num(p.items_total) || undefined,
+    segments: str(ctx.step_progress),
+  };
+  return out;
+}
+
+/** The strategy's name from the start of its YAML (v2026 keeps the YAML, truncated, instead of the name). */
+export function yamlName(yaml: unknown): string | undefined {
+  if (typeof yaml !== "string") return undefined;
+  const m = /^name:\s*["']?([A-Za-z0-9_.-]+)["']?\s*(?:#.*)?$/m.exec(yaml);
+  return m?.[1];
+}
+
+function epochFrom(e: Rec | undefined): Epoch | undefined {
+  if (!e) return undefined;
+  const out: Epoch = {
+    epoch: num(e.epoch),
+    train_loss: num(e.train_loss),
+    val_loss: num(e.val_loss),
+    train_accuracy: num(e.train_accuracy),
+    val_accuracy: num(e.val_accuracy),
+    learning_rate: num(e.learning_rate),
+  };
+  return Object.values(out).some((v) => v !== undefined) ? out : undefined;
+}
+
+/**
+ * Per-epoch metrics in any shape KTRDR sends them:
+ * - `{epochs: [epoch, …], …}` (an object with a flat list);
+ * - v2026's serialised `(list, cursor)`: `[[[epochs…], n, [epochs…], n], cursor]`, or the
+ *   record's `{epochs: [[epochs…], n, …]}` — arrays of epochs interleaved with counts, repeating
+ *   history on every refresh.
+ * Returns the epochs in order, one per epoch number (the latest report of each wins), or
+ * undefined when the value is none of these shapes.
+ */
+export function epochsFromMetrics(metrics: unknown): Epoch[] | undefined {
+  const found: Rec[] = [];
+  let recognised = false;
+  const visit = (v: unknown, depth: number): void => {
+    if (depth > 4) return;
+    if (Array.isArray(v)) {
+      recognised = true;
+      for (const x of v) visit(x, depth + 1);
+    } else if (obj(v)) {
+      const o = v as Rec;
+      if ("epoch" in o || "train_loss" in o || "val_loss" in o) found.push(o);
+      else if (depth === 0 && "epochs" in o) visit(o.epochs, depth + 1);
+    }
+  };
+  if (metrics === null || metrics === undefined) return undefined;
+  visit(metrics, 0);
+  if (!recognised && found.length === 0) return Array.isArray(metrics) || obj(metrics) ? [] : undefined;
+  const byEpoch = new Map<number | string, Epoch>();
+  found.forEach((o, i) => {
+    const e = epochFrom(o);
+    if (e) byEpoch.set(e.epoch ?? `#${i}`, e);
+  });
+  return [...byEpoch.values()].sort((a, b) => (a.epoch ?? 0) - (b.epoch ?? 0));
+}
+
+/** Summary keys of an object-shaped metrics answer besides the epochs (best_epoch, is_overfitting…). */
+export function metricsExtras(metrics: unknown): Record<string, unknown> {
+  const o = obj(metrics);
+  if (!o) return {};
+  return Object.fromEntries(Object.entries(o).filter(([k]) => k !== "epochs"));
+}
+
+/** A result summary → key figures by operation type, plus everything as sent. */
+export function resultsFrom(type: string, raw: Rec): Results {
+  const out: Results = { raw };
+  if (type === "training") {
+    const tm = obj(raw.training_metrics) ?? {};
+    const test = obj(raw.test_metrics) ?? {};
+    const art = obj(raw.artifacts) ?? {};
+    const seconds = num(tm.training_time);
+    out.training = prune({
+      final_train_loss: num(tm.final_train_loss),
+      final_val_loss: num(tm.final_val_loss),
+      final_train_accuracy: num(tm.final_train_accuracy),
+      final_val_accuracy: num(tm.final_val_accuracy),
+      epochs_completed: num(tm.epochs_completed) ?? num(tm.epochs_trained),
+      early_stopped: typeof tm.early_stopped === "boolean" ? tm.early_stopped : undefined,
+      best_epoch: num(tm.best_epoch),
+      training_minutes: num(tm.training_time_minutes) ?? (seconds !== undefined ? seconds / 60 : undefined),
+      test_loss: num(test.test_loss),
+      test_accuracy: num(test.test_accuracy),
+      precision: num(test.precision),
+      recall: num(test.recall),
+      f1_score: num(test.f1_score),
+      // v2025 keeps it under artifacts, v2026 at the top level.
+      model_path: str(art.model_path) ?? str(raw.model_path),
+      history: historyFrom(obj(tm.history)),
+    });
+  } else if (type === "backtesting") {
+    const m = obj(raw.metrics) ?? raw;
+    const cfg = obj(raw.config) ?? {};
+    const summary = obj(raw.summary) ?? {};
+    out.backtest = prune({
+      total_return: num(m.total_return),
+      total_return_pct: num(m.total_return_pct),
+      sharpe_ratio: num(m.sharpe_ratio),
+      max_drawdown: num(m.max_drawdown),
+      max_drawdown_pct: num(m.max_drawdown_pct),
+      total_trades: num(m.total_trades),
+      win_rate: num(m.win_rate),
+      profit_factor: num(m.profit_factor),
+      initial_capital: num(cfg.initial_capital) ?? num(summary.initial_capital),
+      final_value: num(summary.final_value) ?? num(m.final_value),
+      equity_curve: equityFrom(raw.equity_curve),
+    });
+  } else if (type === "data_load") {
+    out.data_load = prune({
+      bars: num(raw.fetched_bars),
+      merged_file: str(raw.merged_file),
+      segments: num(raw.segments_fetched),
+      gaps_analyzed: num(raw.gaps_analyzed),
+      ib_requests: num(raw.ib_requests_made),
+    });
+  }
+  return out;
+}
+
+/** `/trainings/{id}/performance` (what v2025 still serves when the record cannot be read). */
+export function resultsFromPerformance(perf: Rec): Results {
+  return resultsFrom("training", { training_metrics: perf.training_metrics, test_metrics: perf.test_metrics, model_info: perf.model_info });
+}
+
+function historyFrom(h: Rec | undefined): Epoch[] | undefined {
+  if (!h) return undefined;
+  const series = (k: string) => (Array.isArray(h[k]) ? (h[k] as unknown[]) : []);
+  const n = Math.max(...["train_loss", "val_loss", "train_accuracy", "val_accuracy"].map((k) => series(k).length));
+  if (!Number.isFinite(n) || n <= 0) return undefined;
+  return Array.from({ length: n }, (_, i) => ({
+    epoch: i,
+    train_loss: num(series("train_loss")[i]),
+    val_loss: num(series("val_loss")[i]),
+    train_accuracy: num(series("train_accuracy")[i]),
+    val_accuracy: num(series("val_accuracy")[i]),
+  }));
+}
+
+function equityFrom(v: unknown): Array<[string, number]> | undefined {
+  if (!Array.isArray(v) || v.length === 0) return undefined;
+  const out: Array<[string, number]> = [];
+  for (const p of v) {
+    const o = obj(p);
+    if (Array.isArray(p) && typeof p[0] === "string" && typeof p[1] === "number") out.push([p[0], p[1]]);
+    else if (o && str(o.timestamp ?? o.date ?? o.time) && num(o.equity ?? o.value ?? o.portfolio_value) !== undefined)
+      out.push([String(o.timestamp ?? o.date ?? o.time), num(o.equity ?? o.value ?? o.portfolio_value) as number]);
+  }
+  return out.length ? out : undefined;
+}
+
+/** A list row → the model (status as listed; only a read of the record can correct it). */
+export function rowFromSummary(s: OperationSummary): OperationRow {
+  return {
+    operation_id: s.operation_id,
+    operation_type: s.operation_type,
+    status: s.status,
+    created_at: str(s.created_at),
+    progress_percentage: num(s.progress_percentage),
+    current_step: str(s.current_step),
+    symbol: fact(s.symbol),
+    duration_seconds: num(s.duration_seconds),
+  };
+}
+
+/** A row from a full record, e.g. an operation only a worker revealed. */
+export function rowFromOperation(op: Operation, now: number): OperationRow {
+  const started = Date.parse(op.started_at ?? "");
+  const ended = op.completed_at ? Date.parse(op.completed_at) : now;
+  return {
+    operation_id: op.operation_id,
+    operation_type: op.operation_type,
+    status: op.status,
+    created_at: op.created_at,
+    progress_percentage: op.progress?.percentage,
+    current_step: op.progress?.current_step,
+    symbol: op.symbol,
+    duration_seconds: Number.isNaN(started) || Number.isNaN(ended) ? undefined : Math.max(0, (ended - started) / 1000),
+    ...(op.backend ? { backend_status: op.backend.status } : {}),
+  };
+}
+
+/**
+ * What is known of an operation whose record the backend cannot serve, from its list row: the
+ * status and progress as listed, nothing else.
+ */
+export function operationFromRow(row: OperationRow, why: string): Operation {
+  return {
+    operation_id: row.operation_id,
+    operation_type: row.operation_type,
+    status: row.status,
+    created_at: row.created_at,
+    progress: row.progress_percentage !== undefined || row.current_step ? prune({ percentage: row.progress_percentage, current_step: row.current_step }) : undefined,
+    symbol: row.symbol,
+    source: "list_row",
+    unknown: ["started_at", "completed_at", "parameters", "error"],
+    notes: [why],
+  };
+}
+
+function prune<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
