@@ -1,9 +1,67 @@
 /**
- * Worker configuration, read once per request from the environment bindings.
+ * Worker configuration: the one reader and the one error for every setting. The router reads it
+ * at the edge, before anything else (a misconfigured Worker answers 503 before any session or
+ * backend call), and everything else gets the parsed result. The last result is reused while the
+ * settings it came from are unchanged.
  * Secrets (CF_ACCESS_CLIENT_SECRET, API key hashes) are read here and passed on only to the
- * code that needs them; nothing in this module logs or returns them.
+ * code that needs them; nothing in this module logs or returns them, and errors name the
+ * setting, never its value.
  */
 import { z } from "zod";
+import { type AccessConfig, readAccessConfig } from "./auth/config";
+
+export interface WorkerConfig {
+  access: AccessConfig;
+  backend: BackendConfig;
+  /**
+   * Test-only fixture tools for the MCP conformance suite (greet, slow_compute, …). Enabled by
+   * MCP_TEST_FIXTURES=true and only together with AUTH_MODE=local, which answers on loopback
+   * only: no deployed environment can offer them.
+   */
+  fixtures: boolean;
+}
+
+/** A setting is missing or wrong. The message names the setting and what to do; never a value. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** The settings the configuration is made of (bindings such as MCP_OBJECT are not settings). */
+const SETTINGS = [
+  "AUTH_MODE",
+  "API_KEYS",
+  "OAUTH_ACCESS_KEYS",
+  "PUBLIC_URL",
+  "ALLOWED_ORIGINS",
+  "ALLOW_INSECURE_BACKEND",
+  "KTRDR_API_URL",
+  "KTRDR_API_VERSION",
+  "KTRDR_API_TIMEOUT_MS",
+  "CF_ACCESS_CLIENT_ID",
+  "CF_ACCESS_CLIENT_SECRET",
+  "MCP_TEST_FIXTURES",
+] as const;
+
+/** The last configuration read, keyed by the settings it was read from. */
+let memo: { key: string; cfg: WorkerConfig } | undefined;
+
+export function readConfig(env: object): WorkerConfig {
+  const e = env as Record<string, unknown>;
+  const key = SETTINGS.map((k) => (typeof e[k] === "string" ? (e[k] as string) : "\u0000")).join("\u0001");
+  if (memo?.key === key) return memo.cfg;
+  const access = readAccessConfig(env);
+  const backend = readBackendConfig(env as Record<string, unknown>);
+  const flag = (env as Record<string, unknown>).MCP_TEST_FIXTURES;
+  const fixtures = flag === "true";
+  if (flag !== undefined && flag !== "" && flag !== "true" && flag !== "false") throw new ConfigError("MCP_TEST_FIXTURES must be true or false.");
+  if (fixtures && access.mode !== "local") throw new ConfigError("MCP_TEST_FIXTURES=true is for tests only and needs AUTH_MODE=local; remove it.");
+  const cfg = { access, backend, fixtures };
+  memo = { key, cfg };
+  return cfg;
+}
 
 export const WIRE_VERSIONS = ["auto", "v2025", "v2026"] as const;
 export type WireVersionSetting = (typeof WIRE_VERSIONS)[number];
@@ -27,8 +85,6 @@ const envSchema = z.object({
   CF_ACCESS_CLIENT_ID: z.string().optional(),
   CF_ACCESS_CLIENT_SECRET: z.string().optional(),
 });
-
-export class ConfigError extends Error {}
 
 export function readBackendConfig(env: Record<string, unknown>): BackendConfig {
   const parsed = envSchema.safeParse(pickStrings(env));

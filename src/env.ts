@@ -3,7 +3,7 @@
  * (or .dev.vars locally). Every one is documented in the README's configuration reference.
  */
 import type { OAuthHelpers } from "@cloudflare/workers-oauth-provider";
-import type { KtrdrMcp } from "./mcp/agent";
+import type { KtrdrMcp } from "./mcp/session";
 
 export interface Env {
   MCP_OBJECT: DurableObjectNamespace<KtrdrMcp>;

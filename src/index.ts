@@ -1,26 +1,30 @@
 /**
- * The Worker: browser hygiene first (Origin allowlist, CORS preflight), then the auth mode
- * (local | api_keys | oauth) turns the caller into one auth context, the session guard checks
- * it owns the session it names, and `/mcp` goes to the session's Durable Object with that
- * context as its props.
+ * The Worker: its configuration is read first (a misconfiguration is a 503 before anything
+ * else), then browser hygiene (Origin allowlist, CORS preflight), then the auth mode
+ * (local | api_keys | oauth) turns the caller into one auth context. `/mcp` then serves both
+ * protocol eras on one URL: 2026-07-28 requests statelessly, in this Worker, with that context;
+ * 2025 requests in the session's Durable Object, after the session guard checks the caller owns
+ * the session it names.
  */
 import { apiKeyContext, bearerToken } from "./auth/api-key";
-import { type AccessConfig, AccessConfigError, readAccessConfig } from "./auth/config";
 import type { AuthContext } from "./auth/context";
 import { localAuth } from "./auth/local";
 import { MCP_PATH, oauthProvider } from "./auth/oauth";
-import { checkSessionOwner } from "./auth/session";
+import { checkSessionOwner, noteNewSession } from "./auth/session";
+import { ConfigError, readConfig, type WorkerConfig } from "./config";
 import type { Env } from "./env";
 import { isAllowedOrigin, preflight, withCors } from "./http/cors";
 import { json } from "./http/respond";
 import { log } from "./log";
-import { KtrdrMcp } from "./mcp/agent";
+import { eraOf } from "./mcp/era";
 import { SERVER_NAME, SERVER_VERSION } from "./mcp/instructions";
+import { KtrdrMcp } from "./mcp/session";
+import { serveStateless } from "./mcp/stateless";
 
 export { KtrdrMcp };
 
 const PRM_ROOT = "/.well-known/oauth-protected-resource";
-const mcpHandler = KtrdrMcp.serve(MCP_PATH, { binding: "MCP_OBJECT" });
+const sessionHandler = KtrdrMcp.serve(MCP_PATH, { binding: "MCP_OBJECT" });
 
 /** Runs the MCP handler with the caller's auth context as the session's props. */
 function withProps(ctx: ExecutionContext, props: AuthContext): ExecutionContext {
@@ -32,9 +36,14 @@ function withProps(ctx: ExecutionContext, props: AuthContext): ExecutionContext 
 }
 
 async function serveMcp(request: Request, env: Env, ctx: ExecutionContext, auth: AuthContext): Promise<Response> {
+  const era = await eraOf(request);
+  if (era instanceof Response) return era;
+  if (era === "modern") return serveStateless(request, auth, readConfig(env));
   const refused = await checkSessionOwner(request, env, auth);
   if (refused) return refused;
-  return mcpHandler.fetch(request, env, withProps(ctx, auth));
+  const response = await sessionHandler.fetch(request, env, withProps(ctx, auth));
+  if (!request.headers.has("mcp-session-id")) noteNewSession(response, auth);
+  return response;
 }
 
 function publicRoutes(request: Request): Response {
@@ -51,8 +60,9 @@ function unauthorized(message: string, error?: "invalid_token"): Response {
   return json({ error: error ?? "unauthorized", message }, 401, { "www-authenticate": challenge });
 }
 
-async function route(request: Request, env: Env, ctx: ExecutionContext, cfg: AccessConfig): Promise<Response> {
+async function route(request: Request, env: Env, ctx: ExecutionContext, config: WorkerConfig): Promise<Response> {
   const url = new URL(request.url);
+  const cfg = config.access;
   switch (cfg.mode) {
     case "local": {
       const auth = localAuth(request);
@@ -73,7 +83,7 @@ async function route(request: Request, env: Env, ctx: ExecutionContext, cfg: Acc
       return serveMcp(request, env, ctx, auth);
     }
     case "oauth": {
-      if (!env.OAUTH_KV) throw new AccessConfigError("AUTH_MODE=oauth needs the OAUTH_KV KV namespace binding (wrangler.toml).");
+      if (!env.OAUTH_KV) throw new ConfigError("AUTH_MODE=oauth needs the OAUTH_KV KV namespace binding (wrangler.toml).");
       const provider = oauthProvider(cfg.publicUrl as string, serveMcp, publicRoutes);
       // RFC 9728's root document as well as the path-suffixed one the provider serves for /mcp.
       if (url.pathname === PRM_ROOT) return provider.fetch(new Request(`${url.origin}${PRM_ROOT}${MCP_PATH}`, request), env, ctx);
@@ -84,14 +94,14 @@ async function route(request: Request, env: Env, ctx: ExecutionContext, cfg: Acc
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    let cfg: AccessConfig;
+    let cfg: WorkerConfig;
     try {
-      cfg = readAccessConfig(env);
+      cfg = readConfig(env);
     } catch (err) {
       return misconfigured(err);
     }
     const origin = request.headers.get("origin");
-    if (origin !== null && !isAllowedOrigin(origin, new URL(request.url), cfg)) {
+    if (origin !== null && !isAllowedOrigin(origin, new URL(request.url), cfg.access)) {
       return json(
         { error: "forbidden_origin", message: "Requests from this Origin are not allowed. The operator can add it to ALLOWED_ORIGINS." },
         403,
@@ -99,9 +109,11 @@ export default {
     }
     if (request.method === "OPTIONS") return preflight(origin);
     try {
-      return withCors(await route(request, env, ctx, cfg), origin);
+      const response = await route(request, env, ctx, cfg);
+      // Only browsers send an Origin; everything else gets the response as it is.
+      return origin === null ? response : withCors(response, origin);
     } catch (err) {
-      if (err instanceof AccessConfigError) return misconfigured(err);
+      if (err instanceof ConfigError) return misconfigured(err);
       throw err;
     }
   },
@@ -109,7 +121,7 @@ export default {
 
 /** The operator's configuration is wrong: say which setting, never a value. */
 function misconfigured(err: unknown): Response {
-  if (!(err instanceof AccessConfigError)) throw err;
+  if (!(err instanceof ConfigError)) throw err;
   const message = err.message;
   log("error", "config_error", { message });
   return json({ error: "server_misconfigured", message }, 503);

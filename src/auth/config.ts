@@ -10,6 +10,7 @@
  *              of `API_KEYS`, both on `/mcp`.
  */
 import { z } from "zod";
+import { ConfigError } from "../config";
 import { type KeyEntry, KeyConfigError, parseKeyList } from "./keys";
 import { isLoopbackHost } from "./local";
 
@@ -26,7 +27,6 @@ export interface AccessConfig {
   allowedOrigins: string[];
 }
 
-export class AccessConfigError extends Error {}
 
 const envSchema = z.object({
   AUTH_MODE: z.string().optional(),
@@ -44,7 +44,7 @@ export function readAccessConfig(env: object): AccessConfig {
   try {
     return read(env);
   } catch (err) {
-    if (err instanceof KeyConfigError) throw new AccessConfigError(err.message);
+    if (err instanceof KeyConfigError) throw new ConfigError(err.message);
     throw err;
   }
 }
@@ -53,19 +53,19 @@ function read(env: object): AccessConfig {
   const e = envSchema.parse(pickStrings(env));
   const modeRaw = (e.AUTH_MODE ?? "local").trim() || "local";
   const mode = z.enum(AUTH_MODES).safeParse(modeRaw);
-  if (!mode.success) throw new AccessConfigError(`AUTH_MODE must be one of ${AUTH_MODES.join(", ")}.`);
+  if (!mode.success) throw new ConfigError(`AUTH_MODE must be one of ${AUTH_MODES.join(", ")}.`);
   const allowedOrigins = parseOrigins(e.ALLOWED_ORIGINS);
   if (mode.data === "local") return { mode: "local", apiKeys: [], accessKeys: [], allowedOrigins };
 
   checkBackendUrl(e.KTRDR_API_URL, e.ALLOW_INSECURE_BACKEND);
   const apiKeys = parseKeyList("API_KEYS", e.API_KEYS);
   if (mode.data === "api_keys") {
-    if (apiKeys.length === 0) throw new AccessConfigError("AUTH_MODE=api_keys needs at least one key in the API_KEYS secret (npm run mint-key).");
+    if (apiKeys.length === 0) throw new ConfigError("AUTH_MODE=api_keys needs at least one key in the API_KEYS secret (npm run mint-key).");
     return { mode: "api_keys", apiKeys, accessKeys: [], allowedOrigins };
   }
   const accessKeys = parseKeyList("OAUTH_ACCESS_KEYS", e.OAUTH_ACCESS_KEYS);
   if (accessKeys.length === 0) {
-    throw new AccessConfigError("AUTH_MODE=oauth needs at least one key in the OAUTH_ACCESS_KEYS secret (npm run mint-key -- --access).");
+    throw new ConfigError("AUTH_MODE=oauth needs at least one key in the OAUTH_ACCESS_KEYS secret (npm run mint-key -- --access).");
   }
   return { mode: "oauth", apiKeys, accessKeys, publicUrl: parsePublicUrl(e.PUBLIC_URL), allowedOrigins };
 }
@@ -76,30 +76,30 @@ function checkBackendUrl(raw: string | undefined, allowInsecure: string | undefi
   try {
     url = new URL((raw?.trim() || DEFAULT_API_URL).replace(/\/+$/, ""));
   } catch {
-    throw new AccessConfigError("KTRDR_API_URL is not a valid URL.");
+    throw new ConfigError("KTRDR_API_URL is not a valid URL.");
   }
   if (url.protocol === "https:") return;
   if (url.protocol === "http:" && allowInsecure === "true" && isLoopbackHost(url.hostname)) return;
-  throw new AccessConfigError(
+  throw new ConfigError(
     "KTRDR_API_URL must be an https URL outside local mode (ALLOW_INSECURE_BACKEND=true admits only a loopback http backend, for tests).",
   );
 }
 
 function parsePublicUrl(raw: string | undefined): string {
   const value = raw?.trim();
-  if (!value) throw new AccessConfigError("AUTH_MODE=oauth needs PUBLIC_URL, the Worker's public origin (e.g. https://ktrdr-mcp.example.workers.dev).");
+  if (!value) throw new ConfigError("AUTH_MODE=oauth needs PUBLIC_URL, the Worker's public origin (e.g. https://ktrdr-mcp.example.workers.dev).");
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new AccessConfigError("PUBLIC_URL is not a valid URL.");
+    throw new ConfigError("PUBLIC_URL is not a valid URL.");
   }
   const loopback = isLoopbackHost(url.hostname);
   if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
-    throw new AccessConfigError("PUBLIC_URL must be https (http only on a loopback host).");
+    throw new ConfigError("PUBLIC_URL must be https (http only on a loopback host).");
   }
   if (url.pathname !== "/" || url.search || url.hash || url.username || url.password) {
-    throw new AccessConfigError("PUBLIC_URL must be an origin only, e.g. https://ktrdr-mcp.example.workers.dev");
+    throw new ConfigError("PUBLIC_URL must be an origin only, e.g. https://ktrdr-mcp.example.workers.dev");
   }
   return url.origin;
 }
@@ -112,10 +112,10 @@ function parseOrigins(raw: string | undefined): string[] {
     try {
       url = new URL(value);
     } catch {
-      throw new AccessConfigError(`ALLOWED_ORIGINS: '${value.slice(0, 100)}' is not an origin (scheme://host[:port]).`);
+      throw new ConfigError(`ALLOWED_ORIGINS: '${value.slice(0, 100)}' is not an origin (scheme://host[:port]).`);
     }
     if ((url.protocol !== "https:" && url.protocol !== "http:") || url.origin !== value.replace(/\/$/, "")) {
-      throw new AccessConfigError(`ALLOWED_ORIGINS: '${value.slice(0, 100)}' is not an origin (scheme://host[:port]).`);
+      throw new ConfigError(`ALLOWED_ORIGINS: '${value.slice(0, 100)}' is not an origin (scheme://host[:port]).`);
     }
     return url.origin;
   });

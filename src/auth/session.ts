@@ -1,22 +1,43 @@
 /**
- * Sessions are bound to their principal. A session belongs to the auth context that created it;
- * a request that presents its id with other credentials is refused outright — it is never served
- * with the session's context, and it never overwrites it.
+ * Sessions (2025 era) are bound to their principal. A session belongs to the auth context that
+ * created it; a request that presents its id with other credentials is refused outright — it is
+ * never served with the session's context, and it never overwrites it.
+ *
+ * The owner of a session never changes, so the router remembers owners it has seen (bounded, per
+ * isolate) and asks the session's Durable Object only for sessions it has not seen: the common
+ * case costs no extra Durable Object call.
  */
 import type { Env } from "../env";
 import { rpcError } from "../http/respond";
 import { type AuthContext, sameContext } from "./context";
 
 const SESSION_ID_RE = /^[A-Za-z0-9_-]{1,128}$/;
+const MAX_REMEMBERED = 10_000;
+const owners = new Map<string, AuthContext>();
+
+function remember(sid: string, owner: AuthContext): void {
+  if (owners.size >= MAX_REMEMBERED) owners.delete(owners.keys().next().value as string);
+  owners.set(sid, owner);
+}
 
 export async function checkSessionOwner(request: Request, env: Env, auth: AuthContext): Promise<Response | undefined> {
   const sid = request.headers.get("mcp-session-id");
   if (sid === null) return undefined;
   if (!SESSION_ID_RE.test(sid)) return rpcError(400, -32600, "Invalid Mcp-Session-Id header.");
-  const stub = env.MCP_OBJECT.get(env.MCP_OBJECT.idFromName(`streamable-http:${sid}`));
-  const bound = await stub.boundAuthContext();
-  if (bound && !sameContext(bound, auth)) {
+  let owner = owners.get(sid);
+  if (!owner) {
+    const stub = env.MCP_OBJECT.get(env.MCP_OBJECT.idFromName(`streamable-http:${sid}`));
+    owner = (await stub.boundAuthContext()) ?? undefined;
+    if (owner) remember(sid, owner);
+  }
+  if (owner && !sameContext(owner, auth)) {
     return rpcError(403, -32001, "This session belongs to other credentials. Start a new session (initialize without Mcp-Session-Id).");
   }
   return undefined;
+}
+
+/** A session the router just created (the initialize response names it) belongs to its caller. */
+export function noteNewSession(response: Response, auth: AuthContext): void {
+  const sid = response.headers.get("mcp-session-id");
+  if (sid && SESSION_ID_RE.test(sid) && !owners.has(sid)) remember(sid, auth);
 }

@@ -493,6 +493,12 @@ export class KtrdrApi {
     );
   }
 
+  /** KTRDR's test operation (100 slow iterations, both versions): backs the conformance fixtures' long task. */
+  async startDummy(): Promise<Started> {
+    const res = await this.http.call("POST", "/dummy/start", wire.dummyStartSchema, { body: {} });
+    return { operation_id: res.data.operation_id, operation_type: "dummy", backend_message: res.data.message ?? undefined };
+  }
+
   // ---- data and discovery --------------------------------------------------------------------
 
   async getMarketData(symbol: string, timeframe: string, q: { start_date?: string; end_date?: string; trading_hours_only?: boolean }): Promise<MarketData> {

@@ -135,6 +135,12 @@ export const dataDownloadStartV2026Schema = z.looseObject({
   message: str.nullish(),
 });
 
+/** `POST /dummy/start` (both versions): KTRDR's own test operation. */
+export const dummyStartSchema = z.looseObject({
+  success: z.boolean().nullish(),
+  data: z.looseObject({ operation_id: str, status: str.nullish(), message: str.nullish() }),
+});
+
 /** `POST /trainings/start`: the operation id is `task_id` (v2025 has no `operation_id`). */
 export const trainingStartSchema = z.looseObject({
   success: z.boolean().nullish(),

@@ -173,17 +173,6 @@ export class BackendTaskStore implements TaskStore {
   }
 
   /** The operation behind a task, or the not-found error; other backend failures as -32603 with the agent-facing text. */
-  private async operation(taskId: string, method: string): Promise<Operation> {
-    if (!input.operationId.safeParse(taskId).success) throw taskNotFound(taskId);
-    const api = this.api();
-    try {
-      return await api.getOperation(taskId);
-    } catch (err) {
-      if (err instanceof BackendError && err.is("operation_not_found")) throw taskNotFound(taskId);
-      throw new TaskError(ErrorCode.InternalError, describeError(err, { tool: method, operationId: taskId, backendHost: api.backendHost }));
-    }
-  }
-
   /** Tasks are created by starting an operation (see `startAsTask`), never by the SDK's generic path. */
   async createTask(_params: CreateTaskOptions, _requestId: RequestId, request: Request): Promise<Task> {
     throw new TaskError(ErrorCode.MethodNotFound, `${request.method} cannot run as a task here; only the start tools (trigger_data_loading, start_training, start_backtest) can.`);
@@ -191,28 +180,20 @@ export class BackendTaskStore implements TaskStore {
 
   async getTask(taskId: string): Promise<Task> {
     this.require("ktrdr:read", "tasks/get");
-    return taskFromOperation(await this.operation(taskId, "tasks/get"), this.now());
+    return taskFromOperation(await readOperation(taskId, this.deps, "tasks/get"), this.now());
   }
 
   /**
    * The start tool's result once its operation has finished. The structured content has the
    * start tool's output shape (the spec, and the SDK client, check a task's result against the
-   * tool's outputSchema); `operation` carries exactly what get_operation_results (completed,
-   * failed) or get_operation_status (cancelled) returns, so the views stay in one place.
+   * tool's outputSchema); `operation` carries exactly what get_operation_results returns, so the
+   * views stay in one place.
    */
   async getTaskResult(taskId: string): Promise<Result> {
-    const auth = this.require("ktrdr:read", "tasks/result");
-    const op = await this.operation(taskId, "tasks/result");
-    const status = taskStatus(op.status);
-    if (!isTerminal(status)) {
-      throw new TaskError(ErrorCode.InvalidRequest, `Task ${taskId} is still ${op.status}; its result exists once it has finished.`);
-    }
-    // Cancelled operations have no results (the backend refuses them): their last status stands in.
-    const def = (status === "cancelled" ? getOperationStatus : getOperationResults) as unknown as ToolDefinition;
-    const args = z.object(def.input).parse({ operation_id: taskId }) as Record<string, unknown>;
-    const outcome = await runTool(def, args, this.runDeps(auth));
-    if (!outcome.ok) throw new TaskError(ErrorCode.InternalError, outcome.message);
-    return finishedResult(op, outcome);
+    this.require("ktrdr:read", "tasks/result");
+    const { op, result } = await finishedTask(taskId, this.deps, "tasks/result");
+    if (!result) throw new TaskError(ErrorCode.InvalidRequest, `Task ${taskId} is still ${op.status}; its result exists once it has finished.`);
+    return result;
   }
 
   async storeTaskResult(): Promise<void> {
@@ -222,14 +203,10 @@ export class BackendTaskStore implements TaskStore {
   /** Only cancellation changes a task from outside; it cancels the backend operation. */
   async updateTaskStatus(taskId: string, status: Task["status"]): Promise<void> {
     if (status !== "cancelled") throw new TaskError(ErrorCode.InvalidParams, `Task ${taskId}: only cancellation is possible (status ${status} is set by the backend).`);
-    const auth = this.require("ktrdr:operate", "tasks/cancel");
-    const def = cancelOperation as unknown as ToolDefinition;
-    const outcome = await runTool(def, { operation_id: taskId, reason: CANCEL_REASON }, this.runDeps(auth));
-    if (!outcome.ok) {
-      const terminal = /already (completed|failed|cancelled)/.test(outcome.message);
-      throw new TaskError(terminal ? ErrorCode.InvalidParams : ErrorCode.InternalError, outcome.message);
-    }
-    log("info", "task_cancel", { principal: auth.principal, operation_id: taskId });
+    this.require("ktrdr:operate", "tasks/cancel");
+    const { alreadyFinished } = await cancelTask(taskId, this.deps);
+    // The 2025-11-25 spec: cancelling a task in a terminal status is an invalid-params error.
+    if (alreadyFinished) throw new TaskError(ErrorCode.InvalidParams, `Task ${taskId} has already finished; there is nothing to cancel.`);
   }
 
   /** Every operation the backend knows, newest first; the cursor is the offset of the next page. */
@@ -280,11 +257,28 @@ function finishedResult(op: Operation, outcome: Extract<ToolOutcome, { ok: true 
   };
 }
 
+/** The task of a start tool's successful outcome: the operation it started (or found running). */
+export async function taskOfStarted(started: { operation_id: string; message: string }, deps: TaskDeps): Promise<Task> {
+  const now = deps.now?.() ?? Date.now();
+  let task: Task;
+  try {
+    const api = new KtrdrApi(deps.backend(), { fetch: deps.fetch, requestId: crypto.randomUUID() });
+    task = taskFromOperation(await api.getOperation(started.operation_id), now);
+  } catch {
+    // The start went through; only the follow-up read failed. The task exists all the same.
+    const at = new Date(now).toISOString();
+    task = { taskId: started.operation_id, status: "working", ttl: null, createdAt: at, lastUpdatedAt: at, pollInterval: POLL_MIN_MS };
+  }
+  if (!isTerminal(task.status)) task.statusMessage = started.message;
+  return task;
+}
+
 /**
- * A task-augmented call of a start tool: runs the tool exactly as a plain call would (input
- * checks, scope, duplicate guard, optional wait), then answers with the task — the operation it
- * started, or the identical one already running. A start that fails creates no task: the
- * failure comes back as a JSON-RPC error with the same agent-facing message a plain call gives.
+ * A task-augmented call of a start tool (2025 era): runs the tool exactly as a plain call would
+ * (input checks, scope, duplicate guard, optional wait), then answers with the task — the
+ * operation it started, or the identical one already running. A start that fails creates no
+ * task: the failure comes back as a JSON-RPC error with the same agent-facing message a plain
+ * call gives.
  */
 export async function startAsTask(
   def: ToolDefinition,
@@ -303,17 +297,61 @@ export async function startAsTask(
   const outcome = await run(parsed.data as Record<string, unknown>);
   // A refused argument or a backend failure: the same message a plain call would show as a tool error.
   if (!outcome.ok) throw new TaskError(ErrorCode.InternalError, outcome.message);
-  const started = outcome.value as { operation_id: string; operation_type: string; status: string; message: string; operation?: Record<string, unknown> };
-  const now = deps.now?.() ?? Date.now();
-  let task: Task;
-  try {
-    const api = new KtrdrApi(deps.backend(), { fetch: deps.fetch, requestId: crypto.randomUUID() });
-    task = taskFromOperation(await api.getOperation(started.operation_id), now);
-  } catch {
-    // The start went through; only the follow-up read failed. The task exists all the same.
-    const at = new Date(now).toISOString();
-    task = { taskId: started.operation_id, status: "working", ttl: null, createdAt: at, lastUpdatedAt: at, pollInterval: POLL_MIN_MS };
-  }
-  if (!isTerminal(task.status)) task.statusMessage = started.message;
+  const started = outcome.value as { operation_id: string; message: string };
+  const task = await taskOfStarted(started, deps);
   return { task, _meta: { [IMMEDIATE_RESPONSE_META]: started.message } };
+}
+
+/**
+ * What a finished task resolves to, in either era: the operation, and for a completed, failed or
+ * cancelled one the start tool's result as it would have been had it waited (from
+ * get_operation_results). Throws the not-found error for an unknown id.
+ */
+export async function finishedTask(taskId: string, deps: TaskDeps, method: string): Promise<{ op: Operation; result?: CallToolResult }> {
+  const op = await readOperation(taskId, deps, method);
+  if (!isTerminal(taskStatus(op.status))) return { op };
+  const def = getOperationResults as unknown as ToolDefinition;
+  const args = z.object(def.input).parse({ operation_id: taskId }) as Record<string, unknown>;
+  const outcome = await runTool(def, args, {
+    auth: deps.auth(),
+    backend: deps.backend(),
+    signal: new AbortController().signal,
+    requestId: crypto.randomUUID(),
+    fetch: deps.fetch,
+    now: deps.now,
+  });
+  if (!outcome.ok) throw new TaskError(ErrorCode.InternalError, outcome.message);
+  return { op, result: finishedResult(op, outcome) };
+}
+
+/** The operation behind a task, or the not-found error; other backend failures as -32603 with the agent-facing text. */
+export async function readOperation(taskId: string, deps: TaskDeps, method: string): Promise<Operation> {
+  if (!input.operationId.safeParse(taskId).success) throw taskNotFound(taskId);
+  const api = new KtrdrApi(deps.backend(), { fetch: deps.fetch, requestId: crypto.randomUUID() });
+  try {
+    return await api.getOperation(taskId);
+  } catch (err) {
+    if (err instanceof BackendError && err.is("operation_not_found")) throw taskNotFound(taskId);
+    throw new TaskError(ErrorCode.InternalError, describeError(err, { tool: method, operationId: taskId, backendHost: api.backendHost }));
+  }
+}
+
+/** Cancels the operation behind a task. Cancelling one that already finished is not an error (a no-op). */
+export async function cancelTask(taskId: string, deps: TaskDeps): Promise<{ alreadyFinished: boolean }> {
+  await readOperation(taskId, deps, "tasks/cancel");
+  const def = cancelOperation as unknown as ToolDefinition;
+  const outcome = await runTool(def, { operation_id: taskId, reason: CANCEL_REASON }, {
+    auth: deps.auth(),
+    backend: deps.backend(),
+    signal: new AbortController().signal,
+    requestId: crypto.randomUUID(),
+    fetch: deps.fetch,
+    now: deps.now,
+  });
+  if (outcome.ok) {
+    log("info", "task_cancel", { principal: deps.auth().principal, operation_id: taskId });
+    return { alreadyFinished: false };
+  }
+  if (/ is already (completed|failed|cancelled)/.test(outcome.message)) return { alreadyFinished: true };
+  throw new TaskError(ErrorCode.InternalError, outcome.message);
 }

@@ -21,9 +21,9 @@ export const triggerDataLoading = defineTool({
   name: "trigger_data_loading",
   title: "Load market data",
   description:
-    "Start a background operation that fetches market data from KTRDR's source (IB) into its cache; returns an operation_id at once, not data. " +
-    "Modes: tail (default) brings the cache up to date, backfill extends history backwards, full does both, local (KTRDR v2025 only) re-reads the cache. " +
-    "Later: get_operation_status, then get_market_data to read the bars.",
+    "Start loading market data from KTRDR's source (IB) into its cache; returns an operation_id at once, not data. " +
+    "Modes: tail (default) updates the cache, backfill extends history back, full does both, local (v2025 only) re-reads the cache. " +
+    "Later: get_operation_status, then get_market_data.",
   scope: "ktrdr:operate",
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   input: {
@@ -67,12 +67,12 @@ export const getMarketData = defineTool({
     start_date: input.date.optional(),
     end_date: input.date.optional(),
     trading_hours_only: z.boolean().default(false),
-    limit_bars: z.number().int().min(1).max(MARKET_DATA_MAX_BARS).default(50).describe(`Most recent bars to return, 1-${MARKET_DATA_MAX_BARS}`),
+    limit_bars: z.number().int().min(1).max(MARKET_DATA_MAX_BARS).default(50).describe("Most recent bars to return"),
   },
   output: {
     symbol: z.string(),
     timeframe: z.string(),
-    total_bars: z.number().describe("Bars cached in the requested range"),
+    total_bars: z.number().describe("Cached in the range"),
     returned_bars: z.number(),
     columns: z.array(z.string()),
     bars: z.array(z.array(z.union([z.string(), z.number(), z.null()]))),
@@ -103,7 +103,7 @@ export const getDataSummary = defineTool({
   name: "get_data_summary",
   title: "Summarise cached data",
   description:
-    "What KTRDR has cached for a symbol and timeframe: its first and last bar. Use it before training or a backtest to check the data is there and recent enough; get_market_data counts and reads the bars.",
+    "First and last cached bar of a symbol and timeframe. Use it before training or a backtest to check the data is there and recent; get_market_data counts and reads bars.",
   scope: "ktrdr:read",
   annotations: READ,
   input: {

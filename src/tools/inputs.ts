@@ -12,7 +12,7 @@ export const operationId = z
   .max(128)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, "must be an operation id like op_training_20251004_143530_b5c6d7e8 (letters, digits, _ . : -)")
   .refine((s) => !s.includes(".."), "must not contain '..'")
-  .describe("Operation id as returned by a start tool or list_operations, e.g. op_training_20251004_143530_b5c6d7e8");
+  .describe("From a start tool or list_operations");
 
 export const symbol = z
   .string()
@@ -21,9 +21,9 @@ export const symbol = z
   .regex(/^\^?[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be a ticker like AAPL or EURUSD")
   .refine((s) => !s.includes(".."), "must not contain '..'")
   .transform((s) => s.toUpperCase())
-  .describe("Ticker symbol, e.g. AAPL or EURUSD");
+  .describe("Ticker, e.g. AAPL");
 
-export const timeframe = z.enum(TIMEFRAMES).describe("Bar timeframe");
+export const timeframe = z.enum(TIMEFRAMES);
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -44,7 +44,7 @@ export const strategyName = z
   .max(128)
   .regex(/^(?:[A-Za-z0-9_-]+\/)*[A-Za-z0-9_][A-Za-z0-9_.-]*$/, "must be a strategy name like mlp_basic (see get_available_strategies)")
   .refine((s) => !s.includes(".."), "must not contain '..'")
-  .describe("Strategy name from get_available_strategies, e.g. mlp_basic");
+  .describe("Strategy name, e.g. mlp_basic");
 
 /** `strategies/mlp_basic.yaml` and `mlp_basic` name the same strategy; the backend wants the name. */
 export function strategyFromPath(p: string): string {

@@ -19,15 +19,15 @@ const looseRecord = z.record(z.string(), z.unknown());
 
 /** What the server could not establish, and why (present only when something is missing or was corrected). */
 const gapsOutput = {
-  unknown: z.array(z.string()).optional().describe("Facts the backend could not give for this answer"),
-  note: z.string().optional().describe("Why facts are missing or were corrected"),
+  unknown: z.array(z.string()).optional().describe("Facts KTRDR could not give"),
+  note: z.string().optional(),
 };
 
 const listRowShape = z.object({
   operation_id: z.string(),
   operation_type: z.string(),
   status: z.string(),
-  backend_status: z.string().optional().describe("What KTRDR lists, when its record shows otherwise"),
+  backend_status: z.string().optional().describe("KTRDR's own status, when its record shows otherwise"),
   created_at: z.string().optional(),
   progress_percentage: z.number().optional(),
   current_step: z.string().optional(),
@@ -53,9 +53,9 @@ export const listOperations = defineTool({
   output: {
     success: z.boolean(),
     data: z.array(listRowShape),
-    total_count: z.number().optional().describe("Operations matching the filters"),
-    total_at_least: z.number().optional().describe("When the exact count is unknown: at least this many match"),
-    active_count: z.number().optional().describe("Pending + running operations overall"),
+    total_count: z.number().optional().describe("Matching the filters"),
+    total_at_least: z.number().optional().describe("When the exact count is unknown"),
+    active_count: z.number().optional().describe("Active overall"),
     returned_count: z.number(),
     note: z.string().optional(),
   },
@@ -94,8 +94,8 @@ export const getOperationStatus = defineTool({
     progress_percentage: z.number().optional(),
     current_step: z.string().optional(),
     symbol: z.string().optional(),
-    duration_seconds: z.number().optional().describe("Seconds since it started (to completion when finished)"),
-    eta_seconds: z.number().optional().describe("Estimated seconds left, from elapsed time and progress"),
+    duration_seconds: z.number().optional(),
+    eta_seconds: z.number().optional(),
     epoch_metrics: looseRecord.optional(),
     diagnosis: looseRecord.optional(),
     segments: z.string().optional(),
@@ -104,7 +104,7 @@ export const getOperationStatus = defineTool({
     cancel_reason: z.string().optional(),
     result: z.string().optional(),
     ...gapsOutput,
-    finished: z.boolean().optional().describe("With wait_seconds: whether the operation is finished"),
+    finished: z.boolean().optional(),
     waited_seconds: z.number().optional(),
     backend: looseRecord.optional(),
     record: looseRecord.optional(),
@@ -145,7 +145,7 @@ export const cancelOperation = defineTool({
     cancelled_at: z.string().optional(),
     cancellation_reason: z.string().optional(),
     task_cancelled: z.boolean().optional(),
-    remote_cancelled: z.boolean().optional().describe("The training host or worker confirmed it stopped"),
+    remote_cancelled: z.boolean().optional(),
     children_cancelled: z.number().optional(),
   },
   async run(args, { api }) {
@@ -171,7 +171,7 @@ export const getOperationResults = defineTool({
     detail,
   },
   output: {
-    success: z.boolean().describe("true only when the operation completed"),
+    success: z.boolean().describe("true only if it completed"),
     operation_id: z.string(),
     operation_type: z.string(),
     status: z.string(),

@@ -21,20 +21,20 @@ export const startInput = {
   allow_duplicate: z
     .boolean()
     .default(false)
-    .describe("Start even if an identical operation is already pending or running (default: return that one instead)"),
+    .describe("Start even if an identical operation is active (default: return that one)"),
 };
 
 export const startedOutput = {
   success: z.boolean(),
   operation_id: z.string(),
   operation_type: z.string(),
-  status: z.string().describe('"started", or "already_running" when an identical operation was found'),
+  status: z.string().describe("started, or already_running (an identical one)"),
   message: z.string(),
   estimated_duration_minutes: z.number().optional(),
-  finished: z.boolean().optional().describe("With wait_seconds: whether it finished while waiting"),
+  finished: z.boolean().optional(),
   waited_seconds: z.number().optional(),
-  operation: z.record(z.string(), z.unknown()).optional().describe("Its status when the wait ended (or the identical operation found)"),
-  note: z.string().optional().describe("What could not be checked, e.g. a failed read after the start"),
+  operation: z.record(z.string(), z.unknown()).optional().describe("Its status after the wait, or the identical one"),
+  note: z.string().optional(),
 };
 
 type StartedResult = z.input<z.ZodObject<typeof startedOutput>>;

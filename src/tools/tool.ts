@@ -49,5 +49,6 @@ export class ToolError extends Error {
   }
 }
 
-export const READ: ToolAnnotations = { readOnlyHint: true, idempotentHint: true, openWorldHint: false };
+/** Reads: idempotentHint and destructiveHint only mean something for tools that write (MCP spec). */
+export const READ: ToolAnnotations = { readOnlyHint: true, openWorldHint: false };
 export const START: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false };

@@ -21,10 +21,10 @@ export const startTraining = defineTool({
     strategy_name: input.strategyName.optional(),
     strategy_config_path: input.strategyName
       .optional()
-      .describe("Same as strategy_name; a path like strategies/mlp_basic.yaml is accepted"),
-    symbols: z.array(input.symbol).min(1).max(20).describe("Symbols to train on, e.g. [\"AAPL\"]"),
-    timeframes: z.array(input.timeframe).min(1).max(5).default(["1h"]).describe("Timeframes (default [\"1h\"])"),
-    training_config: z.record(z.string(), z.unknown()).optional().describe("Not supported by KTRDR (hyperparameters live in the strategy YAML); leave out"),
+      .describe("Alias of strategy_name (a YAML path is accepted)"),
+    symbols: z.array(input.symbol).min(1).max(20),
+    timeframes: z.array(input.timeframe).min(1).max(5).default(["1h"]),
+    training_config: z.record(z.string(), z.unknown()).optional().describe("Unsupported: hyperparameters come from the strategy YAML"),
     start_date: input.date.optional(),
     end_date: input.date.optional(),
     ...startInput,
@@ -80,7 +80,7 @@ export const startBacktest = defineTool({
       .regex(/^[A-Za-z0-9_./-]+$/, "must be a model path as returned in training results")
       .refine((s) => !s.split("/").includes(".."), "must not contain '..'")
       .optional()
-      .describe("Trained model, as results.model_path of a completed training. Required by KTRDR v2026; on v2025 the default is the strategy's latest model"),
+      .describe("results.model_path of a completed training; required by KTRDR v2026 (v2025 uses the latest model)"),
     initial_capital: z.number().positive().max(1e12).default(100000),
     commission: z.number().min(0).max(0.1).default(0.001).describe("Fraction per trade"),
     slippage: z.number().min(0).max(0.1).default(0.001).describe("Fraction per trade"),
@@ -115,7 +115,7 @@ export const getModelPerformance = defineTool({
   scope: "ktrdr:read",
   annotations: READ,
   input: {
-    task_id: input.operationId.describe("The training's operation_id (KTRDR calls it task_id)"),
+    task_id: input.operationId.describe("The training's operation_id"),
   },
   output: {
     task_id: z.string(),

@@ -24,14 +24,14 @@ export const waitInput = {
     .min(0)
     .max(WAIT_MAX_SECONDS)
     .default(0)
-    .describe(`Wait up to this many seconds (max ${WAIT_MAX_SECONDS}) for the operation to finish before answering; 0 answers at once`),
+    .describe("Wait up to this long for it to finish; 0 answers at once"),
 };
 
 export const untilInput = {
   until: z
     .enum(["finished", "change"])
     .default("finished")
-    .describe("With wait_seconds: return when the operation finishes (default) or as soon as its status or step changes"),
+    .describe("With wait_seconds: return when it finishes, or when its status or step changes"),
 };
 
 export interface WaitOutcome {

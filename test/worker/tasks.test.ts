@@ -182,7 +182,8 @@ describe("capabilities and tool catalogue", () => {
     expect(s.init?.result?.capabilities?.tasks).toEqual({ list: {}, cancel: {}, requests: { tools: { call: {} } } });
     const { tools } = await s.ok("tools/list");
     for (const t of tools as Array<{ name: string; execution?: { taskSupport?: string } }>) {
-      expect(t.execution?.taskSupport, t.name).toBe(START_TOOLS.includes(t.name) ? "optional" : "forbidden");
+      // Absent means "forbidden" (the 2025-11-25 default), which every other tool is.
+      expect(t.execution?.taskSupport, t.name).toBe(START_TOOLS.includes(t.name) ? "optional" : undefined);
     }
   });
 

@@ -1,0 +1,104 @@
+/**
+ * The 2025-era front end: one Durable Object per streamable-HTTP session (`McpAgent`). Its only
+ * state is the auth context the session was created with, kept under this server's own storage
+ * key; operation state lives in the KTRDR backend, so an evicted or lost session loses nothing.
+ *
+ * The MCP SDK's low-level `Server` serves it, through its public `setRequestHandler`: tools/list
+ * from the catalogue's precomputed listing (with `execution.taskSupport` for the start tools),
+ * tools/call through `runTool` (or, task-augmented, `startAsTask`), and the tasks methods from
+ * `BackendTaskStore`.
+ */
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { McpAgent } from "agents/mcp";
+import { type AuthContext, type AuthProps, authContextSchema, hasScope } from "../auth/context";
+import { readConfig } from "../config";
+import type { Env } from "../env";
+import { TOOLS } from "../tools/catalogue";
+import { listedTools } from "../tools/listing";
+import { runTool } from "../tools/run";
+import type { ToolDefinition } from "../tools/tool";
+import { isStartTool, runDeps, toCallToolResult } from "./calls";
+import { INSTRUCTIONS, SERVER_NAME, SERVER_VERSION } from "./instructions";
+import { BackendTaskStore, startAsTask, TASKS_CAPABILITY, TaskError, type TaskDeps } from "./tasks";
+
+const NO_ACCESS: AuthContext = { principal: "anonymous", method: "local", scopes: [] };
+/** This server's own record of the session's owner (not the Agents SDK's props storage). */
+const OWNER_KEY = "ktrdr:session-owner";
+
+const BY_NAME = new Map(TOOLS.map((d) => [d.name, d]));
+
+/** tools/list for the 2025 era, per scope set: the shared listing plus task support of the start tools. */
+const sessionListings = new Map<string, unknown[]>();
+function sessionListing(auth: AuthContext): unknown[] {
+  const key = [...auth.scopes].sort().join(" ");
+  let hit = sessionListings.get(key);
+  if (!hit) {
+    hit = listedTools(auth.scopes).map((t) => (isStartTool(BY_NAME.get(t.name)!) ? { ...t, execution: { taskSupport: "optional" } } : t));
+    sessionListings.set(key, hit);
+  }
+  return hit;
+}
+
+export class KtrdrMcp extends McpAgent<Env, unknown, AuthProps> {
+  private owner: AuthContext | null = null;
+
+  private readonly deps: TaskDeps = {
+    auth: () => this.owner ?? NO_ACCESS,
+    backend: () => readConfig(this.env).backend,
+  };
+
+  /** MCP tasks are backend operations: the task store asks the backend and keeps nothing here. */
+  server = new Server(
+    { name: SERVER_NAME, version: SERVER_VERSION },
+    { instructions: INSTRUCTIONS, capabilities: { tools: {}, tasks: TASKS_CAPABILITY, logging: {} }, taskStore: new BackendTaskStore(this.deps) },
+  );
+
+  async init(): Promise<void> {
+    await this.bindOwner();
+    this.server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: sessionListing(this.deps.auth()) as never }));
+    this.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+      const auth = this.deps.auth();
+      const { name, arguments: args, task } = request.params;
+      const def = BY_NAME.get(name);
+      const token = extra._meta?.progressToken;
+      const deps = runDeps(
+        auth,
+        this.deps.backend(),
+        extra.signal,
+        token === undefined
+          ? undefined
+          : async (progress, total, message) => {
+              await extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress, total, message } }).catch(() => {});
+            },
+      );
+      if (!def) throw new TaskError(ErrorCode.InvalidParams, `Unknown tool ${name}. tools/list shows the tools this session may call.`);
+      if (task) {
+        if (!isStartTool(def) || !hasScope(auth, def.scope)) {
+          throw new TaskError(ErrorCode.MethodNotFound, `Tool ${name} cannot run as a task (only the start tools can); call it without 'task'.`);
+        }
+        return startAsTask(def, args, this.deps, (a) => runTool(def, a, deps));
+      }
+      return toCallToolResult(await runTool(def as ToolDefinition, args ?? {}, deps)) as CallToolResult;
+    });
+  }
+
+  /** The first auth context this session was started with is its owner, for good. */
+  private async bindOwner(): Promise<void> {
+    const stored = authContextSchema.safeParse(await this.ctx.storage.get(OWNER_KEY));
+    if (stored.success) {
+      this.owner = stored.data;
+      return;
+    }
+    const given = authContextSchema.safeParse(this.props);
+    if (given.success) {
+      this.owner = given.data;
+      await this.ctx.storage.put(OWNER_KEY, given.data);
+    }
+  }
+
+  /** The auth context this session is bound to (null for a session that never started). */
+  async boundAuthContext(): Promise<AuthContext | null> {
+    return this.owner;
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The 2026-07-28 front end: stateless. Every request carries its own auth (checked by the router,
+ * as for sessions) and is answered by a fresh low-level MCP `Server` built for it from the same
+ * catalogue, with no Durable Object and nothing stored: `server/discover`, tools/list, tools/call
+ * and the tasks extension (`io.modelcontextprotocol/tasks`), whose tasks are backend operations
+ * exactly as in the 2025 era (task id = operation id), so a task started in one era is read and
+ * cancelled in the other.
+ *
+ * The MCP SDK (`@modelcontextprotocol/server`) does the protocol's ladder: envelope and header
+ * validation, version negotiation (-32022), method-not-found for what this era removed.
+ */
+import {
+  createMcpHandler,
+  type McpRequestContext,
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+  type ServerContext,
+} from "@modelcontextprotocol/server";
+import { z } from "zod";
+import { type AuthContext, authContextSchema, hasScope, type Scope } from "../auth/context";
+import type { WorkerConfig } from "../config";
+import { TOOLS } from "../tools/catalogue";
+import { listedTools } from "../tools/listing";
+import { runTool } from "../tools/run";
+import { isStartTool, runDeps, toCallToolResult } from "./calls";
+import { declares, missingExtension, TASKS_EXTENSION } from "./extensions";
+import { Fixtures } from "./fixtures";
+import { INSTRUCTIONS, SERVER_NAME, SERVER_VERSION } from "./instructions";
+import type { Task } from "@modelcontextprotocol/sdk/types.js";
+import { cancelTask, finishedTask, taskFromOperation, taskOfStarted, type TaskDeps, taskStatus } from "./tasks";
+
+const BY_NAME = new Map(TOOLS.map((d) => [d.name, d]));
+const taskIdParams = z.looseObject({ taskId: z.string() });
+
+interface RequestDeps {
+  auth: AuthContext;
+  cfg: WorkerConfig;
+  fetch?: typeof fetch;
+}
+
+function requireScope(auth: AuthContext, scope: Scope, what: string): void {
+  if (!hasScope(auth, scope)) {
+    throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `${what} needs the '${scope}' scope, which these credentials do not grant. Ask the operator for a key or token with '${scope}'.`);
+  }
+}
+
+/** A 2025 task (`ttl`, `pollInterval`) in 2026 wire fields (`ttlMs`, `pollIntervalMs`). */
+export function modernTask(t: Task): Record<string, unknown> {
+  return {
+    taskId: t.taskId,
+    status: t.status,
+    ...(t.statusMessage ? { statusMessage: t.statusMessage } : {}),
+    createdAt: t.createdAt,
+    lastUpdatedAt: t.lastUpdatedAt,
+    ttlMs: t.ttl ?? null,
+    ...(t.pollInterval !== undefined ? { pollIntervalMs: t.pollInterval } : {}),
+  };
+}
+
+function buildServer(d: RequestDeps): Server {
+  const taskDeps: TaskDeps = { auth: () => d.auth, backend: () => d.cfg.backend, fetch: d.fetch };
+  const fixtures = d.cfg.fixtures ? new Fixtures(taskDeps) : undefined;
+  const server = new Server(
+    { name: SERVER_NAME, version: SERVER_VERSION },
+    { instructions: INSTRUCTIONS, capabilities: { tools: {}, extensions: { [TASKS_EXTENSION]: {} } } },
+  );
+
+  server.setRequestHandler("tools/list", async () => ({
+    tools: [...listedTools(d.auth.scopes), ...(fixtures?.listing() ?? [])] as never,
+  }));
+
+  server.setRequestHandler("tools/call", async (request, ctx) => {
+    const { name, arguments: args } = request.params;
+    const tasks = declares(ctx, TASKS_EXTENSION);
+    if (fixtures?.has(name)) return (await fixtures.call(name, args ?? {}, tasks, ctx)) as never;
+    const def = BY_NAME.get(name);
+    if (!def) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool ${name}. tools/list shows the tools these credentials may call.`);
+    const token = ctx.mcpReq._meta?.progressToken;
+    const deps = runDeps(
+      d.auth,
+      d.cfg.backend,
+      ctx.mcpReq.signal,
+      token === undefined
+        ? undefined
+        : async (progress, total, message) => {
+            await ctx.mcpReq.notify({ method: "notifications/progress", params: { progressToken: token, progress, total, message } }).catch(() => {});
+          },
+      d.fetch,
+    );
+    const outcome = await runTool(def, args ?? {}, deps);
+    // Server-directed tasks: a start tool called by a client that declared the extension answers with
+    // the operation as a task (task id = operation id). A start that failed created nothing: its error stands.
+    if (tasks && isStartTool(def) && outcome.ok) {
+      const task = await taskOfStarted(outcome.value as { operation_id: string; message: string }, taskDeps);
+      return { resultType: "task", ...modernTask(task) } as never;
+    }
+    return toCallToolResult(outcome) as never;
+  });
+
+  server.setRequestHandler("tasks/get", { params: taskIdParams }, async (params, ctx) => {
+    if (!declares(ctx, TASKS_EXTENSION)) throw missingExtension(TASKS_EXTENSION, "tasks/get");
+    requireScope(d.auth, "ktrdr:read", "tasks/get");
+    if (fixtures?.owns(params.taskId)) return fixtures.get(params.taskId);
+    const { op, result } = await finishedTask(params.taskId, taskDeps, "tasks/get");
+    const task = modernTask(taskFromOperation(op, Date.now()));
+    return detailed(task, op.status, result, op.error ?? op.cancel_reason);
+  });
+
+  server.setRequestHandler("tasks/cancel", { params: taskIdParams }, async (params, ctx) => {
+    if (!declares(ctx, TASKS_EXTENSION)) throw missingExtension(TASKS_EXTENSION, "tasks/cancel");
+    requireScope(d.auth, "ktrdr:operate", "tasks/cancel");
+    if (fixtures?.owns(params.taskId)) return fixtures.cancel(params.taskId);
+    // Idempotent: cancelling a finished task is acknowledged like any other cancel.
+    await cancelTask(params.taskId, taskDeps);
+    return {};
+  });
+
+  return server;
+}
+
+/**
+ * The detailed task of `tasks/get`: a completed operation carries the start tool's result as it
+ * would have been had it waited; a failed one the backend's failure as a JSON-RPC error (the
+ * extension's `failed`); a cancelled one nothing more.
+ */
+export function detailed(task: Record<string, unknown>, status: string, result: Record<string, unknown> | undefined, reason: string | undefined): Record<string, unknown> {
+  const s = taskStatus(status);
+  if (s === "completed" && result) return { ...task, result: { resultType: "complete", ...result } };
+  if (s === "failed") {
+    return { ...task, error: { code: ProtocolErrorCode.InternalError, message: reason ? `The operation failed: ${reason}` : "The operation failed; KTRDR gave no reason." } };
+  }
+  return task;
+}
+
+/**
+ * The caller's auth context and the Worker's configuration, carried to the per-request server
+ * (the SDK passes `authInfo` through untouched).
+ */
+function depsOf(ctx: McpRequestContext): RequestDeps {
+  const extra = ctx.authInfo?.extra as { ktrdr?: unknown; cfg?: WorkerConfig; fetch?: typeof fetch } | undefined;
+  const auth = authContextSchema.safeParse(extra?.ktrdr);
+  if (!auth.success || !extra?.cfg) throw new Error("stateless MCP request without its auth context");
+  return { auth: auth.data, cfg: extra.cfg, fetch: extra.fetch };
+}
+
+const handler = createMcpHandler((ctx) => buildServer(depsOf(ctx)), { legacy: "reject" });
+
+/** Serves one 2026-07-28 request (2025 traffic is routed to sessions before it gets here). */
+export function serveStateless(request: Request, auth: AuthContext, cfg: WorkerConfig, fetchImpl?: typeof fetch): Promise<Response> {
+  return handler.fetch(request, { authInfo: { token: "-", clientId: auth.principal, scopes: [...auth.scopes], extra: { ktrdr: auth, cfg, fetch: fetchImpl } } });
+}

@@ -1,0 +1,82 @@
+/**
+ * The catalogue as clients list it: each tool's name, title, description, JSON Schemas and
+ * annotations, built once per set of scopes and reused for every `tools/list` of both protocol
+ * eras (building the schemas is the expensive part of a listing).
+ *
+ * The published schemas are lean, for the agents that read them: the server validates every call
+ * with the tools' zod schemas at the edge anyway, so long regular expressions and string-length
+ * limits stay server-side (descriptions name the formats), results are open to new fields, and
+ * free-form objects are spelled `additionalProperties: true` (portable; `{}` is flagged by strict
+ * schema linters).
+ */
+import { z } from "zod";
+import { hasScope, type Scope } from "../auth/context";
+import { TOOLS } from "./catalogue";
+import type { ToolAnnotations, ToolDefinition } from "./tool";
+
+export type JsonSchema = Record<string, unknown>;
+
+export interface ListedTool {
+  name: string;
+  title: string;
+  description: string;
+  inputSchema: JsonSchema;
+  outputSchema: JsonSchema;
+  annotations: ToolAnnotations;
+}
+
+/** Patterns longer than this are left to the server's validation (the description names the format). */
+const MAX_PUBLISHED_PATTERN = 24;
+
+export function jsonSchemaOf(shape: z.ZodRawShape, io: "input" | "output"): JsonSchema {
+  const schema = z.toJSONSchema(z.object(shape), { io, target: "draft-2020-12", unrepresentable: "any" }) as JsonSchema;
+  delete schema.$schema;
+  return lean(schema, io) as JsonSchema;
+}
+
+function lean(node: unknown, io: "input" | "output"): unknown {
+  if (Array.isArray(node)) return node.map((n) => lean(n, io));
+  if (!node || typeof node !== "object") return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
+    if (k === "propertyNames") continue;
+    // A result may gain fields over time; clients must not reject one for that.
+    if (io === "output" && k === "additionalProperties" && v === false) continue;
+    if (k === "pattern" && typeof v === "string" && v.length > MAX_PUBLISHED_PATTERN) continue;
+    // String lengths are limits against abuse, not something an agent chooses by: enforced, not published.
+    if ((k === "minLength" || k === "maxLength") && (node as Record<string, unknown>).type === "string") continue;
+    if (k === "additionalProperties" && v && typeof v === "object" && Object.keys(v).length === 0) {
+      out[k] = true;
+      continue;
+    }
+    out[k] = lean(v, io);
+  }
+  return out;
+}
+
+export function describeTool(def: ToolDefinition): ListedTool {
+  return {
+    name: def.name,
+    title: def.title,
+    description: def.description,
+    inputSchema: jsonSchemaOf(def.input, "input"),
+    outputSchema: jsonSchemaOf(def.output, "output"),
+    annotations: def.annotations,
+  };
+}
+
+const byScopes = new Map<string, ListedTool[]>();
+let all: ListedTool[] | undefined;
+
+/** The tools a caller with these scopes may use, in catalogue order (computed once per scope set). */
+export function listedTools(scopes: readonly Scope[]): ListedTool[] {
+  const key = [...scopes].sort().join(" ");
+  let hit = byScopes.get(key);
+  if (!hit) {
+    all ??= TOOLS.map(describeTool);
+    const auth = { principal: "-", method: "local" as const, scopes: [...scopes] };
+    hit = all.filter((_t, i) => hasScope(auth, TOOLS[i]!.scope));
+    byScopes.set(key, hit);
+  }
+  return hit;
+}

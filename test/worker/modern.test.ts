@@ -1,0 +1,208 @@
+/**
+ * MCP 2026-07-28 on /mcp, beside the 2025 sessions: stateless requests (per-request envelope,
+ * no initialize, no session, no Durable Object), server/discover, the tasks extension answered
+ * from the backend (task id = operation id, readable and cancellable in either era), the
+ * version error clients negotiate with, and scopes. The KTRDR backend is faked behind a stub of
+ * the global fetch.
+ */
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import worker from "../../src/index";
+import { listedTools } from "../../src/tools/listing";
+import { mintKey } from "./auth-helpers";
+import { DEFAULT_BASE, FakeBackend, IDS, TRAINING_RESULT_SUMMARY } from "./fake-backend";
+
+const V = "2026-07-28";
+const TASKS = "io.modelcontextprotocol/tasks";
+const TRAINING = { strategy_name: "mlp_basic", symbols: ["MSFT"], timeframes: ["1h"] };
+
+let backend: FakeBackend;
+beforeEach(() => {
+  for (const k of ["log", "info", "warn"] as const) vi.spyOn(console, k).mockImplementation(() => {});
+  backend = new FakeBackend({ version: "v2025", base: DEFAULT_BASE });
+  const real = globalThis.fetch.bind(globalThis);
+  vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = input instanceof Request ? input.url : String(input);
+    return url.startsWith(DEFAULT_BASE) ? backend.fetch(input, init) : real(input, init);
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+
+interface Rpc {
+  status: number;
+  body: { id?: unknown; result?: Record<string, any>; error?: { code: number; message: string; data?: any } };
+  headers: Headers;
+}
+
+/** The Worker with the test bindings, `vars` on top, and a Durable Object namespace that must not be used. */
+async function send(request: Request, vars: Record<string, string> = {}, noDurableObjects = false): Promise<Response> {
+  const ctx = createExecutionContext();
+  const bindings = { ...env, ...vars } as Record<string, unknown>;
+  if (noDurableObjects) {
+    bindings.MCP_OBJECT = new Proxy({}, { get: () => { throw new Error("a 2026 request used a Durable Object"); } });
+  }
+  const res = await worker.fetch(request, bindings as never, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+let nextId = 1;
+/** One stateless 2026-07-28 request, with the envelope and headers the spec asks for. */
+async function modern(method: string, params: Record<string, unknown> = {}, opts: { tasks?: boolean; headers?: Record<string, string>; vars?: Record<string, string> } = {}): Promise<Rpc> {
+  const id = nextId++;
+  const caps = opts.tasks ? { extensions: { [TASKS]: {} } } : {};
+  const body = {
+    jsonrpc: "2.0",
+    id,
+    method,
+    params: { ...params, _meta: { "io.modelcontextprotocol/protocolVersion": V, "io.modelcontextprotocol/clientCapabilities": caps, "io.modelcontextprotocol/clientInfo": { name: "modern-test", version: "0" } } },
+  };
+  const name = method === "tools/call" ? params.name : method.startsWith("tasks/") ? params.taskId : undefined;
+  const headers: Record<string, string> = {
+    accept: "application/json, text/event-stream",
+    "content-type": "application/json",
+    "mcp-protocol-version": V,
+    "mcp-method": method,
+    ...(typeof name === "string" ? { "mcp-name": name } : {}),
+    ...opts.headers,
+  };
+  const res = await send(new Request("http://localhost/mcp", { method: "POST", headers, body: JSON.stringify(body) }), opts.vars, true);
+  const text = await res.text();
+  const json = (res.headers.get("content-type") ?? "").includes("text/event-stream")
+    ? JSON.parse(text.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trim()).filter(Boolean).at(-1) ?? "{}")
+    : JSON.parse(text || "{}");
+  return { status: res.status, body: json, headers: res.headers };
+}
+
+describe("2026-07-28 requests, stateless", () => {
+  it("server/discover advertises the server, its tools and the tasks extension, with no Durable Object", async () => {
+    const r = await modern("server/discover");
+    expect(r.status).toBe(200);
+    const res = r.body.result!;
+    expect(res.supportedVersions).toContain(V);
+    expect(res.capabilities).toMatchObject({ tools: {}, extensions: { [TASKS]: {} } });
+    expect(res.instructions).toMatch(/list_operations\(active_only=true\)/);
+    expect(res._meta?.["io.modelcontextprotocol/serverInfo"]).toMatchObject({ name: "ktrdr-mcp" });
+    expect(r.headers.get("mcp-session-id")).toBeNull();
+  });
+
+  it("tools/list is the shared catalogue listing", async () => {
+    const r = await modern("tools/list");
+    const tools = r.body.result!.tools as Array<{ name: string; inputSchema: unknown }>;
+    expect(tools.map((t) => t.name)).toEqual(listedTools(["ktrdr:read", "ktrdr:operate"]).map((t) => t.name));
+    expect(JSON.stringify(tools)).not.toMatch(/"additionalProperties":\{\}/);
+  });
+
+  it("tools/call answers like a 2025 session (structuredContent and the same JSON as text)", async () => {
+    const r = await modern("tools/call", { name: "get_operation_status", arguments: { operation_id: IDS.trainingRunning } });
+    const result = r.body.result!;
+    expect(result.structuredContent).toMatchObject({ operation_id: IDS.trainingRunning, status: "running" });
+    expect(JSON.parse(result.content[0].text)).toEqual(result.structuredContent);
+  });
+
+  it("a start tool without the tasks extension answers at once with the operation id (no task)", async () => {
+    const r = await modern("tools/call", { name: "start_training", arguments: TRAINING });
+    expect(r.body.result!.resultType).toBe("complete");
+    expect(r.body.result!.structuredContent).toMatchObject({ status: "started", operation_type: "training" });
+  });
+
+  it("with the extension, a start tool answers with a task whose id is the operation id; tasks/get follows the backend; tasks/cancel cancels it", async () => {
+    const created = await modern("tools/call", { name: "start_training", arguments: TRAINING }, { tasks: true });
+    const task = created.body.result!;
+    expect(task).toMatchObject({ resultType: "task", status: "working" });
+    expect(task).not.toHaveProperty("task");
+    const id = task.taskId as string;
+    expect(backend.op(id)).toBeDefined();
+    expect(task.pollIntervalMs).toBeGreaterThan(0);
+
+    const working = await modern("tasks/get", { taskId: id }, { tasks: true });
+    expect(working.body.result).toMatchObject({ resultType: "complete", taskId: id, status: "working" });
+
+    const cancel = await modern("tasks/cancel", { taskId: id }, { tasks: true });
+    expect(cancel.body.result).toMatchObject({ resultType: "complete" });
+    expect(backend.requests.some((q) => q.method === "DELETE" && q.path === `/operations/${id}`)).toBe(true);
+    const after = await modern("tasks/get", { taskId: id }, { tasks: true });
+    expect(after.body.result!.status).toBe("cancelled");
+    // Cancelling a finished task is acknowledged again (idempotent).
+    expect((await modern("tasks/cancel", { taskId: id }, { tasks: true })).body.result).toMatchObject({ resultType: "complete" });
+  });
+
+  it("a completed operation's task carries the result inline; a failed one the failure as an error", async () => {
+    const done = await modern("tasks/get", { taskId: IDS.trainingCompleted }, { tasks: true });
+    expect(done.body.result).toMatchObject({ status: "completed", result: { resultType: "complete", structuredContent: { status: "completed" } } });
+    expect(JSON.stringify(done.body.result!.result)).toContain(TRAINING_RESULT_SUMMARY.artifacts.model_path);
+    const failed = await modern("tasks/get", { taskId: IDS.trainingFailed }, { tasks: true });
+    expect(failed.body.result).toMatchObject({ status: "failed", error: { code: -32603, message: expect.stringContaining("CUDA out of memory") } });
+    expect(failed.body.result).not.toHaveProperty("result");
+  });
+
+  it("tasks/get without the extension is -32021 naming it; an unknown task is -32602", async () => {
+    const r = await modern("tasks/get", { taskId: IDS.trainingRunning });
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatchObject({ code: -32021, data: { requiredCapabilities: { extensions: { [TASKS]: {} } } } });
+    const unknown = await modern("tasks/get", { taskId: IDS.unknown }, { tasks: true });
+    expect(unknown.body.error?.code).toBe(-32602);
+  });
+
+  it("a task started in a 2025 session is read and cancelled as a 2026 task (and the other way round)", async () => {
+    // 2026 creates, 2025 reads: the 2025 tasks/get of the same id.
+    const created = await modern("tools/call", { name: "start_training", arguments: { ...TRAINING, symbols: ["AAPL", "MSFT"] } }, { tasks: true });
+    const id = created.body.result!.taskId as string;
+    const init = await send(
+      new Request("http://localhost/mcp", {
+        method: "POST",
+        headers: { accept: "application/json, text/event-stream", "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "x", version: "0" } } }),
+      }),
+    );
+    const sid = init.headers.get("mcp-session-id")!;
+    await init.text();
+    const h = { accept: "application/json, text/event-stream", "content-type": "application/json", "mcp-session-id": sid, "mcp-protocol-version": "2025-11-25" };
+    await send(new Request("http://localhost/mcp", { method: "POST", headers: h, body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) }));
+    const get = await send(new Request("http://localhost/mcp", { method: "POST", headers: h, body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tasks/get", params: { taskId: id } }) }));
+    const text = await get.text();
+    expect(text).toContain(`"taskId":"${id}"`);
+    expect(text).toContain('"status":"working"');
+  });
+
+  it("a request for a protocol version the server does not speak gets -32022 with the versions it does, and its own id", async () => {
+    const res = await send(
+      new Request("http://localhost/mcp", {
+        method: "POST",
+        headers: { accept: "application/json, text/event-stream", "content-type": "application/json", "mcp-protocol-version": "2099-01-01" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 77, method: "tools/list" }),
+      }),
+    );
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as Rpc["body"];
+    expect(body.id).toBe(77);
+    expect(body.error).toMatchObject({ code: -32022, data: { supported: expect.arrayContaining([V, "2025-11-25"]), requested: "2099-01-01" } });
+  });
+
+  it("each request carries its own credentials: a read-only key lists no operating tools and cannot cancel", async () => {
+    const key = await mintKey("reader", ["ktrdr:read"]);
+    const vars = { AUTH_MODE: "api_keys", API_KEYS: JSON.stringify([key.entry]), KTRDR_API_URL: "https://ktrdr.example.com/api/v1" };
+    const unauth = await modern("tools/list", {}, { vars });
+    expect(unauth.status).toBe(401);
+    const auth = { authorization: `Bearer ${key.key}` };
+    const list = await modern("tools/list", {}, { vars, headers: auth });
+    const names = (list.body.result!.tools as Array<{ name: string }>).map((t) => t.name);
+    expect(names).toContain("list_operations");
+    expect(names).not.toContain("start_training");
+    const cancel = await modern("tasks/cancel", { taskId: IDS.trainingRunning }, { vars, headers: auth, tasks: true });
+    expect(cancel.body.error?.message).toMatch(/ktrdr:operate/);
+  });
+
+  it("the 2025 era still works on the same URL (initialize opens a session)", async () => {
+    const res = await send(
+      new Request("http://localhost/mcp", {
+        method: "POST",
+        headers: { accept: "application/json, text/event-stream", "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "x", version: "0" } } }),
+      }),
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get("mcp-session-id")).toBeTruthy();
+    await res.text();
+  });
+});
