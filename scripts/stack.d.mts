@@ -6,6 +6,8 @@ export interface Running { child: ChildProcess; port: number; stop(): Promise<vo
 export declare function startBackend(o?: {
   port?: number; wire?: "v2025" | "v2026"; pace?: number; dataDir?: string; faults?: boolean;
   noResults?: boolean; quiet?: boolean; echo?: boolean; logFile?: string;
+  /** Named quirks of real KTRDR (default: all of the wire's), "none", or a list; see backend/README.md. */
+  quirks?: string | string[]; workerReleaseMs?: number;
 }): Promise<Running & { url: string }>;
 export declare function startWorker(o?: {
   port?: number; vars?: Record<string, string>; persistTo?: string; echo?: boolean; logFile?: string; envFile?: string;

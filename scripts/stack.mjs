@@ -69,7 +69,10 @@ function stopper(child) {
 
 /**
  * Starts the local KTRDR backend.
- * @param {{port?: number, wire?: "v2025"|"v2026", pace?: number, dataDir?: string, faults?: boolean, noResults?: boolean, quiet?: boolean, echo?: boolean, logFile?: string}} o
+ * `quirks`: which recorded upstream quirks to reproduce — "all" (the backend's default), "none", or
+ * names (a comma list or an array; see backend/README.md). `workerReleaseMs`: v2026 worker
+ * health-check interval (default 10 s × pace).
+ * @param {{port?: number, wire?: "v2025"|"v2026", pace?: number, dataDir?: string, faults?: boolean, noResults?: boolean, quiet?: boolean, echo?: boolean, logFile?: string, quirks?: string | string[], workerReleaseMs?: number}} o
  */
 export async function startBackend(o = {}) {
   const port = o.port ?? (await freePort());
@@ -79,6 +82,8 @@ export async function startBackend(o = {}) {
   if (o.faults) args.push("--faults");
   if (o.noResults) args.push("--no-results-endpoints");
   if (o.quiet) args.push("--quiet");
+  if (o.quirks !== undefined) args.push("--quirks", Array.isArray(o.quirks) ? o.quirks.join(",") || "none" : String(o.quirks));
+  if (o.workerReleaseMs !== undefined && o.workerReleaseMs !== null) args.push("--worker-release-ms", String(o.workerReleaseMs));
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env } });
   pipeOutput(child, { logFile: o.logFile, prefix: "[backend]", echo: o.echo });
   const url = `http://127.0.0.1:${port}/api/v1`;

@@ -9,13 +9,14 @@ import { CancelledError } from "./operations.ts";
 import type { Operation } from "./operations.ts";
 import { sma } from "./indicators.ts";
 import type { StrategyFile } from "./strategies.ts";
-import { listModels, readModel } from "./training.ts";
+import { listModels, readModel, resolveModelPath } from "./training.ts";
 import type { ModelArtifact } from "./training.ts";
-import { isoNaive, parseDate, pause, round } from "./util.ts";
-import type { JsonObject } from "./util.ts";
+import { isoMicros, isoNaive, nowMicros, parseDate, pause, round } from "./util.ts";
+import type { Json, JsonObject } from "./util.ts";
 
 export interface BacktestRequest {
-  strategy: StrategyFile;
+  /** The strategy name as requested (it may not exist). */
+  strategyName: string;
   symbol: string;
   timeframe: string;
   startDate: string | null;
@@ -43,6 +44,15 @@ export interface Trade {
 export interface BacktestDetails {
   trades: Trade[];
   equity: { timestamps: string[]; values: number[]; drawdowns: number[] };
+  /** What made the decisions: a trained model or, without one, the SMA crossover rule. */
+  signalSource: "model" | "rule:sma_crossover_10_30";
+  modelPath: string | null;
+  strategyName: string;
+  metrics: JsonObject;
+  initialCapital: number;
+  finalValue: number;
+  startDate: string;
+  endDate: string;
 }
 
 const details = new Map<string, BacktestDetails>();
@@ -51,12 +61,21 @@ export function backtestDetails(id: string): BacktestDetails | undefined {
   return details.get(id);
 }
 
-function findModel(ctx: Ctx, req: BacktestRequest): { artifact: ModelArtifact; path: string } | null {
-  if (req.modelPath) return { artifact: readModel(req.modelPath), path: req.modelPath };
-  const models = listModels(ctx, req.strategy.name).reverse();
+/** Milliseconds of artificial work per bar: v2025's in-process engine is slow (~2.5 ms/bar), v2026's worker fast. */
+function perBarMs(ctx: Ctx): number {
+  return ctx.opts.wire === "v2026" ? Math.max(0.2 * ctx.opts.pace, 0.05) : Math.max(2.5 * ctx.opts.pace, 1.0);
+}
+
+function money(x: number): string {
+  return Math.round(x).toLocaleString("en-US");
+}
+
+/** The newest model of the strategy trained on this symbol and timeframe. */
+function findModel(ctx: Ctx, strategy: string, symbol: string, timeframe: string): { artifact: ModelArtifact; path: string } | null {
+  const models = listModels(ctx, strategy).reverse();
   for (const m of models) {
     const a = readModel(m.path);
-    if (a.symbols.includes(req.symbol) && a.timeframes.includes(req.timeframe)) return { artifact: a, path: m.path };
+    if (a.symbols.includes(symbol) && a.timeframes.includes(timeframe)) return { artifact: a, path: m.ref };
   }
   return null;
 }
@@ -92,10 +111,99 @@ function signals(bars: Bar[], model: ModelArtifact | null): Int8Array {
   return out;
 }
 
+function staticProgress(op: Operation, percentage: number, step: string, stepsCompleted: number): void {
+  op.progress = { percentage, current_step: step, steps_completed: stepsCompleted, steps_total: 10, items_processed: 0, items_total: null, current_item: null, context: {} };
+}
+
+/** The 22 metrics upstream reports (every one a number; 0 where undefined). */
+function metricsOf(values: number[], trades: Trade[], initial: number, bars: Bar[]): JsonObject {
+  const rets: number[] = [];
+  for (let i = 1; i < values.length; i++) rets.push(values[i]! / values[i - 1]! - 1);
+  const mean = rets.reduce((a, b) => a + b, 0) / Math.max(rets.length, 1);
+  const sd = Math.sqrt(rets.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(rets.length, 1));
+  const downs = rets.filter((r) => r < 0);
+  const downSd = Math.sqrt(downs.reduce((a, b) => a + b ** 2, 0) / Math.max(rets.length, 1));
+  const years = Math.max((bars[bars.length - 1]!.t - bars[0]!.t) / (365.25 * 86_400_000), 1 / 365);
+  const perYear = bars.length / years;
+  const final = values[values.length - 1] ?? initial;
+  let peak = initial;
+  let maxDd = 0;
+  let maxDdPct = 0;
+  for (const v of values) {
+    peak = Math.max(peak, v);
+    maxDd = Math.max(maxDd, peak - v);
+    maxDdPct = Math.max(maxDdPct, (peak - v) / peak);
+  }
+  const wins = trades.filter((t) => t.pnl > 0);
+  const losses = trades.filter((t) => t.pnl <= 0);
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const avg = (xs: number[]) => (xs.length ? sum(xs) / xs.length : 0);
+  const grossWin = sum(wins.map((t) => t.pnl));
+  const grossLoss = -sum(losses.map((t) => t.pnl));
+  const annualized = (final / initial) ** (1 / years) - 1;
+  return {
+    total_return: final - initial,
+    total_return_pct: final / initial - 1,
+    annualized_return: annualized,
+    volatility: sd * Math.sqrt(perYear),
+    sharpe_ratio: sd > 0 ? (mean / sd) * Math.sqrt(perYear) : 0,
+    max_drawdown: maxDd,
+    max_drawdown_pct: maxDdPct,
+    total_trades: trades.length,
+    winning_trades: wins.length,
+    losing_trades: losses.length,
+    win_rate: trades.length ? wins.length / trades.length : 0,
+    profit_factor: grossLoss > 0 ? grossWin / grossLoss : 0,
+    avg_holding_period: avg(trades.map((t) => t.holding_bars)),
+    avg_win_holding_period: avg(wins.map((t) => t.holding_bars)),
+    avg_loss_holding_period: avg(losses.map((t) => t.holding_bars)),
+    avg_win: avg(wins.map((t) => t.pnl)),
+    avg_loss: avg(losses.map((t) => t.pnl)),
+    largest_win: wins.length ? Math.max(...wins.map((t) => t.pnl)) : 0,
+    largest_loss: losses.length ? Math.min(...losses.map((t) => t.pnl)) : 0,
+    calmar_ratio: maxDdPct > 0 ? annualized / maxDdPct : 0,
+    sortino_ratio: downSd > 0 ? (mean / downSd) * Math.sqrt(perYear) : 0,
+    recovery_factor: maxDd > 0 ? (final - initial) / maxDd : 0,
+  };
+}
+
+function dateOnly(s: string | null, fallbackMs: number): string {
+  if (s) {
+    const ms = parseDate(s);
+    if (ms !== null) return new Date(ms).toISOString().slice(0, 10);
+  }
+  return new Date(fallbackMs).toISOString().slice(0, 10);
+}
+
 export function backtestTask(ctx: Ctx, req: BacktestRequest): (op: Operation) => Promise<JsonObject> {
   return async (op) => {
-    ctx.ops.progress(op, { current_step: `Loading ${req.symbol} ${req.timeframe} bars from cache`, context: { symbol: req.symbol, timeframe: req.timeframe } });
-    await pause(ctx.opts.pace * 300);
+    const v = ctx.opts.wire;
+    const wallStart = nowMicros();
+    const t0 = performance.now();
+    staticProgress(op, 5, "Validating strategy configuration", 0);
+    await pause(ctx.opts.pace * 100);
+    // Which model decides: the given model_path, else the newest model of the strategy, else a rule.
+    let found: { artifact: ModelArtifact; path: string } | null = null;
+    let strategyName = req.strategyName;
+    if (req.modelPath !== null) {
+      const file = resolveModelPath(ctx, req.modelPath);
+      if (!file) throw new Error(`Model not found: ${req.modelPath}`);
+      found = { artifact: readModel(file), path: req.modelPath };
+      strategyName = found.artifact.strategy_name; // the model carries its strategy
+    } else {
+      if (v === "v2026" && ctx.quirks.has("v2026-backtest-needs-model-path")) throw new Error("model_path is required for backtesting");
+      let strategy: StrategyFile | undefined;
+      try {
+        strategy = ctx.strategies.load(req.strategyName);
+      } catch {
+        strategy = undefined;
+      }
+      if (!strategy) throw new Error(`Strategy '${req.strategyName}' not found`);
+      strategyName = strategy.name;
+      found = findModel(ctx, strategy.name, req.symbol, req.timeframe);
+    }
+    staticProgress(op, 10, "Loading market data", 1);
+    await pause(ctx.opts.pace * 200);
     const startMs = req.startDate ? parseDate(req.startDate) : null;
     const endMs = req.endDate ? parseDate(req.endDate) : null;
     const bars = ctx.cache.range(req.symbol, req.timeframe, startMs, endMs);
@@ -104,7 +212,6 @@ export function backtestTask(ctx: Ctx, req: BacktestRequest): (op: Operation) =>
         `Not enough cached data for ${req.symbol} ${req.timeframe} in the backtest range (${bars.length} bars). Load it first with trigger_data_loading(symbol="${req.symbol}", timeframe="${req.timeframe}", mode="tail").`,
       );
     }
-    const found = findModel(ctx, req);
     const sig = signals(bars, found?.artifact ?? null);
     let cash = req.initialCapital;
     let qty = 0;
@@ -116,8 +223,8 @@ export function backtestTask(ctx: Ctx, req: BacktestRequest): (op: Operation) =>
     const values: number[] = [];
     const drawdowns: number[] = [];
     let peak = req.initialCapital;
-    let maxDd = 0;
-    const chunk = Math.max(1, Math.ceil(bars.length / 20));
+    const chunk = 50;
+    const chunkMs = chunk * perBarMs(ctx);
     for (let i = 0; i < bars.length; i++) {
       const bar = bars[i]!;
       const want = i < bars.length - 1 ? sig[i]! : 0;
@@ -152,52 +259,72 @@ export function backtestTask(ctx: Ctx, req: BacktestRequest): (op: Operation) =>
       }
       const value = cash + qty * bar.c;
       peak = Math.max(peak, value);
-      const dd = (peak - value) / peak;
-      maxDd = Math.max(maxDd, dd);
       timestamps.push(isoNaive(bar.t));
       values.push(round(value, 2));
-      drawdowns.push(round(dd, 6));
-      if ((i + 1) % chunk === 0) {
+      drawdowns.push(round((peak - value) / peak, 6));
+      if ((i + 1) % chunk === 0 || i === bars.length - 1) {
         if (op.abort.signal.aborted) throw new CancelledError();
         ctx.ops.progress(op, {
-          percentage: round(((i + 1) / bars.length) * 100, 2),
-          current_step: `Simulating bar ${i + 1}/${bars.length}`,
+          percentage: 20 + (70 * (i + 1)) / bars.length,
+          current_step: `Processing bar ${i + 1} of ${money(bars.length)} | Portfolio: $${money(value)}`,
+          steps_completed: 3,
+          steps_total: 10,
           items_processed: i + 1,
           items_total: bars.length,
-          context: { symbol: req.symbol, timeframe: req.timeframe, bars_processed: i + 1, total_bars: bars.length, trades_so_far: trades.length },
+          current_item: null,
+          context: {},
         });
-        await pause(ctx.opts.pace * 150);
+        await pause(chunkMs);
+        if (op.abort.signal.aborted) throw new CancelledError();
       }
     }
-    const rets: number[] = [];
-    for (let i = 1; i < values.length; i++) rets.push(values[i]! / values[i - 1]! - 1);
-    const mean = rets.reduce((a, b) => a + b, 0) / Math.max(rets.length, 1);
-    const sd = Math.sqrt(rets.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(rets.length, 1));
-    const years = Math.max((bars[bars.length - 1]!.t - bars[0]!.t) / (365.25 * 86_400_000), 1 / 365);
-    const barsPerYear = bars.length / years;
     const finalValue = values[values.length - 1]!;
-    const wins = trades.filter((t) => t.pnl > 0);
-    const grossWin = wins.reduce((a, t) => a + t.pnl, 0);
-    const grossLoss = -trades.filter((t) => t.pnl <= 0).reduce((a, t) => a + t.pnl, 0);
-    details.set(op.id, { trades, equity: { timestamps, values, drawdowns } });
-    return {
-      strategy_name: req.strategy.name,
+    const metrics = metricsOf(values, trades, req.initialCapital, bars);
+    const startDay = dateOnly(req.startDate, bars[0]!.t);
+    const endDay = dateOnly(req.endDate, bars[bars.length - 1]!.t);
+    details.set(op.id, {
+      trades,
+      equity: { timestamps, values, drawdowns },
+      signalSource: found ? "model" : "rule:sma_crossover_10_30",
+      modelPath: found?.path ?? null,
+      strategyName,
+      metrics,
+      initialCapital: req.initialCapital,
+      finalValue,
+      startDate: startDay,
+      endDate: endDay,
+    });
+    staticProgress(op, 100, "Processing backtest results", 9);
+    const execution = (performance.now() - t0) / 1000;
+    if (v === "v2026") {
+      const v2026Summary: JsonObject = {
+        config: { end_date: `${endDay}T00:00:00`, slippage: req.slippage, commission: req.commission, start_date: `${startDay}T00:00:00`, initial_capital: req.initialCapital },
+        symbol: req.symbol,
+        metrics,
+        end_time: `${endDay}T00:00:00`,
+        timeframe: req.timeframe,
+        start_time: `${startDay}T00:00:00`,
+        trade_count: trades.length,
+        strategy_name: strategyName,
+        equity_curve_length: values.length,
+        execution_time_seconds: execution,
+      };
+      return v2026Summary;
+    }
+    const v2025Summary: JsonObject = {
+      strategy_name: strategyName,
       symbol: req.symbol,
       timeframe: req.timeframe,
-      start_date: isoNaive(bars[0]!.t),
-      end_date: isoNaive(bars[bars.length - 1]!.t),
-      signal_source: found ? "model" : "rule:sma_crossover_10_30",
-      model_path: found?.path ?? null,
-      initial_capital: req.initialCapital,
-      final_value: round(finalValue, 2),
-      total_return: round(finalValue / req.initialCapital - 1, 6),
-      annualized_return: round((finalValue / req.initialCapital) ** (1 / years) - 1, 6),
-      sharpe_ratio: sd > 0 ? round((mean / sd) * Math.sqrt(barsPerYear), 4) : 0,
-      max_drawdown: round(maxDd, 6),
-      total_trades: trades.length,
-      win_rate: trades.length ? round(wins.length / trades.length, 4) : 0,
-      profit_factor: grossLoss > 0 ? round(grossWin / grossLoss, 4) : null,
-      bars_processed: bars.length,
+      start_time: isoMicros(wallStart).slice(0, -1),
+      end_time: isoMicros(nowMicros()).slice(0, -1),
+      execution_time_seconds: execution,
+      config: { initial_capital: req.initialCapital, commission: req.commission, slippage: req.slippage, start_date: startDay, end_date: endDay },
+      metrics,
+      trade_count: trades.length,
+      equity_curve_length: values.length,
+      trades: trades as unknown as Json[],
+      equity_curve: { timestamps: timestamps.map((t) => `${t}.000000Z`), values, drawdowns },
     };
+    return v2025Summary;
   };
 }

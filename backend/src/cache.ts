@@ -1,9 +1,13 @@
 // On-disk bar cache: one CSV per symbol and timeframe (`AAPL_1h.csv`), kept parsed in memory.
-import { mkdirSync, readFileSync, writeFileSync, renameSync, existsSync, readdirSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync, renameSync, existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Bar } from "./market-data.ts";
 
 const HEADER = "timestamp,open,high,low,close,volume";
+
+function row(b: Bar): string {
+  return `${new Date(b.t).toISOString().slice(0, 19)},${b.o},${b.h},${b.l},${b.c},${b.v}`;
+}
 
 export class BarCache {
   readonly dir: string;
@@ -59,6 +63,14 @@ export class BarCache {
   merge(symbol: string, timeframe: string, incoming: Bar[]): number {
     if (incoming.length === 0) return 0;
     const existing = this.read(symbol, timeframe);
+    const sorted = [...incoming].sort((a, b) => a.t - b.t);
+    const last = existing[existing.length - 1];
+    if (last && sorted[0]!.t > last.t && sorted.every((b, i) => i === 0 || b.t > sorted[i - 1]!.t)) {
+      // The common case (a tail load): append instead of rewriting the file.
+      appendFileSync(this.filePath(symbol, timeframe), sorted.map(row).join("\n") + "\n");
+      this.memory.set(`${symbol}_${timeframe}`, existing.concat(sorted));
+      return sorted.length;
+    }
     const byTime = new Map<number, Bar>();
     for (const b of existing) byTime.set(b.t, b);
     let added = 0;
@@ -73,7 +85,7 @@ export class BarCache {
 
   private write(symbol: string, timeframe: string, bars: Bar[]): void {
     const rows = [HEADER];
-    for (const b of bars) rows.push(`${new Date(b.t).toISOString().slice(0, 19)},${b.o},${b.h},${b.l},${b.c},${b.v}`);
+    for (const b of bars) rows.push(row(b));
     const path = this.filePath(symbol, timeframe);
     const tmp = `${path}.tmp`;
     writeFileSync(tmp, rows.join("\n") + "\n");

@@ -57,7 +57,21 @@ export function runDataLoad(ctx: Ctx, op: Operation, req: LoadRequest): Promise<
     const cachedBefore = existing.length > 0;
     const fileName = ctx.cache.fileName(sym, tf);
     const nowMs = Date.now();
-    ctx.ops.progress(op, { current_step: `Analyzing cached data for ${sym} ${tf} (mode: ${req.mode})`, context: { symbol: sym, timeframe: tf, mode: req.mode } });
+    const service = { operation: "data_load", service: "Data/IB" };
+    /** v2025's generic end-of-operation progress. */
+    const done = (items: number, extra: JsonObject = {}) => {
+      op.progress = {
+        percentage: 100,
+        current_step: "Operation data_load completed [100/100] (100.0%)",
+        steps_completed: 100,
+        steps_total: 100,
+        items_processed: items,
+        items_total: null,
+        current_item: null,
+        context: { ...service, ...extra },
+      };
+    };
+    ctx.ops.progress(op, { current_step: `Analyzing cached data for ${sym} ${tf} (mode: ${req.mode})`, context: { ...service, symbol: sym, timeframe: tf, mode: req.mode } });
     await pause(ctx.opts.pace * 200);
     if (req.mode === "local") {
       if (!cachedBefore) {
@@ -65,8 +79,9 @@ export function runDataLoad(ctx: Ctx, op: Operation, req: LoadRequest): Promise<
           `No cached data for ${sym} ${tf}: mode 'local' only reads the local cache. Load it from the data source with mode 'tail' (recent data) or 'full'.`,
         );
       }
-      ctx.ops.progress(op, { current_step: `Loaded ${existing.length} bars from local cache`, items_processed: existing.length });
-      return summary(0, cachedBefore, fileName, 0, 0, t0);
+      // As upstream: a local load "fetches" the cached bars in one segment without any IB request.
+      done(0);
+      return { ...summary(existing.length, cachedBefore, fileName, 1, 1, t0), ib_requests_made: 0 };
     }
     const first = cachedBefore ? existing[0]!.t : null;
     const last = cachedBefore ? existing[existing.length - 1]!.t : null;
@@ -76,7 +91,7 @@ export function runDataLoad(ctx: Ctx, op: Operation, req: LoadRequest): Promise<
     const segments = segmentsOf(open, req.timeframe.segmentDays * DAY);
     const n = segments.length;
     if (n === 0) {
-      ctx.ops.progress(op, { current_step: `Data already up to date (${existing.length} bars cached)`, steps_total: 0 });
+      done(0, { symbol: sym, timeframe: tf, mode: req.mode });
       return summary(0, cachedBefore, fileName, gaps.length, 0, t0);
     }
     ctx.ops.progress(op, { current_step: `Fetch ${n} segments from IB`, steps_total: n, items_total: null });
@@ -90,7 +105,7 @@ export function runDataLoad(ctx: Ctx, op: Operation, req: LoadRequest): Promise<
         current_step: `Fetch ${n} segments from IB`,
         percentage: round((i / n) * 100, 2),
         current_item: detail,
-        context: { symbol: sym, timeframe: tf, mode: req.mode, step_current: i + 1, step_total: n, step_detail: detail, step_progress: `${i + 1}/${n}` },
+        context: { ...service, symbol: sym, timeframe: tf, mode: req.mode, step_current: i + 1, step_total: n, step_detail: detail, step_progress: `${i + 1}/${n}` },
       });
       await pause(ctx.opts.pace * 250);
       if (op.abort.signal.aborted) throw new CancelledError();
@@ -99,7 +114,7 @@ export function runDataLoad(ctx: Ctx, op: Operation, req: LoadRequest): Promise<
       saved += ctx.cache.merge(sym, tf, bars);
       ctx.ops.progress(op, { percentage: round(((i + 1) / n) * 100, 2), steps_completed: i + 1, items_processed: saved });
     }
-    ctx.ops.progress(op, { current_step: `Data loading complete: ${saved} new bars saved to ${fileName}` });
+    done(saved, { ...op.progress.context });
     return summary(fetched, cachedBefore, fileName, gaps.length, n, t0);
   })();
 }

@@ -3,6 +3,7 @@ import { resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startBackend } from "./server.ts";
 import type { BackendOptions } from "./context.ts";
+import { QUIRK_NAMES, parseQuirks } from "./quirks.ts";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -16,9 +17,16 @@ Usage: node backend/src/main.ts [options]
   --no-results-endpoints   KTRDR_NO_RESULTS_ENDPOINTS=1  no /operations/{id}/results and /metrics
   --pace <x>               KTRDR_PACE                  delay multiplier (default 1 ≈ 1-minute demo training; 0 = full speed)
   --data-dir <path>        KTRDR_DATA_DIR              data directory (default <repo>/.data/backend)
-  --faults                 KTRDR_FAULT_INJECTION=1     enable the /__faults and /__reset admin API
+  --quirks <list>          KTRDR_QUIRKS                upstream quirks to reproduce: all (default), none, or a
+                                                       comma list of names ("-name" removes one: all,-v2025-tensor-500)
+  --worker-release-ms <n>  KTRDR_WORKER_RELEASE_MS     v2026: a worker stays busy until the next health check,
+                                                       every n ms (default 10000 × pace)
+  --faults                 KTRDR_FAULT_INJECTION=1     enable the admin API (/__faults, /__reset, /__restart,
+                                                       /__pace, /__quirks, /__workers)
   --quiet                  KTRDR_QUIET=1               no request log
   --help
+
+Quirks: ${QUIRK_NAMES.join(", ")}
 `;
 
 function truthy(v: string | undefined): boolean {
@@ -40,6 +48,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Partial<Ba
     dataDir: env.KTRDR_DATA_DIR || resolve(REPO_ROOT, ".data/backend"),
     faults: truthy(env.KTRDR_FAULT_INJECTION),
     quiet: truthy(env.KTRDR_QUIET),
+    quirks: env.KTRDR_QUIRKS || "all",
+    workerReleaseMs: env.KTRDR_WORKER_RELEASE_MS !== undefined && env.KTRDR_WORKER_RELEASE_MS !== "" ? Number(env.KTRDR_WORKER_RELEASE_MS) : null,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -54,6 +64,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Partial<Ba
       case "--data-dir": o.dataDir = resolve(value()); break;
       case "--faults": o.faults = true; break;
       case "--quiet": o.quiet = true; break;
+      case "--quirks": o.quirks = value(); break;
+      case "--worker-release-ms": o.workerReleaseMs = Number(value()); break;
       case "--help": case "-h": console.log(USAGE); process.exit(0); break;
       default: fail(`unknown option ${a}`);
     }
@@ -61,6 +73,11 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Partial<Ba
   if (o.wire !== "v2025" && o.wire !== "v2026") fail(`--wire must be v2025 or v2026, got ${String(o.wire)}`);
   if (!Number.isInteger(o.port) || o.port! < 0 || o.port! > 65535) fail(`--port must be 0..65535`);
   if (!Number.isFinite(o.pace) || o.pace! < 0) fail(`--pace must be a number >= 0`);
+  if (o.workerReleaseMs !== null && o.workerReleaseMs !== undefined && (!Number.isFinite(o.workerReleaseMs) || o.workerReleaseMs < 0)) {
+    fail(`--worker-release-ms must be a number >= 0`);
+  }
+  const quirks = parseQuirks(o.quirks as string, o.wire!);
+  if ("error" in quirks) fail(`--quirks: ${quirks.error}`);
   return o;
 }
 
@@ -71,8 +88,9 @@ if (isMain) {
   const shownDir = backend.ctx.opts.dataDir.startsWith(REPO_ROOT + "/") ? backend.ctx.opts.dataDir.slice(REPO_ROOT.length + 1) : backend.ctx.opts.dataDir;
   const extras = [
     backend.ctx.opts.resultsEndpoints ? null : "no results/metrics endpoints",
-    backend.ctx.opts.faults ? "fault injection ON (/__faults, /__reset)" : null,
+    backend.ctx.opts.faults ? "admin API ON (/__faults, /__reset, /__restart, /__pace, /__quirks, /__workers)" : null,
     `pace ${backend.ctx.opts.pace}`,
+    `quirks: ${backend.ctx.quirks.list().join(", ") || "none"}`,
   ].filter(Boolean);
   console.log(`KTRDR local backend (${backend.ctx.opts.wire}) listening on ${backend.url} — data in ${shownDir} (${extras.join(", ")})`);
   const stop = () => {

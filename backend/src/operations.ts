@@ -3,7 +3,8 @@ import { nowMicros, operationId, errorText } from "./util.ts";
 import type { JsonObject, Json } from "./util.ts";
 
 export const STATUSES_V2025 = ["pending", "running", "completed", "failed", "cancelled"] as const;
-export const STATUSES_V2026 = [...STATUSES_V2025, "resuming"] as const;
+// Order as in the v2026 enum (it shows in 422 messages).
+export const STATUSES_V2026 = ["pending", "resuming", "running", "completed", "failed", "cancelled"] as const;
 export const TYPES_V2025 = ["data_load", "training", "backtesting", "indicator_compute", "fuzzy_analysis", "dummy"] as const;
 export const TYPES_V2026 = [...TYPES_V2025, "agent_research", "agent_design", "agent_assessment"] as const;
 
@@ -37,6 +38,18 @@ export interface Checkpoint {
   path: string;
 }
 
+/** One finished training epoch (1-based `epoch`); rendered per wire version. */
+export interface EpochRecord {
+  epoch: number;
+  train_loss: number;
+  val_loss: number;
+  train_accuracy: number;
+  val_accuracy: number;
+  learning_rate: number;
+  duration_seconds: number;
+  timestamp: string;
+}
+
 export interface Operation {
   id: string;
   type: OperationType;
@@ -50,6 +63,7 @@ export interface Operation {
   warnings: string[];
   errors: string[];
   resultSummary: JsonObject | null;
+  /** The clean per-epoch metrics object (v2025 /metrics, v2026 without v2026-metrics-nesting). */
   metrics: JsonObject | null;
   parentId: string | null;
   abort: AbortController;
@@ -58,6 +72,27 @@ export interface Operation {
   checkpoint: Checkpoint | null;
   /** What to run again on resume (training only). */
   resume: ((op: Operation) => Promise<JsonObject>) | null;
+  // ---- upstream-fidelity state ----
+  /** v2026: runs on a (simulated) worker, not in the backend process. */
+  remote: boolean;
+  /** v2026-list-cache: present in GET /operations. */
+  listed: boolean;
+  /** v2026-list-cache: which record a read by id returns — the start-time one or the database row. */
+  view: "start" | "db";
+  /** Finished epochs (raw). */
+  epochs: EpochRecord[];
+  /** v2026-metrics-nesting: epoch snapshots taken on reads (the repeated history). */
+  refreshes: EpochRecord[][];
+  lastRefreshAt: number;
+  /** Dates the database row shows (v2026 remote operations). */
+  dbDates: { start: string | null; end: string | null };
+  /** Internal training outcome (for /trainings/{id}/performance). */
+  training: JsonObject | null;
+  /** Called once when the operation ends (completed, failed, cancelled). */
+  onEnd: (() => void)[];
+  /** Called right after a cancel (quirk transitions). */
+  afterCancel: (() => void) | null;
+  ended: boolean;
 }
 
 export class CancelledError extends Error {
@@ -77,6 +112,12 @@ export interface ListFilters {
   limit: number;
   offset: number;
   parentId?: string;
+  /** Only operations in the list cache (v2026-list-cache). */
+  listedOnly?: boolean;
+}
+
+export function isActiveStatus(s: OperationStatus): boolean {
+  return s === "pending" || s === "running" || s === "resuming";
 }
 
 export class OperationsRegistry {
@@ -111,6 +152,17 @@ export class OperationsRegistry {
       cancelReason: null,
       checkpoint: null,
       resume: null,
+      remote: false,
+      listed: true,
+      view: "db",
+      epochs: [],
+      refreshes: [],
+      lastRefreshAt: 0,
+      dbDates: { start: null, end: null },
+      training: null,
+      onEnd: [],
+      afterCancel: null,
+      ended: false,
     };
     this.ops.set(op.id, op);
     return op;
@@ -131,17 +183,18 @@ export class OperationsRegistry {
   }
 
   isActive(op: Operation): boolean {
-    return op.status === "pending" || op.status === "running" || op.status === "resuming";
+    return isActiveStatus(op.status);
   }
 
-  activeCount(): number {
+  activeCount(listedOnly = false): number {
     let n = 0;
-    for (const op of this.ops.values()) if (op.status === "pending" || op.status === "running") n++;
+    for (const op of this.ops.values()) if ((op.status === "pending" || op.status === "running") && (!listedOnly || op.listed)) n++;
     return n;
   }
 
   list(f: ListFilters): { rows: Operation[]; total: number } {
     let rows = this.all();
+    if (f.listedOnly) rows = rows.filter((o) => o.listed);
     if (f.parentId !== undefined) rows = rows.filter((o) => o.parentId === f.parentId);
     if (f.status) rows = rows.filter((o) => o.status === f.status);
     if (f.type) rows = rows.filter((o) => o.type === f.type);
@@ -161,6 +214,13 @@ export class OperationsRegistry {
     op.progress = next;
   }
 
+  /** Run the operation's end hooks once (worker release). */
+  markEnded(op: Operation): void {
+    if (op.ended) return;
+    op.ended = true;
+    for (const f of op.onEnd) f();
+  }
+
   /**
    * Run a task as the operation's body: pending → running → completed | failed.
    * A cancellation (or reset) wins over whatever the task does afterwards.
@@ -169,6 +229,7 @@ export class OperationsRegistry {
     queueMicrotask(async () => {
       if (op.status !== "pending" && op.status !== "resuming") return;
       op.status = "running";
+      op.ended = false;
       op.startedAt ??= nowMicros();
       try {
         const summary = await task(op);
@@ -177,20 +238,25 @@ export class OperationsRegistry {
         this.progress(op, { percentage: 100 });
         op.status = "completed";
         op.completedAt = nowMicros();
+        this.markEnded(op);
       } catch (err) {
         if (op.status !== "running") return;
         if (err instanceof CancelledError) return;
-        op.status = "failed";
-        op.errorMessage = errorText(err);
-        op.errors.push(op.errorMessage);
-        op.completedAt = nowMicros();
+        this.fail(op, errorText(err));
       }
     });
   }
 
+  /** Mark a running operation failed (the backends keep `errors` empty; the reason is in error_message). */
+  fail(op: Operation, message: string): void {
+    op.status = "failed";
+    op.errorMessage = message;
+    op.completedAt = nowMicros();
+    this.markEnded(op);
+  }
+
   /** Cancel an active operation; returns the fields of the cancel response. */
-  cancel(op: Operation, reason: string | null): { cancelledAt: number; taskCancelled: boolean; sessionCancelled: boolean; children: string[] } {
-    const wasRunning = op.status === "running" || op.status === "resuming";
+  cancel(op: Operation, reason: string | null): { cancelledAt: number; children: string[] } {
     const at = nowMicros();
     op.status = "cancelled";
     op.completedAt = at;
@@ -198,6 +264,7 @@ export class OperationsRegistry {
     op.cancelReason = reason;
     op.errorMessage = reason ?? "Operation cancelled by user";
     op.abort.abort();
+    this.markEnded(op);
     const children: string[] = [];
     for (const child of this.ops.values()) {
       if (child.parentId === op.id && this.isActive(child)) {
@@ -205,7 +272,8 @@ export class OperationsRegistry {
         children.push(child.id);
       }
     }
-    return { cancelledAt: at, taskCancelled: true, sessionCancelled: op.type === "training" && wasRunning, children };
+    op.afterCancel?.();
+    return { cancelledAt: at, children };
   }
 
   /** A failed operation's retry: a new pending record that runs nothing (as the real backend). */
@@ -222,6 +290,7 @@ export class OperationsRegistry {
     op.cancelledAt = null;
     op.cancelReason = null;
     op.abort = new AbortController();
+    op.ended = false;
     const resume = op.resume;
     setTimeout(() => {
       if (op.status !== "resuming" || !resume) return;
@@ -233,5 +302,5 @@ export class OperationsRegistry {
 export function durationSeconds(op: Operation): Json {
   if (op.startedAt === null) return null;
   const end = op.completedAt ?? nowMicros();
-  return Math.round(((end - op.startedAt) / 1e6) * 1000) / 1000;
+  return Math.round(((end - op.startedAt) / 1e6) * 1e6) / 1e6;
 }

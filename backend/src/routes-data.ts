@@ -4,14 +4,15 @@ import { LOAD_MODES, runDataLoad } from "./data-load.ts";
 import type { LoadMode, LoadRequest } from "./data-load.ts";
 import { SYMBOLS, TIMEFRAMES, TIMEFRAME_IDS, findSymbol, findTimeframe } from "./market-data.ts";
 import { indicatorCatalogue } from "./indicators.ts";
+import { isObject } from "./router.ts";
 import type { Router } from "./router.ts";
-import { isoNaive, parseDate } from "./util.ts";
+import { isoMicros, isoNaive, parseDate } from "./util.ts";
 import type { JsonObject } from "./util.ts";
 import { BodyCheck, QueryCheck, bodyObject, isReply } from "./validation.ts";
 import { detail, envelope, json, validationError } from "./wire.ts";
 import type { Reply } from "./wire.ts";
 
-export const BACKEND_VERSION = { v2025: "1.0.7", v2026: "2.1.0" } as const;
+export const BACKEND_VERSION = { v2025: "1.0.7.2", v2026: "0.0.0.dev" } as const;
 
 export function registerDataRoutes(router: Router, ctx: Ctx): void {
   const v = ctx.opts.wire;
@@ -21,7 +22,7 @@ export function registerDataRoutes(router: Router, ctx: Ctx): void {
     const check = new BodyCheck(body);
     const symbol = check.str("symbol", true);
     const timeframe = check.enumOf("timeframe", TIMEFRAME_IDS, "1h");
-    const mode = check.enumOf<LoadMode>("mode", LOAD_MODES, "local");
+    const mode = check.enumOf<LoadMode>("mode", LOAD_MODES, "local", false, true);
     const start = check.date("start_date");
     const end = check.date("end_date");
     const filters = check.object("filters");
@@ -38,21 +39,21 @@ export function registerDataRoutes(router: Router, ctx: Ctx): void {
   };
 
   const startLoad = (req: LoadRequest) => {
-    const op = ctx.ops.create("data_load", {
-      symbol: req.symbol.symbol,
-      timeframe: req.timeframe.id,
-      mode: req.mode,
-      start_date: req.startMs === null ? null : new Date(req.startMs).toISOString(),
-      end_date: req.endMs === null ? null : new Date(req.endMs).toISOString(),
-      parameters: {
-        symbol: req.symbol.symbol,
-        timeframe: req.timeframe.id,
-        mode: req.mode,
-        start_date: req.startMs === null ? null : new Date(req.startMs).toISOString(),
-        end_date: req.endMs === null ? null : new Date(req.endMs).toISOString(),
-        filters: req.filters,
-      },
-    });
+    const startIso = req.startMs === null ? null : new Date(req.startMs).toISOString();
+    const endIso = req.endMs === null ? null : new Date(req.endMs).toISOString();
+    // What the operation record shows: v2025's data service registers the load generically
+    // ("N/A" everywhere); v2026's acquisition service names symbol, timeframe and mode.
+    const op =
+      v === "v2025"
+        ? ctx.ops.create("data_load", { symbol: "N/A", timeframe: "N/A", mode: "N/A", parameters: { operation_name: "data_load", service_name: "Data/IB" } })
+        : ctx.ops.create("data_load", {
+            symbol: req.symbol.symbol,
+            timeframe: req.timeframe.id,
+            mode: req.mode,
+            start_date: startIso,
+            end_date: endIso,
+            parameters: { service_name: "Data/Acquisition", operation_name: `Download ${req.symbol.symbol} ${req.timeframe.id} (${req.mode} mode)` },
+          });
     ctx.ops.run(op, (o) => runDataLoad(ctx, o, req));
     return op;
   };
@@ -90,6 +91,9 @@ export function registerDataRoutes(router: Router, ctx: Ctx): void {
     });
   } else {
     router.add("POST", "/data/acquire/download", (req) => {
+      if (ctx.quirks.has("v2026-no-local-mode") && isObject(req.body) && req.body.mode === "local") {
+        return detail(500, "Data acquisition failed: Invalid mode: local. Must be 'tail', 'backfill', or 'full'");
+      }
       const started = acceptLoad(req);
       if (isReply(started)) return started;
       const { op, parsed } = started;
@@ -136,9 +140,15 @@ export function registerDataRoutes(router: Router, ctx: Ctx): void {
     const s = findSymbol(symbol!)?.symbol ?? symbol!;
     const bars = ctx.cache.read(s, timeframe!);
     if (bars.length === 0) return envelope(404, "DATA-NotFound", `Data not found for ${symbol} (${timeframe})`, { symbol: symbol!, timeframe: timeframe! });
+    const first = bars[0]!.t;
+    const last = bars[bars.length - 1]!.t;
+    // range-point-count-hours: upstream counts the calendar periods between the first and the last
+    // bar (hours for 1h: 17,502 for 3,654 cached bars), not the bars.
+    const periodMs = (findTimeframe(timeframe!)?.seconds ?? 3600) * 1000;
+    const pointCount = ctx.quirks.has("range-point-count-hours") ? Math.floor((last - first) / periodMs) + 1 : bars.length;
     return json(200, {
       success: true,
-      data: { symbol: s, timeframe, start_date: isoNaive(bars[0]!.t), end_date: isoNaive(bars[bars.length - 1]!.t), point_count: bars.length },
+      data: { symbol: s, timeframe, start_date: isoNaive(first), end_date: isoNaive(last), point_count: pointCount },
     });
   });
 
@@ -177,7 +187,7 @@ export function registerDataRoutes(router: Router, ctx: Ctx): void {
         dates: bars.map((b) => isoNaive(b.t)),
         ohlcv: bars.map((b) => [b.o, b.h, b.l, b.c, b.v]),
         points: null,
-        metadata: { symbol, timeframe: tf, start_date: isoNaive(bars[0]!.t), end_date: isoNaive(bars[bars.length - 1]!.t), point_count: bars.length },
+        metadata: { symbol, timeframe: tf, start_date: `${isoNaive(bars[0]!.t)}+00:00`, end_date: `${isoNaive(bars[bars.length - 1]!.t)}+00:00`, point_count: bars.length },
       },
     });
   });
@@ -212,5 +222,15 @@ export function registerDataRoutes(router: Router, ctx: Ctx): void {
 
   router.add("GET", "/indicators/", () => json(200, { success: true, data: indicatorCatalogue() }));
 
-  router.add("GET", "/health", () => json(200, { status: "ok", version: BACKEND_VERSION[v] }));
+  router.add("GET", "/health", () => {
+    if (v === "v2025") return json(200, { status: "ok", version: BACKEND_VERSION.v2025 });
+    // v2026 reports its orphan detector (checks every 15 s since start).
+    const every = 15_000;
+    const lastCheck = ctx.startedAt + Math.floor((Date.now() - ctx.startedAt) / every) * every;
+    return json(200, {
+      status: "ok",
+      version: BACKEND_VERSION.v2026,
+      orphan_detector: { running: true, potential_orphans_count: 0, last_check: isoMicros(lastCheck * 1000 + 684, "+00:00"), orphan_timeout_seconds: 60, check_interval_seconds: 15 },
+    });
+  });
 }

@@ -1,30 +1,39 @@
-// /operations endpoints: list, get, cancel, results, metrics, retry; v2026 children and resume.
+// /operations endpoints: list, get, cancel, results, metrics, retry; v2026 children, resume and /workers.
 import type { Ctx } from "./context.ts";
+import { startDummy } from "./dummy.ts";
 import { STATUSES_V2025, STATUSES_V2026, TYPES_V2025, TYPES_V2026 } from "./operations.ts";
 import type { Operation, OperationStatus, OperationType } from "./operations.ts";
 import type { Router } from "./router.ts";
 import { isoMicros } from "./util.ts";
-import { BodyCheck, QueryCheck, bodyObject, isReply } from "./validation.ts";
-import { detail, json, operationInfo, operationSummary, validationError } from "./wire.ts";
+import { QueryCheck, bodyObject, BodyCheck, isReply } from "./validation.ts";
+import { detail, json, metricsPayload, notFoundRoute, operationInfo, operationSummary, refreshMetrics, serializationError, validationError } from "./wire.ts";
 import type { Reply } from "./wire.ts";
+
+/** Reading a v2026 remote operation by id for the first time (since its start or a restart). */
+const FIRST_READ_DB_AFTER_MS = 2000;
 
 export function registerOperationRoutes(router: Router, ctx: Ctx): void {
   const v = ctx.opts.wire;
+  const q = ctx.quirks;
   const statuses = v === "v2026" ? STATUSES_V2026 : STATUSES_V2025;
   const types = v === "v2026" ? TYPES_V2026 : TYPES_V2025;
 
   const notFound = (id: string): Reply => detail(404, `Operation not found: ${id}`);
+  const listCache = () => v === "v2026" && q.has("v2026-list-cache");
+  /** v2025-tensor-500: a completed training's record cannot be serialised. */
+  const unserialisable = (op: Operation) => v === "v2025" && q.has("v2025-tensor-500") && op.type === "training" && op.status === "completed";
 
-  const listReply = (q: URLSearchParams, parentId?: string): Reply => {
-    const check = new QueryCheck(q);
+  const listReply = (query: URLSearchParams, parentId?: string): Reply => {
+    const check = new QueryCheck(query);
     const status = check.enumOf<OperationStatus>("status", statuses);
     const type = check.enumOf<OperationType>("operation_type", types);
     const limit = check.int("limit", 10, 1, 1000)!;
     const offset = check.int("offset", 0, 0, Number.MAX_SAFE_INTEGER)!;
     const activeOnly = check.bool("active_only", false);
     if (check.issues.length) return validationError(v, check.issues);
-    const { rows, total } = ctx.ops.list({ status, type, activeOnly, limit, offset, parentId });
-    return json(200, { success: true, data: rows.map(operationSummary), total_count: total, active_count: ctx.ops.activeCount() });
+    const listedOnly = listCache();
+    const { rows, total } = ctx.ops.list({ status, type, activeOnly, limit, offset, parentId, listedOnly });
+    return json(200, { success: true, data: rows.map((o) => operationSummary(o, ctx)), total_count: total, active_count: ctx.ops.activeCount(listedOnly) });
   };
 
   router.add("GET", "/operations", (req) => listReply(req.query));
@@ -32,7 +41,15 @@ export function registerOperationRoutes(router: Router, ctx: Ctx): void {
   router.add("GET", "/operations/{operation_id}", (_req, p) => {
     const op = ctx.ops.get(p.operation_id!);
     if (!op) return notFound(p.operation_id!);
-    return json(200, { success: true, data: operationInfo(op, v) });
+    if (!op.listed) {
+      // v2026-list-cache: the first read puts it in the list; after a while (or once it completed)
+      // that read comes from the database row rather than the start-time record.
+      if (op.remote && op.view === "start" && (op.status === "completed" || Date.now() - op.createdAt / 1000 >= FIRST_READ_DB_AFTER_MS)) op.view = "db";
+      op.listed = true;
+    }
+    refreshMetrics(op, ctx);
+    if (unserialisable(op)) return serializationError();
+    return json(200, { success: true, data: operationInfo(op, ctx) });
   });
 
   router.add("DELETE", "/operations/{operation_id}", (req, p) => {
@@ -44,19 +61,23 @@ export function registerOperationRoutes(router: Router, ctx: Ctx): void {
     if (check.issues.length) return validationError(v, check.issues);
     const op = ctx.ops.get(p.operation_id!);
     if (!op) return notFound(p.operation_id!);
-    if (!ctx.ops.isActive(op)) return detail(400, `Operation ${op.id} cannot be cancelled (status: ${op.status})`);
+    if (!ctx.ops.isActive(op)) {
+      const shown = q.has("enum-status-text") ? `OperationStatus.${op.status.toUpperCase()}` : op.status;
+      return detail(400, `Operation ${op.id} cannot be cancelled (status: ${shown})`);
+    }
     const r = ctx.ops.cancel(op, reason);
+    if (op.remote) op.view = "db"; // the cancel is written to, and read back from, the database
     const data: Record<string, unknown> = {
       success: true,
       operation_id: op.id,
       status: "cancelled",
       cancelled_at: isoMicros(r.cancelledAt, "+00:00"),
       cancellation_reason: reason,
-      task_cancelled: r.taskCancelled,
+      task_cancelled: !op.remote,
     };
-    if (v === "v2025") data.training_session_cancelled = r.sessionCancelled;
+    if (v === "v2025") data.training_session_cancelled = false;
     else {
-      data.remote_cancelled = false;
+      data.remote_cancelled = op.remote;
       data.children_cancelled = r.children;
     }
     return json(200, { success: true, data });
@@ -67,15 +88,26 @@ export function registerOperationRoutes(router: Router, ctx: Ctx): void {
       const op = ctx.ops.get(p.operation_id!);
       if (!op) return notFound(p.operation_id!);
       if (op.status !== "completed" && op.status !== "failed") return detail(400, `Operation not finished (status: ${op.status})`);
-      return json(200, { success: true, operation_id: op.id, operation_type: op.type, status: op.status, results: op.resultSummary ?? {} });
+      if (unserialisable(op)) return serializationError();
+      // A failed operation's results are empty: the reason is only in the record's error_message.
+      const results = op.status === "failed" ? {} : (op.resultSummary ?? {});
+      return json(200, { success: true, operation_id: op.id, operation_type: op.type, status: op.status, results });
     });
 
     router.add("GET", "/operations/{operation_id}/metrics", (_req, p) => {
+      if (v === "v2025" && q.has("v2025-no-metrics-route")) return notFoundRoute();
       const op = ctx.ops.get(p.operation_id!);
       if (!op) return notFound(p.operation_id!);
-      return json(200, { success: true, data: { operation_id: op.id, operation_type: op.type, metrics: op.metrics ?? {} } });
+      refreshMetrics(op, ctx);
+      return json(200, { success: true, data: { operation_id: op.id, operation_type: op.type, metrics: metricsPayload(op, ctx) } });
     });
   }
+
+  // KTRDR's test operation (both versions, whatever the quirks).
+  router.add("POST", "/dummy/start", () => {
+    const op = startDummy(ctx);
+    return json(200, { success: true, data: { operation_id: op.id, status: "started", message: "Started dummy_task operation" }, error: null });
+  });
 
   router.add("POST", "/operations/{operation_id}/retry", (_req, p) => {
     const op = ctx.ops.get(p.operation_id!);
@@ -98,12 +130,29 @@ export function registerOperationRoutes(router: Router, ctx: Ctx): void {
       if (op.status !== "cancelled" && op.status !== "failed") return detail(400, `Operation ${op.id} cannot be resumed (status: ${op.status})`);
       if (op.type !== "training") return detail(400, `Operation ${op.id} cannot be resumed: only training operations support resume`);
       if (!op.checkpoint || !op.resume) return detail(404, `No checkpoint available for operation ${op.id}`);
+      if (op.remote && q.has("v2026-one-worker") && ctx.workers.isBusy("training")) return noWorker(ctx, "training");
       const cp = op.checkpoint;
+      if (op.remote) ctx.workers.assign("training", op.id);
       ctx.ops.startResume(op);
       return json(200, {
         success: true,
         data: { operation_id: op.id, status: "resuming", resumed_from: { checkpoint_type: cp.checkpoint_type, created_at: cp.created_at, epoch: cp.epoch } },
       });
     });
+
+    router.add("GET", "/workers", () => json(200, ctx.workers.list()));
   }
+}
+
+/** v2026-one-worker: the worker of that type is busy. */
+export function noWorker(ctx: Ctx, type: "training" | "backtesting"): Reply {
+  return json(503, {
+    detail: {
+      error: `No ${type} workers available`,
+      worker_type: type,
+      registered_workers: 1,
+      backend_uptime_seconds: Math.round((Date.now() - ctx.startedAt) / 100) / 10,
+      hint: "Workers auto-register after startup. Retry in a few seconds, or check worker container logs.",
+    },
+  });
 }

@@ -3,7 +3,7 @@
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { resolve } from "node:path";
-import { createContext } from "./context.ts";
+import { createContext, workerReleaseMs } from "./context.ts";
 import type { BackendOptions, Ctx } from "./context.ts";
 import { FaultInjector, faultReply } from "./faults.ts";
 import { JsonParseError, Router } from "./router.ts";
@@ -27,6 +27,8 @@ export const DEFAULT_OPTIONS: BackendOptions = {
   dataDir: resolve(".data/backend"),
   faults: false,
   quiet: false,
+  quirks: "all",
+  workerReleaseMs: null,
 };
 
 export interface RunningBackend {
@@ -36,12 +38,19 @@ export interface RunningBackend {
   close(): Promise<void>;
 }
 
-const CORS = {
-  "access-control-allow-origin": "*",
-  "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
-  "access-control-allow-headers": "*",
-  "access-control-expose-headers": "X-Process-Time, X-Request-ID",
-};
+/** Starlette's CORSMiddleware (allow_origins=["*"], allow_credentials=True) echoes the Origin; no Origin, no CORS headers. */
+function corsHeaders(origin: string | undefined, preflight: boolean, requestHeaders: string | undefined): Record<string, string> {
+  if (!origin) return {};
+  const h: Record<string, string> = { "access-control-allow-origin": origin, "access-control-allow-credentials": "true", vary: "Origin" };
+  if (preflight) {
+    h["access-control-allow-methods"] = "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT";
+    h["access-control-max-age"] = "600";
+    if (requestHeaders) h["access-control-allow-headers"] = requestHeaders;
+  } else {
+    h["access-control-expose-headers"] = "X-Process-Time, X-Request-ID";
+  }
+  return h;
+}
 
 function readBody(req: IncomingMessage): Promise<string | null> {
   return new Promise((resolveBody, reject) => {
@@ -73,6 +82,7 @@ function parseJson(raw: string): unknown {
 
 export async function startBackend(options: Partial<BackendOptions> = {}): Promise<RunningBackend> {
   const opts: BackendOptions = { ...DEFAULT_OPTIONS, ...options };
+  if (opts.quirks === undefined || opts.quirks === null) opts.quirks = "all";
   opts.dataDir = resolve(opts.dataDir);
   const ctx = createContext(opts);
   const router = new Router();
@@ -101,6 +111,47 @@ export async function startBackend(options: Partial<BackendOptions> = {}): Promi
       ctx.ops.clear();
       return json(200, { reset: true, operations_forgotten: forgotten });
     }
+    if (path === "/__restart") {
+      // A simulated backend restart. v2026: operations live on in the database (readable by id) but
+      // the in-memory list starts empty; workers re-register. v2025 keeps operations in memory only,
+      // so its restart forgets them (= /__reset).
+      if (method !== "POST") return methodNotAllowed();
+      ctx.startedAt = Date.now();
+      if (opts.wire === "v2025") {
+        const forgotten = ctx.ops.all().length;
+        ctx.ops.clear();
+        return json(200, { restarted: true, wire: opts.wire, operations_forgotten: forgotten });
+      }
+      for (const op of ctx.ops.all()) {
+        op.listed = false;
+        if (op.remote) op.view = "db";
+      }
+      ctx.workers.restart((id) => {
+        const op = ctx.ops.get(id);
+        return op !== undefined && ctx.ops.isActive(op);
+      });
+      return json(200, { restarted: true, wire: opts.wire, operations_kept: ctx.ops.all().length, listed: 0 });
+    }
+    if (path === "/__quirks") {
+      if (method === "GET") return json(200, ctx.quirks.describe());
+      if (method !== "POST") return methodNotAllowed();
+      const body = parseJson(raw) as { enable?: unknown; disable?: unknown } | JsonParseError | undefined;
+      if (body instanceof JsonParseError || typeof body !== "object" || body === null || Array.isArray(body)) {
+        return json(400, { error: "body must be {\"enable\": [names], \"disable\": [names]}" });
+      }
+      const err = ctx.quirks.change(body.enable, body.disable);
+      return err ? json(400, { error: err }) : json(200, ctx.quirks.describe());
+    }
+    if (path === "/__workers") {
+      // v2026 workers: how long a worker stays busy after its operation ended (= health-check interval).
+      if (method === "GET") return json(200, { release_ms: workerReleaseMs(opts), workers: opts.wire === "v2026" ? ctx.workers.list() : [] });
+      if (method !== "POST") return methodNotAllowed();
+      const body = parseJson(raw) as { release_ms?: unknown } | JsonParseError;
+      const ms = body instanceof JsonParseError ? NaN : body?.release_ms === null ? null : Number(body?.release_ms);
+      if (ms !== null && (!Number.isFinite(ms) || ms < 0)) return json(400, { error: "body must be {\"release_ms\": number >= 0 | null}" });
+      opts.workerReleaseMs = ms;
+      return json(200, { release_ms: workerReleaseMs(opts) });
+    }
     if (path === "/__pace") {
       // Tests slow the backend down for one scenario (e.g. to cancel a running training) and back.
       if (method === "GET") return json(200, { pace: ctx.opts.pace });
@@ -121,7 +172,7 @@ export async function startBackend(options: Partial<BackendOptions> = {}): Promi
     const m = router.match(method, sub, API_PREFIX);
     if (m.kind === "not_found") return notFoundRoute();
     if (m.kind === "method_not_allowed") return methodNotAllowed();
-    if (m.kind === "redirect") return { status: 307, headers: { location: `${m.location}${url.search}` }, body: "" };
+    if (m.kind === "redirect") return { status: 307, headers: { location: `${url.protocol}//${url.host}${m.location}${url.search}` }, body: "" };
     const req: Req = { method, path: sub, query: url.searchParams, rawBody: raw, body: parseJson(raw), requestId };
     return await m.route.handler(req, m.params);
   };
@@ -129,7 +180,7 @@ export async function startBackend(options: Partial<BackendOptions> = {}): Promi
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const t0 = performance.now();
     const method = (req.method ?? "GET").toUpperCase();
-    const url = new URL(req.url ?? "/", "http://localhost");
+    const url = new URL(req.url ?? "/", `http://${req.headers.host ?? `${opts.host}:${opts.port}`}`);
     const requestId = (req.headers["x-request-id"] as string | undefined) ?? null;
     let reply: Reply;
     let truncate = false;
@@ -165,7 +216,11 @@ export async function startBackend(options: Partial<BackendOptions> = {}): Promi
     }
     let body = reply.body;
     if (truncate && body.length > 1) body = body.slice(0, Math.max(1, Math.floor(body.length / 2)));
-    const headers: Record<string, string> = { ...CORS, ...(reply.headers ?? {}), "x-process-time": (ms / 1000).toFixed(6) };
+    const origin = req.headers.origin as string | undefined;
+    const cors = corsHeaders(origin, method === "OPTIONS", req.headers["access-control-request-headers"] as string | undefined);
+    // Upstream's middleware writes e.g. "1.40ms"; errors raised past it (the serialisation bug) have none.
+    const headers: Record<string, string> = { ...cors, ...(reply.headers ?? {}) };
+    if (!reply.noProcessTime) headers["x-process-time"] = `${ms.toFixed(2)}ms`;
     if (requestId) headers["x-request-id"] = requestId;
     headers["content-length"] = String(Buffer.byteLength(body));
     res.writeHead(reply.status, headers);

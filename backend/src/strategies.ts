@@ -17,6 +17,9 @@ export interface StrategyFile {
   indicators: JsonObject[];
   fuzzyConfig: JsonObject;
   raw: JsonObject;
+  /** The YAML file's text and path. */
+  text: string;
+  path: string;
 }
 
 export interface IndicatorUse {
@@ -38,6 +41,10 @@ export interface TrainingConfig {
   split: { train: number; validation: number; test: number };
   indicators: IndicatorUse[];
   historyRequired: number;
+  /** Stand-in pacing: the training's artificial duration at pace 1 (seconds). */
+  pacedSeconds: number;
+  /** Stand-in pacing: every epoch lasts at least this long, at any pace (ms). */
+  minEpochMs: number;
 }
 
 const NAME_RE = /^[A-Za-z0-9_-]{1,100}$/;
@@ -46,6 +53,14 @@ export class StrategyStore {
   readonly dir: string;
   constructor(dir: string = DEFAULT_STRATEGIES_DIR) {
     this.dir = dir;
+  }
+
+  /** Paths of every strategy file (for "Strategy file not found" messages). */
+  files(): string[] {
+    if (!existsSync(this.dir)) return [];
+    return readdirSync(this.dir)
+      .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
+      .map((f) => join(this.dir, f));
   }
 
   names(): string[] {
@@ -61,7 +76,8 @@ export class StrategyStore {
     if (!NAME_RE.test(name)) return undefined;
     const file = [join(this.dir, `${name}.yaml`), join(this.dir, `${name}.yml`)].find((p) => existsSync(p));
     if (!file) return undefined;
-    const raw = (parse(readFileSync(file, "utf8")) ?? {}) as JsonObject;
+    const text = readFileSync(file, "utf8");
+    const raw = (parse(text) ?? {}) as JsonObject;
     const data = (raw.data ?? {}) as JsonObject;
     return {
       name: typeof raw.name === "string" ? raw.name : name,
@@ -71,6 +87,8 @@ export class StrategyStore {
       indicators: Array.isArray(raw.indicators) ? (raw.indicators as JsonObject[]) : [],
       fuzzyConfig: (raw.fuzzy_sets ?? {}) as JsonObject,
       raw,
+      text,
+      path: file,
     };
   }
 }
@@ -89,6 +107,7 @@ export function trainingConfig(s: StrategyFile): TrainingConfig {
   const training = (s.raw.training ?? {}) as JsonObject;
   const labels = (training.labels ?? {}) as JsonObject;
   const split = (training.data_split ?? {}) as JsonObject;
+  const standIn = (s.raw.stand_in ?? {}) as JsonObject;
 
   if (model.type !== undefined && model.type !== "mlp") {
     throw new Error(`Invalid model configuration in strategy '${s.name}': model type '${String(model.type)}' is not supported (supported: mlp)`);
@@ -119,7 +138,7 @@ export function trainingConfig(s: StrategyFile): TrainingConfig {
   const sp = { train: num(split.train, 0.7), validation: num(split.validation, 0.15), test: num(split.test, 0.15) };
   const epochs = Math.floor(num(tr.epochs, 50));
   const batchSize = Math.floor(num(tr.batch_size, 32));
-  if (epochs < 1 || epochs > 1000) throw new Error(`Invalid training configuration in strategy '${s.name}': epochs must be 1..1000, got ${epochs}`);
+  if (epochs < 1 || epochs > 10000) throw new Error(`Invalid training configuration in strategy '${s.name}': epochs must be 1..10000, got ${epochs}`);
   if (batchSize < 1 || batchSize > 4096) throw new Error(`Invalid training configuration in strategy '${s.name}': batch_size must be 1..4096, got ${batchSize}`);
   return {
     hiddenLayers: hidden as number[],
@@ -134,5 +153,7 @@ export function trainingConfig(s: StrategyFile): TrainingConfig {
     split: sp,
     indicators,
     historyRequired: Math.floor(num(((s.raw.data ?? {}) as JsonObject).history_required, 100)),
+    pacedSeconds: Math.max(0, num(standIn.paced_seconds, 60)),
+    minEpochMs: Math.max(0, num(standIn.min_epoch_ms, 0)),
   };
 }

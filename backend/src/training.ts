@@ -1,14 +1,14 @@
 // Training as an operation: cached bars → features/labels → chronological split → MLP trained in
 // batches and epochs with early stopping; per-epoch metrics; model artifact; checkpoint on cancel.
 import { mkdirSync, writeFileSync, readFileSync, readdirSync, existsSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import type { Ctx } from "./context.ts";
 import { buildDataset, fitScaler, applyScaler, labelThreshold, CLASS_NAMES } from "./features.ts";
 import type { Scaler } from "./features.ts";
 import { MLP, mulberry32 } from "./mlp.ts";
 import type { MlpJson } from "./mlp.ts";
 import { CancelledError } from "./operations.ts";
-import type { Operation } from "./operations.ts";
+import type { EpochRecord, Operation } from "./operations.ts";
 import { trainingConfig } from "./strategies.ts";
 import type { StrategyFile, TrainingConfig } from "./strategies.ts";
 import { symbolSeed } from "./market-data.ts";
@@ -23,16 +23,6 @@ export interface TrainingRequest {
   endDate: string | null;
 }
 
-interface EpochRecord {
-  epoch: number;
-  train_loss: number;
-  val_loss: number;
-  train_accuracy: number;
-  val_accuracy: number;
-  learning_rate: number;
-  duration_seconds: number;
-  timestamp: string;
-}
 
 interface CheckpointFile {
   operation_id: string;
@@ -62,8 +52,9 @@ export interface ModelArtifact {
   metrics: JsonObject;
 }
 
-export function estimatedMinutes(ctx: Ctx): number {
-  return Math.max(1, Math.round(ctx.opts.pace));
+/** Upstream answers a fixed guess (30 minutes, even for a two-second training). */
+export function estimatedMinutes(): number {
+  return 30;
 }
 
 function epochMetrics(epochs: EpochRecord[], planned: number, bestEpoch: number): JsonObject {
@@ -142,33 +133,76 @@ function modelDir(ctx: Ctx, strategy: string): string {
   return join(ctx.modelsDir, strategy);
 }
 
-/** Saved model versions of a strategy (newest last). */
-export function listModels(ctx: Ctx, strategy: string): { path: string; version: number; mtime: number }[] {
+export interface SavedModel {
+  /** The artifact file (`.../model.json`). */
+  path: string;
+  /** How the wire names it: `models/<strategy>/<name>_v<N>` (relative to the data directory). */
+  ref: string;
+  version: number;
+  mtime: number;
+}
+
+/** Saved model versions of a strategy (newest last): `models/<strategy>/<name>_v<N>/model.json`. */
+export function listModels(ctx: Ctx, strategy: string): SavedModel[] {
   const dir = modelDir(ctx, strategy);
   if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .map((f) => /_v(\d+)\.json$/.exec(f) && { path: join(dir, f), version: Number(/_v(\d+)\.json$/.exec(f)![1]), mtime: statSync(join(dir, f)).mtimeMs })
-    .filter((x): x is { path: string; version: number; mtime: number } => !!x)
-    .sort((a, b) => a.version - b.version);
+  const out: SavedModel[] = [];
+  for (const f of readdirSync(dir)) {
+    const m = /_v(\d+)$/.exec(f);
+    const file = join(dir, f, "model.json");
+    if (!m || !existsSync(file)) continue;
+    out.push({ path: file, ref: `models/${strategy}/${f}`, version: Number(m[1]), mtime: statSync(file).mtimeMs });
+  }
+  return out.sort((a, b) => a.version - b.version || a.mtime - b.mtime);
+}
+
+/** A `model_path` as clients send it (relative to the data directory, or absolute) → the artifact file. */
+export function resolveModelPath(ctx: Ctx, given: string): string | null {
+  if (given.includes("\0")) return null;
+  const base = isAbsolute(given) ? given : join(ctx.opts.dataDir, given);
+  if (!base.startsWith(ctx.opts.dataDir + "/") && !isAbsolute(given)) return null;
+  for (const candidate of [join(base, "model.json"), base, `${base}.json`]) {
+    try {
+      if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not readable
+    }
+  }
+  return null;
 }
 
 export function readModel(path: string): ModelArtifact {
   return JSON.parse(readFileSync(path, "utf8")) as ModelArtifact;
 }
 
+/** The error upstream reports for a symbol/timeframe without (cached) bars. */
+function noDataMessage(ctx: Ctx, symbol: string, tf: string): string {
+  return ctx.opts.wire === "v2026" ? `No data found in cache for ${symbol} ${tf}` : `Data not found for ${symbol} (${tf})`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
 /** Create the operation's body; `from` resumes from a checkpoint. */
 export function trainingTask(ctx: Ctx, req: TrainingRequest, from: CheckpointFile | null = null): (op: Operation) => Promise<JsonObject> {
   return async (op) => {
     const startedWall = performance.now();
-    const tag = `${req.strategy.name}`;
-    ctx.ops.progress(op, { current_step: `Loading strategy ${tag}`, context: { strategy_name: tag } });
-    await pause(ctx.opts.pace * 300);
-    const cfg = trainingConfig(req.strategy);
+    const v = ctx.opts.wire;
+    const service = { operation: "training", service: "TrainingService" };
+    ctx.ops.progress(op, {
+      current_step: "Loading market data",
+      steps_total: 3,
+      context: { ...service, phase: "phase", phase_name: "data_preparation" },
+    });
+    // Dispatch and data preparation; a v2026 worker never answers faster than 150 ms.
+    await pause(Math.max(ctx.opts.pace * 300, op.remote ? 150 : 0));
+    if (op.abort.signal.aborted) throw new CancelledError();
     const startMs = req.startDate ? parseDate(req.startDate) : null;
     const endMs = req.endDate ? parseDate(req.endDate) : null;
 
     // ---- data ----
-    ctx.ops.progress(op, { current_step: `Loading cached data for ${req.symbols.join(", ")} ${req.timeframes.join(", ")}` });
+    const perSymbolBars: Record<string, number> = {};
     const trainParts: { X: Float64Array[]; y: Int32Array[] } = { X: [], y: [] };
     const valParts: { X: Float64Array[]; y: Int32Array[] } = { X: [], y: [] };
     const testParts: { X: Float64Array[]; y: Int32Array[]; symbol: string[] } = { X: [], y: [], symbol: [] };
@@ -177,24 +211,27 @@ export function trainingTask(ctx: Ctx, req: TrainingRequest, from: CheckpointFil
     let dim = 0;
     let firstBar = Infinity;
     let lastBar = -Infinity;
+    let totalBars = 0;
     for (const symbol of req.symbols) {
       for (const tf of req.timeframes) {
         const bars = ctx.cache.range(symbol, tf, startMs, endMs);
-        if (bars.length === 0) {
-          const cachedAny = ctx.cache.has(symbol, tf);
-          throw new Error(
-            cachedAny
-              ? `No cached data for ${symbol} ${tf} between ${req.startDate ?? "the start"} and ${req.endDate ?? "now"}. Load that range first with trigger_data_loading(symbol="${symbol}", timeframe="${tf}", mode="backfill", start_date=...), or train on the cached range.`
-              : `No cached data for ${symbol} ${tf}. Load it first with trigger_data_loading(symbol="${symbol}", timeframe="${tf}", mode="tail"), wait for that operation to complete, then start the training again.`,
-          );
-        }
+        if (bars.length === 0) throw new Error(noDataMessage(ctx, symbol, tf));
+        perSymbolBars[symbol] = (perSymbolBars[symbol] ?? 0) + bars.length;
+        totalBars += bars.length;
+        firstBar = Math.min(firstBar, bars[0]!.t);
+        lastBar = Math.max(lastBar, bars[bars.length - 1]!.t);
+      }
+    }
+    const cfg = trainingConfig(req.strategy);
+    ctx.ops.progress(op, { current_step: "Preparing features" });
+    for (const symbol of req.symbols) {
+      for (const tf of req.timeframes) {
+        const bars = ctx.cache.range(symbol, tf, startMs, endMs);
         if (bars.length < cfg.historyRequired + 50) {
           throw new Error(
             `Not enough data for ${symbol} ${tf}: ${bars.length} bars cached, at least ${cfg.historyRequired + 50} needed. Load more history with trigger_data_loading(symbol="${symbol}", timeframe="${tf}", mode="backfill").`,
           );
         }
-        firstBar = Math.min(firstBar, bars[0]!.t);
-        lastBar = Math.max(lastBar, bars[bars.length - 1]!.t);
         const thr = labelThreshold(bars, cfg);
         thresholds[`${symbol}_${tf}`] = thr;
         const ds = buildDataset(bars, cfg, thr);
@@ -228,7 +265,8 @@ export function trainingTask(ctx: Ctx, req: TrainingRequest, from: CheckpointFil
     let best: MlpJson | null = null;
     let bestVal = Infinity;
     let bestEpoch = 0;
-    const epochs: EpochRecord[] = [];
+    const epochs: EpochRecord[] = op.epochs;
+    epochs.length = 0;
     let trainingSeconds = 0;
     if (from) {
       model = MLP.fromJSON(from.model);
@@ -240,7 +278,9 @@ export function trainingTask(ctx: Ctx, req: TrainingRequest, from: CheckpointFil
     }
     const E = cfg.epochs;
     const B = Math.max(1, Math.ceil(nTrain / cfg.batchSize));
-    const perBatchMs = (ctx.opts.pace * 60_000) / (E * B);
+    // Artificial pacing per batch; a minimum epoch length is spread over the batches as real sleeps,
+    // so a slow training at pace 0 stays observable without keeping a CPU busy.
+    const perBatchMs = Math.max((ctx.opts.pace * cfg.pacedSeconds * 1000) / (E * B), cfg.minEpochMs / B);
     const rows = Int32Array.from({ length: nTrain }, (_, i) => i);
     const rand = mulberry32(seed ^ 0xabcdef);
     op.metrics = epochMetrics(epochs, E, bestEpoch);
@@ -265,6 +305,61 @@ export function trainingTask(ctx: Ctx, req: TrainingRequest, from: CheckpointFil
       op.resume = (o) => trainingTask(ctx, req, JSON.parse(readFileSync(path, "utf8")) as CheckpointFile)(o);
     };
 
+    /** The progress of batch b (1-based) of epoch e, in upstream's shape. */
+    const batchProgress = (epoch: number, b: number, loss: number, accuracy: number, phase: string) => {
+      const done = (epoch - 1) * B + b;
+      const last = epochs[epochs.length - 1];
+      const step = `Epoch ${epoch}/${E} · Batch ${b}/${B}`;
+      const item = `Epoch ${epoch} · Batch ${b}/${B}`;
+      const context: JsonObject = {
+        ...service,
+        phase,
+        phase_name: "data_preparation",
+        epoch_index: epoch,
+        total_epochs: E,
+        batch_index: b - 1,
+        batch_number: b,
+        batch_total_per_epoch: B,
+        current_item: item,
+        batch_metrics: {
+          epoch: epoch - 1,
+          total_epochs: E,
+          batch: b - 1,
+          total_batches_per_epoch: B,
+          completed_batches: done - 1,
+          total_batches: E * B,
+          train_loss: loss,
+          train_accuracy: accuracy,
+          progress_type: "batch",
+          multi_symbol: true,
+        },
+      };
+      if (last) {
+        context.epoch_metrics = {
+          epoch: last.epoch - 1,
+          total_epochs: E,
+          train_loss: last.train_loss,
+          train_accuracy: last.train_accuracy,
+          val_loss: last.val_loss,
+          val_accuracy: last.val_accuracy,
+          progress_type: "epoch",
+          multi_symbol: true,
+        };
+      }
+      return {
+        percentage: (done / (E * B)) * 100,
+        current_step: step,
+        steps_completed: epoch - 1,
+        steps_total: E,
+        items_processed: done,
+        items_total: E * B,
+        current_item: item,
+        context,
+      };
+    };
+
+    let lastBatch = { epoch: startEpoch, b: 0, loss: 0, accuracy: 0 };
+    let owed = 0;
     for (let epoch = startEpoch; epoch <= E; epoch++) {
       const t0 = performance.now();
       shuffle(rows, rand);
@@ -282,33 +377,24 @@ export function trainingTask(ctx: Ctx, req: TrainingRequest, from: CheckpointFil
         lossSum += r.loss * (e - s);
         correct += r.correct;
         seen += e - s;
-        const done = (epoch - 1) * B + b + 1;
-        const last = epochs[epochs.length - 1];
-        const step = `Epoch ${epoch}/${E} · Batch ${b + 1}/${B}`;
-        ctx.ops.progress(op, {
-          percentage: round((done / (E * B)) * 100, 2),
-          current_step: step,
-          steps_completed: epoch - 1,
-          steps_total: E,
-          items_processed: (epoch - 1) * nTrain + seen,
-          items_total: E * nTrain,
-          current_item: step,
-          context: {
-            epoch_index: epoch,
-            total_epochs: E,
-            batch_index: b,
-            batch_number: b + 1,
-            batch_total_per_epoch: B,
-            current_item: step,
-            epoch_metrics: last
-              ? { train_loss: last.train_loss, val_loss: last.val_loss, train_accuracy: last.train_accuracy, val_accuracy: last.val_accuracy }
-              : {},
-            batch_metrics: { loss: round(r.loss, 6), accuracy: round(r.correct / (e - s), 4) },
-          },
-        });
-        await pause(perBatchMs);
+        lastBatch = { epoch, b: b + 1, loss: lossSum / seen, accuracy: correct / seen };
+        ctx.ops.progress(op, batchProgress(epoch, b + 1, lastBatch.loss, lastBatch.accuracy, "batch"));
+        // Sleep whole milliseconds as the per-batch pacing adds up (timers cannot sleep less).
+        owed += perBatchMs;
+        if (owed >= 1) {
+          const ms = Math.floor(owed);
+          owed -= ms;
+          await sleep(ms);
+        } else await pause(0);
       }
       const val = model.evaluate(valX, valY, valY.length);
+      // Stand-in pacing: some strategies (mcp_smoke_slow) must stay observable at pace 0.
+      const spent = performance.now() - t0;
+      if (spent < cfg.minEpochMs) await sleep(cfg.minEpochMs - spent);
+      if (op.abort.signal.aborted) {
+        saveCheckpoint("cancellation");
+        throw new CancelledError();
+      }
       const rec: EpochRecord = {
         epoch,
         train_loss: round(lossSum / seen, 6),
@@ -336,10 +422,13 @@ export function trainingTask(ctx: Ctx, req: TrainingRequest, from: CheckpointFil
         break;
       }
     }
+    if (op.abort.signal.aborted) {
+      saveCheckpoint("cancellation");
+      throw new CancelledError();
+    }
 
     // ---- evaluation and artifacts ----
     if (best) model = MLP.fromJSON(best);
-    ctx.ops.progress(op, { current_step: "Evaluating on test set" });
     const test = model.evaluate(testX, testY, testY.length);
     const { precision, recall, f1 } = prf(test.predictions, testY);
     const importance: Record<string, number> = {};
@@ -353,32 +442,36 @@ export function trainingTask(ctx: Ctx, req: TrainingRequest, from: CheckpointFil
         shuffled[i * dim + d] = shuffled[j * dim + d]!;
         shuffled[j * dim + d] = t;
       }
-      importance[featureNames[d]!] = round(Math.max(0, test.accuracy - model.evaluate(shuffled, testY, testY.length).accuracy), 4);
+      importance[featureNames[d]!] = round(test.accuracy - model.evaluate(shuffled, testY, testY.length).accuracy, 4);
     }
     const perSymbol: Record<string, JsonObject> = {};
     for (const symbol of req.symbols) {
-      let n = 0;
-      let ok = 0;
-      testParts.symbol.forEach((s, i) => {
-        if (s === symbol) {
-          n++;
-          if (test.predictions[i] === testY[i]) ok++;
-        }
-      });
-      perSymbol[symbol] = { test_samples: n, test_accuracy: n ? round(ok / n, 4) : null };
+      const idx: number[] = [];
+      testParts.symbol.forEach((s, i) => s === symbol && idx.push(i));
+      const pred = Int32Array.from(idx, (i) => test.predictions[i]!);
+      const ys = Int32Array.from(idx, (i) => testY[i]!);
+      const ok = idx.filter((i) => test.predictions[i] === testY[i]).length;
+      const m = prf(pred, ys);
+      perSymbol[symbol] = { accuracy: idx.length ? ok / idx.length : 0, precision: m.precision, recall: m.recall, f1_score: m.f1, sample_count: idx.length };
     }
     const lastRec = epochs[epochs.length - 1]!;
     const bestRec = epochs.find((e) => e.epoch === bestEpoch) ?? lastRec;
     const totalSeconds = trainingSeconds + (performance.now() - startedWall) / 1000;
-    const architecture = `MLP ${sizes.join("-")} (${cfg.activation}, softmax)`;
     const dir = modelDir(ctx, req.strategy.name);
     mkdirSync(dir, { recursive: true });
     const version = (listModels(ctx, req.strategy.name).at(-1)?.version ?? 0) + 1;
-    const modelPath = join(dir, `${req.symbols.join("-")}_${req.timeframes.join("-")}_v${version}.json`);
+    // v2025 names models by symbols and timeframes, v2026 by timeframes only.
+    const name = v === "v2026" ? `${req.timeframes.join("-")}_v${version}` : `${req.symbols.join("-")}_${req.timeframes.join("-")}_v${version}`;
+    mkdirSync(join(dir, name), { recursive: true });
+    const modelFile = join(dir, name, "model.json");
+    const modelRef = `models/${req.strategy.name}/${name}`;
+    const analytics = op.metadata.parameters.analytics_enabled === true;
     const analyticsDir = join(ctx.analyticsDir, op.id, "analytics");
-    mkdirSync(analyticsDir, { recursive: true });
-    const metricsCsv = ["epoch,train_loss,val_loss,train_accuracy,val_accuracy", ...epochs.map((e) => `${e.epoch},${e.train_loss},${e.val_loss},${e.train_accuracy},${e.val_accuracy}`)];
-    writeFileSync(join(analyticsDir, "epoch_metrics.csv"), metricsCsv.join("\n") + "\n");
+    if (analytics) {
+      mkdirSync(analyticsDir, { recursive: true });
+      const metricsCsv = ["epoch,train_loss,val_loss,train_accuracy,val_accuracy", ...epochs.map((e) => `${e.epoch},${e.train_loss},${e.val_loss},${e.train_accuracy},${e.val_accuracy}`)];
+      writeFileSync(join(analyticsDir, "epoch_metrics.csv"), metricsCsv.join("\n") + "\n");
+    }
     const trainingMetrics: JsonObject = {
       final_train_loss: lastRec.train_loss,
       final_val_loss: lastRec.val_loss,
@@ -387,8 +480,6 @@ export function trainingTask(ctx: Ctx, req: TrainingRequest, from: CheckpointFil
       epochs_completed: epochs.length,
       early_stopped: earlyStopped,
       training_time_minutes: round(totalSeconds / 60, 4),
-      best_epoch: bestEpoch,
-      final_learning_rate: cfg.learningRate,
     };
     const testMetrics: JsonObject = {
       test_loss: round(test.loss, 6),
@@ -410,21 +501,74 @@ export function trainingTask(ctx: Ctx, req: TrainingRequest, from: CheckpointFil
       thresholds,
       config: cfg,
       model: model.toJSON(),
-      metrics: { training_metrics: trainingMetrics, test_metrics: testMetrics },
+      metrics: { training_metrics: { ...trainingMetrics, best_epoch: bestEpoch }, test_metrics: testMetrics },
     };
     const artifactText = JSON.stringify(artifact);
-    writeFileSync(modelPath, artifactText);
-    const checkpoints = op.checkpoint ? [op.checkpoint.path] : [];
-    ctx.ops.progress(op, { current_step: `Training complete: ${epochs.length} epochs, best epoch ${bestEpoch}` });
-    return {
+    writeFileSync(modelFile, artifactText);
+    const modelSize = Buffer.byteLength(artifactText);
+    op.training = {
       training_metrics: trainingMetrics,
+      test_metrics: testMetrics,
+      model_info: { model_size_bytes: modelSize, parameters_count: model.parameterCount, architecture: `multi_symbol_mlp_${req.symbols.length}symbols` },
+    };
+    // The last batch stays the current step (upstream's list rows show "Epoch 3/3 · Batch 80/80").
+    op.progress = { ...batchProgress(lastBatch.epoch, lastBatch.b, lastBatch.loss, lastBatch.accuracy, "completed"), steps_completed: epochs.length };
+    if (earlyStopped) op.progress.steps_total = E;
+    const dataSummary = {
+      symbols: req.symbols,
+      timeframes: req.timeframes,
+      start_date: req.startDate ?? isoDate(firstBar),
+      end_date: req.endDate ?? isoDate(lastBar),
+      total_samples: totalBars,
+      feature_count: dim,
+    };
+    if (v === "v2026") {
+      const v2026Summary: JsonObject = {
+        artifacts: { feature_importance: null, per_symbol_metrics: null },
+        model_info: { architecture: "v3_mlp", parameters_count: model.parameterCount, trainable_parameters: model.parameterCount },
+        model_path: modelRef,
+        data_summary: dataSummary,
+        session_info: {
+          symbols: req.symbols,
+          end_date: req.endDate ?? isoDate(lastBar),
+          start_date: req.startDate ?? isoDate(firstBar),
+          timeframes: req.timeframes,
+          operation_id: op.id,
+          strategy_name: req.strategy.name,
+          training_mode: "local",
+          use_host_service: false,
+        },
+        test_metrics: { recall: testMetrics.recall!, f1_score: testMetrics.f1_score!, precision: testMetrics.precision!, test_loss: testMetrics.test_loss!, test_accuracy: testMetrics.test_accuracy! },
+        resource_usage: { training_mode: "local" },
+        training_metrics: {
+          history: {
+            val_loss: epochs.map((e) => e.val_loss),
+            train_loss: epochs.map((e) => e.train_loss),
+            val_accuracy: epochs.map((e) => e.val_accuracy),
+            train_accuracy: epochs.map((e) => e.train_accuracy),
+          },
+          training_time: round(totalSeconds, 4),
+          epochs_trained: epochs.length,
+          final_val_loss: lastRec.val_loss,
+          final_train_loss: lastRec.train_loss,
+          best_val_accuracy: Math.max(...epochs.map((e) => e.val_accuracy)),
+          final_val_accuracy: lastRec.val_accuracy,
+          best_train_accuracy: Math.max(...epochs.map((e) => e.train_accuracy)),
+          final_train_accuracy: lastRec.train_accuracy,
+        },
+      };
+      return v2026Summary;
+    }
+    const v2025Summary: JsonObject = {
+      // Upstream leaves best_epoch and final_learning_rate empty (null).
+      training_metrics: { ...trainingMetrics, best_epoch: null, final_learning_rate: null },
       validation_metrics: { val_loss: bestRec.val_loss, val_accuracy: bestRec.val_accuracy },
       test_metrics: testMetrics,
-      resource_usage: { gpu_used: false, peak_memory_mb: round(process.memoryUsage().rss / 1048576, 1), training_mode: "local" },
+      resource_usage: { gpu_used: false, peak_memory_mb: null, training_mode: "local" },
       artifacts: {
-        model_path: modelPath,
-        analytics_dir: analyticsDir,
-        checkpoints,
+        model_path: modelRef,
+        analytics_dir: analytics ? analyticsDir : null,
+        checkpoints: [],
         feature_importance: importance,
         per_symbol_metrics: perSymbol as unknown as JsonObject,
       },
@@ -434,22 +578,19 @@ export function trainingTask(ctx: Ctx, req: TrainingRequest, from: CheckpointFil
         symbols: req.symbols,
         timeframes: req.timeframes,
         training_mode: "local",
-        start_date: req.startDate ?? isoDate(firstBar),
-        end_date: req.endDate ?? isoDate(lastBar),
+        use_host_service: false,
+        start_date: req.startDate,
+        end_date: req.endDate,
+        data_summary: { ...dataSummary, symbol_distribution: perSymbolBars },
       },
       model_info: {
-        model_type: "mlp",
-        architecture,
+        model_size_bytes: modelSize,
         parameters_count: model.parameterCount,
-        model_size_bytes: Buffer.byteLength(artifactText),
-        input_size: dim,
-        output_size: 3,
-        feature_names: featureNames,
-        classes: [...CLASS_NAMES],
-        train_samples: nTrain,
-        val_samples: valY.length,
-        test_samples: testY.length,
+        trainable_parameters: model.parameterCount,
+        architecture: `multi_symbol_mlp_${req.symbols.length}symbols`,
+        symbol_embedding_dim: 16,
       },
     };
+    return v2025Summary;
   };
 }

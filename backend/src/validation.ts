@@ -8,9 +8,9 @@ function quoteList(values: readonly string[]): string {
   return q.length > 1 ? `${q.slice(0, -1).join(", ")} or ${q[q.length - 1]}` : q.join("");
 }
 
-export function enumIssue(loc: (string | number)[], allowed: readonly string[], input: Json): ValidationIssue {
+export function enumIssue(loc: (string | number)[], allowed: readonly string[], input: Json, type: "enum" | "literal_error" = "enum"): ValidationIssue {
   const expected = quoteList(allowed);
-  return { type: "enum", loc, msg: `Input should be ${expected}`, input, ctx: { expected } };
+  return { type, loc, msg: `Input should be ${expected}`, input, ctx: { expected } };
 }
 
 export const missing = (loc: (string | number)[], input: Json): ValidationIssue => ({ type: "missing", loc, msg: "Field required", input });
@@ -92,14 +92,15 @@ export class BodyCheck {
     return v;
   }
 
-  enumOf<T extends string>(name: string, allowed: readonly T[], def: T | null, required = false): T | null {
+  /** A string enum (pydantic `Enum` → type "enum"; `Literal[...]` → type "literal_error"). */
+  enumOf<T extends string>(name: string, allowed: readonly T[], def: T | null, required = false, literal = false): T | null {
     if (!this.has(name) || this.body[name] === null) {
       if (required) this.issues.push(missing(["body", name], this.body));
       return def;
     }
     const v = this.body[name];
     if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
-      this.issues.push(enumIssue(["body", name], allowed, v ?? null));
+      this.issues.push(enumIssue(["body", name], allowed, v ?? null, literal ? "literal_error" : "enum"));
       return def;
     }
     return v as T;

@@ -4,6 +4,7 @@ import {
   ISO_MICRO_Z, OPERATION_INFO_KEYS_V2025, OP_ID, PROGRESS_KEYS, SUMMARY_KEYS, call, loadData, startTestBackend, waitForOp,
 } from "./helpers.ts";
 import type { TestBackend } from "./helpers.ts";
+import { backtestDetails } from "../src/backtest.ts";
 
 let b: TestBackend;
 const api = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => call(b.url, method, path, body, headers);
@@ -11,7 +12,8 @@ let loadOp: any;
 let trainingId: string;
 
 beforeAll(async () => {
-  b = await startTestBackend({ wire: "v2025" });
+  // The clean v2025 wire (quirks are checked against the recordings in recorded-contract.test.ts).
+  b = await startTestBackend({ wire: "v2025", quirks: "none" });
   loadOp = await loadData(b.url, "v2025", { symbol: "AAPL", timeframe: "1h", mode: "tail" });
   const t = await api("POST", "/trainings/start", { symbols: ["AAPL"], timeframes: ["1h"], strategy_name: "mlp_basic" });
   trainingId = t.body.task_id;
@@ -33,17 +35,21 @@ describe("plumbing", () => {
   });
   it("X-Process-Time, X-Request-ID and CORS headers", async () => {
     const r = await api("GET", "/health", undefined, { "X-Request-ID": "req-123", Origin: "https://x.example" });
-    expect(Number(r.headers.get("x-process-time"))).toBeGreaterThanOrEqual(0);
+    // As recorded upstream: "1.40ms"; CORS echoes the Origin (no Origin, no CORS headers).
+    expect(r.headers.get("x-process-time")).toMatch(/^\d+\.\d{2}ms$/);
     expect(r.headers.get("x-request-id")).toBe("req-123");
-    expect(r.headers.get("access-control-allow-origin")).toBe("*");
+    expect(r.headers.get("access-control-allow-origin")).toBe("https://x.example");
+    expect((await api("GET", "/health")).headers.get("access-control-allow-origin")).toBeNull();
     const pre = await fetch(`${b.url}/operations`, { method: "OPTIONS", headers: { Origin: "https://x", "Access-Control-Request-Method": "DELETE" } });
     expect(pre.status).toBe(200);
-    expect(pre.headers.get("access-control-allow-origin")).toBe("*");
+    expect(pre.headers.get("access-control-allow-origin")).toBe("https://x");
+    expect(pre.headers.get("access-control-allow-methods")).toContain("DELETE");
   });
   it("missing trailing slash redirects like FastAPI", async () => {
     const r = await api("GET", "/strategies");
     expect(r.status).toBe(307);
-    expect(r.headers.get("location")).toBe("/api/v1/strategies/");
+    expect(r.headers.get("location")).toBe(`${b.root}/api/v1/strategies/`); // absolute, as Starlette sends it
+    expect((await api("POST", "/backtests", { strategy_name: "mlp_basic" })).status).toBe(307);
   });
   it("v2026-only routes are absent", async () => {
     // /data/acquire/download has the shape of GET /data/{symbol}/{timeframe}: FastAPI answers 405, not 404.
@@ -79,7 +85,9 @@ describe("data", () => {
     expect(loadOp.progress.items_processed).toBe(loadOp.result_summary.fetched_bars);
     expect(Object.keys(loadOp).sort()).toEqual(OPERATION_INFO_KEYS_V2025);
     expect(Object.keys(loadOp.progress).sort()).toEqual(PROGRESS_KEYS);
-    expect(loadOp.metadata).toMatchObject({ symbol: "AAPL", timeframe: "1h", mode: "tail", start_date: null, end_date: null });
+    // v2025's data service registers loads generically (recorded: v2025/011).
+    expect(loadOp.metadata).toEqual({ symbol: "N/A", timeframe: "N/A", mode: "N/A", start_date: null, end_date: null, parameters: { operation_name: "data_load", service_name: "Data/IB" } });
+    expect(loadOp.progress).toMatchObject({ percentage: 100, current_step: "Operation data_load completed [100/100] (100.0%)", steps_completed: 100, steps_total: 100 });
   });
   it("unknown symbol → 400 envelope DATA-InvalidSymbol", async () => {
     const r = await api("POST", "/data/load", { symbol: "ZZZZ", timeframe: "1h", mode: "tail" });
@@ -117,7 +125,7 @@ describe("data", () => {
       expect(l).toBeLessThanOrEqual(Math.min(o, c));
       expect(v).toBeGreaterThan(0);
     }
-    expect(d.metadata).toEqual({ symbol: "AAPL", timeframe: "1h", start_date: d.dates[0], end_date: d.dates.at(-1), point_count: d.dates.length });
+    expect(d.metadata).toEqual({ symbol: "AAPL", timeframe: "1h", start_date: `${d.dates[0]}+00:00`, end_date: `${d.dates.at(-1)}+00:00`, point_count: d.dates.length });
     const ranged = await api("GET", `/data/AAPL/1h?start_date=${d.dates[10].slice(0, 10)}&end_date=${d.dates[60]}`);
     expect(ranged.body.data.dates[0] >= d.dates[10].slice(0, 10)).toBe(true);
     expect(ranged.body.data.dates.at(-1)).toBe(d.dates[60]);
@@ -274,17 +282,21 @@ describe("training", () => {
     expect(r.body.task_id).toMatch(OP_ID("training"));
     await waitForOp(b.url, r.body.task_id);
   });
-  it("start errors: 422 missing fields; 400 detail for unknown strategy or symbol", async () => {
+  it("start errors: 422 missing fields; 400 detail for an unknown strategy; a symbol without data starts, then fails", async () => {
     const missing = await api("POST", "/trainings/start", { strategy_name: "mlp_basic" });
     expect(missing.status).toBe(422);
     expect(missing.body.detail.map((d: any) => d.loc.join("."))).toEqual(expect.arrayContaining(["body.symbols", "body.timeframes"]));
     const empty = await api("POST", "/trainings/start", { symbols: [], timeframes: ["1h"], strategy_name: "mlp_basic" });
     expect(empty.status).toBe(422);
+    expect(empty.body.detail).toEqual([{ type: "value_error", loc: ["body", "symbols"], msg: "Value error, At least one symbol must be specified", input: [], ctx: { error: {} } }]);
     const nf = await api("POST", "/trainings/start", { symbols: ["AAPL"], timeframes: ["1h"], strategy_name: "no_such" });
     expect(nf.status).toBe(400);
-    expect(typeof nf.body.detail).toBe("string");
+    expect(nf.body.detail).toMatch(/^Strategy file not found: no_such\.yaml \(searched: \/.*mlp_basic\.yaml.*\)$/);
+    // Recorded (v2025/042-043): the symbol is not checked at the start.
     const bad = await api("POST", "/trainings/start", { symbols: ["ZZZZ"], timeframes: ["1h"], strategy_name: "mlp_basic" });
-    expect(bad).toMatchObject({ status: 400, body: { detail: "Invalid symbol: ZZZZ" } });
+    expect(bad.status).toBe(200);
+    const failed = await waitForOp(b.url, bad.body.task_id);
+    expect(failed).toMatchObject({ status: "failed", error_message: "Data not found for ZZZZ (1h)", result_summary: null });
     const traversal = await api("POST", "/trainings/start", { symbols: ["AAPL"], timeframes: ["1h"], strategy_name: "../package" });
     expect(traversal.status).toBe(400);
   });
@@ -297,10 +309,15 @@ describe("training", () => {
     expect(Object.keys(rs.test_metrics).sort()).toEqual(["f1_score", "precision", "recall", "test_accuracy", "test_loss"]);
     expect(Object.keys(rs.resource_usage).sort()).toEqual(["gpu_used", "peak_memory_mb", "training_mode"]);
     expect(Object.keys(rs.artifacts).sort()).toEqual(["analytics_dir", "checkpoints", "feature_importance", "model_path", "per_symbol_metrics"]);
-    expect(Object.keys(rs.session_info).sort()).toEqual(["end_date", "operation_id", "start_date", "strategy_name", "symbols", "timeframes", "training_mode"]);
+    expect(Object.keys(rs.session_info).sort()).toEqual(["data_summary", "end_date", "operation_id", "start_date", "strategy_name", "symbols", "timeframes", "training_mode", "use_host_service"]);
+    expect(Object.keys(rs.session_info.data_summary).sort()).toEqual(["end_date", "feature_count", "start_date", "symbol_distribution", "symbols", "timeframes", "total_samples"]);
+    expect(Object.keys(rs.model_info).sort()).toEqual(["architecture", "model_size_bytes", "parameters_count", "symbol_embedding_dim", "trainable_parameters"]);
     expect(rs.session_info.operation_id).toBe(trainingId);
+    // As upstream: relative to the data directory (v2025-fixed-tensor: "models/mcp_smoke_fast/AAPL_1h_v1").
+    expect(rs.artifacts.model_path).toMatch(/^models\/mlp_basic\/AAPL_1h_v\d+$/);
     const { existsSync } = await import("node:fs");
-    expect(existsSync(rs.artifacts.model_path)).toBe(true);
+    const { join } = await import("node:path");
+    expect(existsSync(join(b.dataDir, rs.artifacts.model_path, "model.json"))).toBe(true);
   });
   it("performance: completed → metrics; unknown → 404 detail", async () => {
     const r = await api("GET", `/trainings/${trainingId}/performance`);
@@ -329,15 +346,20 @@ describe("backtests (v2025 routes)", () => {
     expect(id).toMatch(OP_ID("backtesting"));
     const op = await waitForOp(b.url, id);
     expect(op.status).toBe("completed");
-    expect(op.result_summary).toMatchObject({ signal_source: "model", total_trades: expect.any(Number), total_return: expect.any(Number), max_drawdown: expect.any(Number), sharpe_ratio: expect.any(Number) });
-    expect((await api("GET", `/backtests/${id}`)).body).toMatchObject({ success: true, backtest_id: id, status: "completed" });
+    const rs = op.result_summary;
+    expect(rs).toMatchObject({ strategy_name: "mlp_basic", symbol: "AAPL", timeframe: "1h", metrics: { total_trades: expect.any(Number), total_return: expect.any(Number), max_drawdown: expect.any(Number), sharpe_ratio: expect.any(Number) } });
+    expect(Object.keys(rs.metrics)).toHaveLength(22);
+    expect(backtestDetails(id)?.signalSource).toBe("model"); // the model trained above made the decisions
+    expect((await api("GET", `/backtests/${id}`)).body).toMatchObject({ success: true, backtest_id: id, strategy_name: "mlp_basic", status: "completed", progress: 100 });
     const res = await api("GET", `/backtests/${id}/results`);
-    expect(res.body.metrics.total_trades).toBe(op.result_summary.total_trades);
+    expect(res.body.metrics.total_trades).toBe(rs.metrics.total_trades);
+    expect(res.body.summary.final_value).toBeCloseTo(100000 + rs.metrics.total_return, 1);
     const trades = await api("GET", `/backtests/${id}/trades`);
-    expect(trades.body.trades).toHaveLength(op.result_summary.total_trades);
+    expect(trades.body.trades).toHaveLength(rs.trade_count);
     const eq = await api("GET", `/backtests/${id}/equity_curve`);
     expect(eq.body.values.length).toBe(eq.body.timestamps.length);
-    expect(eq.body.values[eq.body.values.length - 1]).toBeCloseTo(op.result_summary.final_value, 1);
+    expect(eq.body.values.length).toBe(rs.equity_curve_length);
+    expect(eq.body.values[eq.body.values.length - 1]).toBeCloseTo(100000 + rs.metrics.total_return, 1);
     expect((await api("GET", "/backtests/op_backtesting_nope")).status).toBe(404);
   });
   it("missing fields → 422", async () => {

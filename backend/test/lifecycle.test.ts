@@ -9,8 +9,9 @@ let fast: TestBackend; // pace 0
 let paced: TestBackend; // same data dir, slowed down so operations are observable while running
 
 beforeAll(async () => {
-  fast = await startTestBackend({ wire: "v2025" });
-  paced = await startTestBackend({ wire: "v2025", pace: 0.2, dataDir: fast.dataDir });
+  // Clean behaviour (no upstream quirks): cancelled trainings stay cancelled, /metrics exists.
+  fast = await startTestBackend({ wire: "v2025", quirks: "none" });
+  paced = await startTestBackend({ wire: "v2025", pace: 0.2, dataDir: fast.dataDir, quirks: "none" });
   await loadData(fast.url, "v2025", { symbol: "AAPL", timeframe: "1h", mode: "tail" });
 });
 afterAll(async () => {
@@ -58,7 +59,7 @@ describe("progress", () => {
     expect(seen.at(-1).progress.current_step).toMatch(/^Epoch \d+\/50 · Batch \d+\/\d+$/);
 
     const c = await call(paced.url, "DELETE", `/operations/${id}`, { reason: "testing cancel" });
-    expect(c.body.data.training_session_cancelled).toBe(true);
+    expect(c.body.data).toMatchObject({ task_cancelled: true, training_session_cancelled: false }); // as recorded (v2025/036)
     const checkpoint = `${paced.dataDir}/checkpoints/${id}.json`;
     for (let i = 0; i < 200 && !existsSync(checkpoint); i++) await sleep(10);
     expect(existsSync(checkpoint)).toBe(true);
@@ -73,12 +74,12 @@ describe("progress", () => {
 });
 
 describe("failures", () => {
-  it("training without cached data fails and tells the agent to load data first", async () => {
+  it("training without cached data fails with upstream's message", async () => {
     const r = await call(fast.url, "POST", "/trainings/start", { symbols: ["NVDA"], timeframes: ["1h"], strategy_name: "mlp_basic" });
     const op = await waitForOp(fast.url, r.body.task_id);
     expect(op.status).toBe("failed");
-    expect(op.error_message).toContain("trigger_data_loading");
-    expect(op.error_message).toContain("NVDA");
+    expect(op.error_message).toBe("Data not found for NVDA (1h)"); // recorded: v2025/043
+    expect(op.progress).toMatchObject({ current_step: "Loading market data", steps_total: 3, context: { operation: "training", service: "TrainingService", phase_name: "data_preparation" } });
     expect(op.completed_at).not.toBeNull();
     expect(op.result_summary).toBeNull();
   });
