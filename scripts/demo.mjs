@@ -247,7 +247,8 @@ async function agent(mcpUrl) {
   if (!running) throw new StepFailed("no running training found from the fresh session (with --pace 0 it finishes too fast to cancel)");
   const rid = String(running.operation_id);
   await s2.call("cancel_operation", { operation_id: rid, reason: "User changed plans: the extra AAPL run is not needed" }, { note: "Cancel it, saying why (the reason is recorded)." });
-  await s2.call("get_operation_results", { operation_id: rid }, { note: "A cancelled operation has no results: the server says so and what to do.", expectError: true });
+  await s2.call("get_operation_status", { operation_id: rid, wait_seconds: 10 }, { note: "Cancelling takes effect at the next batch: wait for it to settle." });
+  await s2.call("get_operation_results", { operation_id: rid }, { note: "A cancelled operation has no results: the server says cancelled, not failed, even where KTRDR itself reports a failure." });
   await s2.close();
 }
 

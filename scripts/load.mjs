@@ -2,7 +2,7 @@
 // local KTRDR stand-in backend (loopback only). Each session is a real MCP client (SDK `Client` +
 // `StreamableHTTPClientTransport`): initialize, then N tool calls in sequence — reads
 // (list_operations, get_operation_status of a known id, get_market_data, check_backend_health,
-// get_available_strategies) and a few starts (trigger_data_loading, mode local) — then it ends the
+// get_available_strategies) and a few starts (trigger_data_loading, mode tail, which both KTRDR versions have) — then it ends the
 // session (DELETE). Any `isError` result or transport error counts as an error.
 //
 //   npm run load                                   # 200 sessions × 20 calls, own stack
@@ -69,7 +69,7 @@ export function planSession(index, calls, starts, knownId) {
   ];
   let r = index; // each session starts the rotation at a different read
   for (let i = 0; i < calls; i++) {
-    if (startAt.has(i)) plan.push({ name: "trigger_data_loading", arguments: { symbol, timeframe: "1d", mode: "local" } });
+    if (startAt.has(i)) plan.push({ name: "trigger_data_loading", arguments: { symbol, timeframe: "1d", mode: "tail" } });
     else plan.push(reads[r++ % reads.length]());
   }
   return plan;

@@ -119,6 +119,8 @@ export interface Operation {
   created_at?: string;
   started_at?: string;
   completed_at?: string;
+  /** As the list row says, when the record (and so its start and end times) could not be read. */
+  duration_seconds?: number;
   /** Absent when unknown (e.g. v2026 resets it on cancel). */
   progress?: Progress;
   symbol?: string;

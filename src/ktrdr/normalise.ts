@@ -317,6 +317,7 @@ export function operationFromRow(row: OperationRow, why: string): Operation {
     created_at: row.created_at,
     progress: row.progress_percentage !== undefined || row.current_step ? prune({ percentage: row.progress_percentage, current_step: row.current_step }) : undefined,
     symbol: row.symbol,
+    duration_seconds: row.duration_seconds,
     source: "list_row",
     unknown: ["started_at", "completed_at", "parameters", "error"],
     notes: [why],

@@ -65,9 +65,9 @@ export function shortTime(s: string | null | undefined): string | undefined {
 }
 
 /** Seconds from start to completion, or to now while active; undefined when either end is unknown. */
-export function durationSeconds(op: Pick<Operation, "started_at" | "completed_at" | "status">, now: number): number | undefined {
+export function durationSeconds(op: Pick<Operation, "started_at" | "completed_at" | "status" | "duration_seconds">, now: number): number | undefined {
   const start = parseTime(op.started_at);
-  if (start === undefined) return undefined;
+  if (start === undefined) return op.duration_seconds === undefined ? undefined : Math.round(op.duration_seconds);
   const end = parseTime(op.completed_at) ?? (isActive(op.status) ? now : undefined);
   if (end === undefined) return undefined;
   return Math.max(0, Math.round((end - start) / 1000));

@@ -39,7 +39,9 @@ describe.each(["v2025", "v2026"] as const)("workflows against a %s backend", (wi
 
     const summary = await s.call("get_data_summary", { symbol: "TSLA", timeframe: "1d" });
     expect(summary.data).toMatchObject({ available: true });
-    expect(Number(summary.data.point_count)).toBe(Number(bars.data.total_bars));
+    // First and last cached bar; not KTRDR's point_count, which counts calendar hours.
+    expect(String(summary.data.last_bar).slice(0, 10)).toBe(String(rows.at(-1)![0]).slice(0, 10));
+    expect(summary.data).not.toHaveProperty("point_count");
   });
 
   it("Workflow 1: trains a model, checks on it, reads its results", async () => {
@@ -66,7 +68,9 @@ describe.each(["v2025", "v2026"] as const)("workflows against a %s backend", (wi
     const r = results.data.results as Record<string, Record<string, unknown>>;
     expect(Number(r.training_metrics?.epochs_completed)).toBeGreaterThan(0);
     expect(r.training_metrics?.final_val_loss).toBeTypeOf("number");
-    expect(String(r.model_path)).not.toBe("");
+    if (wire === "v2026") expect(String(r.model_path)).toMatch(/mlp_basic/);
+    // v2025 cannot serialise a completed training's record: the model path is unknown, and said so.
+    else expect(results.data.unknown).toContain("model_path");
     // The text block carries the same facts as structuredContent.
     expect(JSON.parse(results.text)).toEqual(results.data);
   });
@@ -93,13 +97,18 @@ describe.each(["v2025", "v2026"] as const)("workflows against a %s backend", (wi
       expect(cancel.isError, cancel.text).toBe(false);
       expect(cancel.data).toMatchObject({ success: true, operation_id: id, status: "cancelled" });
 
-      const after = await waitUntilFinished(b, id);
+      await waitUntilFinished(b, id);
+      // v2025 turns the cancelled training into a failure a moment later: read it once that happened.
+      await new Promise((r) => setTimeout(r, 600));
+      const after = await b.call("get_operation_status", { operation_id: id });
       expect(after.data.status).toBe("cancelled");
-      expect(String(after.data.error_message)).toContain("User wants a different strategy");
+      // v2025 replaces the reason with "Training operation cancelled": unknown, and said so.
+      if (wire === "v2026") expect(after.data.cancel_reason).toBe("User wants a different strategy");
+      else expect(after.data.unknown).toContain("cancel_reason");
 
       const results = await b.call("get_operation_results", { operation_id: id });
-      expect(results.isError).toBe(true);
-      expect(results.text).toMatch(/cancelled/);
+      expect(results.isError).toBe(false);
+      expect(results.data).toMatchObject({ success: false, status: "cancelled", results: {} });
 
       const again = await b.call("cancel_operation", { operation_id: id });
       expect(again.isError).toBe(true);
