@@ -35,7 +35,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
         const backend = await startBackend({ wire, pace: 0, faults: true, quiet: true, dataDir: `${dir}/data`, logFile: `${dir}/backend.log`, workerReleaseMs: 0 });
         running.push(backend);
         const workerLog = `${dir}/worker.log`;
-        const worker = await startWorker({ vars: { KTRDR_API_URL: backend.url, AUTH_MODE: "local", KTRDR_API_TIMEOUT_MS: "5000" }, persistTo: `${dir}/state`, logFile: workerLog });
+        // MCP_TEST_FIXTURES: the conformance suite's tasks fixtures (2026 era only; local mode only).
+        const worker = await startWorker({ vars: { KTRDR_API_URL: backend.url, AUTH_MODE: "local", KTRDR_API_TIMEOUT_MS: "5000", MCP_TEST_FIXTURES: "true" }, persistTo: `${dir}/state`, logFile: workerLog });
         running.push(worker);
         stacks[wire] = {
           wire,
