@@ -15,9 +15,11 @@ export interface CallToolResultLike {
   isError?: boolean;
 }
 
-export function toCallToolResult(outcome: ToolOutcome): CallToolResultLike {
-  if (!outcome.ok) return { isError: true, content: [{ type: "text", text: outcome.message }] };
-  return { structuredContent: outcome.value, content: [{ type: "text", text: JSON.stringify(outcome.value) }] };
+/** `meta` (for a tool linked to the operation view): facts the view needs, in the result's `_meta`. */
+export function toCallToolResult(outcome: ToolOutcome, meta?: Record<string, unknown>): CallToolResultLike {
+  const m = meta ? { _meta: meta } : {};
+  if (!outcome.ok) return { isError: true, content: [{ type: "text", text: outcome.message }], ...m };
+  return { structuredContent: outcome.value, content: [{ type: "text", text: JSON.stringify(outcome.value) }], ...m };
 }
 
 /** The tools that start a backend operation (their result is the started-operation shape): these can run as tasks. */
@@ -30,4 +32,9 @@ export type ProgressSink = RunDeps["progress"];
 
 export function runDeps(auth: AuthContext, backend: BackendConfig, signal: AbortSignal, progress?: ProgressSink, fetchImpl?: typeof fetch): RunDeps {
   return { auth, backend, signal, requestId: crypto.randomUUID(), progress, fetch: fetchImpl };
+}
+
+/** An unknown tool is a tool error (as the SDK's McpServer answers it), naming where the tools are listed. */
+export function unknownTool(name: string): CallToolResultLike {
+  return { isError: true, content: [{ type: "text", text: `Unknown tool ${name.slice(0, 80)}. tools/list shows the tools these credentials may call.` }] };
 }

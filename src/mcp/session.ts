@@ -9,7 +9,14 @@
  * `BackendTaskStore`.
  */
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CallToolRequestSchema,
+  type CallToolResult,
+  ErrorCode,
+  ListResourcesRequestSchema,
+  ListToolsRequestSchema,
+  ReadResourceRequestSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import { McpAgent } from "agents/mcp";
 import { type AuthContext, type AuthProps, authContextSchema, hasScope } from "../auth/context";
 import { readConfig } from "../config";
@@ -18,7 +25,8 @@ import { TOOLS } from "../tools/catalogue";
 import { listedTools } from "../tools/listing";
 import { runTool } from "../tools/run";
 import type { ToolDefinition } from "../tools/tool";
-import { isStartTool, runDeps, toCallToolResult } from "./calls";
+import { OPERATION_VIEW_RESOURCE, OPERATION_VIEW_URI, readOperationView, UI_EXTENSION, VIEW_TOOLS, viewResultMeta, withViewLinks } from "./apps";
+import { isStartTool, runDeps, toCallToolResult, unknownTool } from "./calls";
 import { INSTRUCTIONS, SERVER_NAME, SERVER_VERSION } from "./instructions";
 import { BackendTaskStore, startAsTask, TASKS_CAPABILITY, TaskError, type TaskDeps } from "./tasks";
 
@@ -34,7 +42,7 @@ function sessionListing(auth: AuthContext): unknown[] {
   const key = [...auth.scopes].sort().join(" ");
   let hit = sessionListings.get(key);
   if (!hit) {
-    hit = listedTools(auth.scopes).map((t) => (isStartTool(BY_NAME.get(t.name)!) ? { ...t, execution: { taskSupport: "optional" } } : t));
+    hit = withViewLinks(listedTools(auth.scopes)).map((t) => (isStartTool(BY_NAME.get(t.name)!) ? { ...t, execution: { taskSupport: "optional" } } : t));
     sessionListings.set(key, hit);
   }
   return hit;
@@ -51,12 +59,21 @@ export class KtrdrMcp extends McpAgent<Env, unknown, AuthProps> {
   /** MCP tasks are backend operations: the task store asks the backend and keeps nothing here. */
   server = new Server(
     { name: SERVER_NAME, version: SERVER_VERSION },
-    { instructions: INSTRUCTIONS, capabilities: { tools: {}, tasks: TASKS_CAPABILITY, logging: {} }, taskStore: new BackendTaskStore(this.deps) },
+    {
+      instructions: INSTRUCTIONS,
+      capabilities: { tools: {}, resources: {}, tasks: TASKS_CAPABILITY, logging: {}, extensions: { [UI_EXTENSION]: {} } },
+      taskStore: new BackendTaskStore(this.deps),
+    },
   );
 
   async init(): Promise<void> {
     await this.bindOwner();
     this.server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: sessionListing(this.deps.auth()) as never }));
+    this.server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: [OPERATION_VIEW_RESOURCE] }));
+    this.server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
+      if (request.params.uri !== OPERATION_VIEW_URI) throw new TaskError(ErrorCode.InvalidParams, `Unknown resource ${request.params.uri.slice(0, 100)}; resources/list shows the one there is.`);
+      return readOperationView() as never;
+    });
     this.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
       const auth = this.deps.auth();
       const { name, arguments: args, task } = request.params;
@@ -72,14 +89,18 @@ export class KtrdrMcp extends McpAgent<Env, unknown, AuthProps> {
               await extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress, total, message } }).catch(() => {});
             },
       );
-      if (!def) throw new TaskError(ErrorCode.InvalidParams, `Unknown tool ${name}. tools/list shows the tools this session may call.`);
+      if (!def) {
+        if (task) throw new TaskError(ErrorCode.InvalidParams, `Unknown tool ${name.slice(0, 80)}.`);
+        return unknownTool(name) as CallToolResult;
+      }
       if (task) {
         if (!isStartTool(def) || !hasScope(auth, def.scope)) {
           throw new TaskError(ErrorCode.MethodNotFound, `Tool ${name} cannot run as a task (only the start tools can); call it without 'task'.`);
         }
         return startAsTask(def, args, this.deps, (a) => runTool(def, a, deps));
       }
-      return toCallToolResult(await runTool(def as ToolDefinition, args ?? {}, deps)) as CallToolResult;
+      const meta = VIEW_TOOLS.has(name) ? viewResultMeta(hasScope(auth, "ktrdr:operate")) : undefined;
+      return toCallToolResult(await runTool(def as ToolDefinition, args ?? {}, deps), meta) as CallToolResult;
     });
   }
 

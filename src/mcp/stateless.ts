@@ -23,7 +23,8 @@ import type { WorkerConfig } from "../config";
 import { TOOLS } from "../tools/catalogue";
 import { listedTools } from "../tools/listing";
 import { runTool } from "../tools/run";
-import { isStartTool, runDeps, toCallToolResult } from "./calls";
+import { OPERATION_VIEW_RESOURCE, OPERATION_VIEW_URI, readOperationView, UI_EXTENSION, VIEW_TOOLS, viewResultMeta, withViewLinks } from "./apps";
+import { isStartTool, runDeps, toCallToolResult, unknownTool } from "./calls";
 import { declares, missingExtension, TASKS_EXTENSION } from "./extensions";
 import { Fixtures } from "./fixtures";
 import { INSTRUCTIONS, SERVER_NAME, SERVER_VERSION } from "./instructions";
@@ -58,24 +59,43 @@ export function modernTask(t: Task): Record<string, unknown> {
   };
 }
 
+/** tools/list for the 2026 era, per scope set (built once). */
+const modernListings = new Map<string, unknown[]>();
+function modernListing(scopes: readonly Scope[]): unknown[] {
+  const key = [...scopes].sort().join(" ");
+  let hit = modernListings.get(key);
+  if (!hit) {
+    hit = withViewLinks(listedTools(scopes));
+    modernListings.set(key, hit);
+  }
+  return hit;
+}
+
 function buildServer(d: RequestDeps): Server {
   const taskDeps: TaskDeps = { auth: () => d.auth, backend: () => d.cfg.backend, fetch: d.fetch };
   const fixtures = d.cfg.fixtures ? new Fixtures(taskDeps) : undefined;
   const server = new Server(
     { name: SERVER_NAME, version: SERVER_VERSION },
-    { instructions: INSTRUCTIONS, capabilities: { tools: {}, extensions: { [TASKS_EXTENSION]: {} } } },
+    { instructions: INSTRUCTIONS, capabilities: { tools: {}, resources: {}, extensions: { [TASKS_EXTENSION]: {}, [UI_EXTENSION]: {} } } },
   );
 
   server.setRequestHandler("tools/list", async () => ({
-    tools: [...listedTools(d.auth.scopes), ...(fixtures?.listing() ?? [])] as never,
+    tools: [...modernListing(d.auth.scopes), ...(fixtures?.listing() ?? [])] as never,
   }));
+  server.setRequestHandler("resources/list", async () => ({ resources: [OPERATION_VIEW_RESOURCE] }));
+  server.setRequestHandler("resources/read", async (request) => {
+    if (request.params.uri !== OPERATION_VIEW_URI) {
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown resource ${request.params.uri.slice(0, 100)}; resources/list shows the one there is.`);
+    }
+    return readOperationView() as never;
+  });
 
   server.setRequestHandler("tools/call", async (request, ctx) => {
     const { name, arguments: args } = request.params;
     const tasks = declares(ctx, TASKS_EXTENSION);
     if (fixtures?.has(name)) return (await fixtures.call(name, args ?? {}, tasks, ctx)) as never;
     const def = BY_NAME.get(name);
-    if (!def) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool ${name}. tools/list shows the tools these credentials may call.`);
+    if (!def) return unknownTool(name) as never;
     const token = ctx.mcpReq._meta?.progressToken;
     const deps = runDeps(
       d.auth,
@@ -95,7 +115,7 @@ function buildServer(d: RequestDeps): Server {
       const task = await taskOfStarted(outcome.value as { operation_id: string; message: string }, taskDeps);
       return { resultType: "task", ...modernTask(task) } as never;
     }
-    return toCallToolResult(outcome) as never;
+    return toCallToolResult(outcome, VIEW_TOOLS.has(name) ? viewResultMeta(hasScope(d.auth, "ktrdr:operate")) : undefined) as never;
   });
 
   server.setRequestHandler("tasks/get", { params: taskIdParams }, async (params, ctx) => {

@@ -21,7 +21,7 @@ export const triggerDataLoading = defineTool({
   name: "trigger_data_loading",
   title: "Load market data",
   description:
-    "Start loading market data from KTRDR's source (IB) into its cache; returns an operation_id at once, not data. " +
+    "Start loading market data from IB into KTRDR's cache; returns an operation_id at once, not data. " +
     "Modes: tail (default) updates the cache, backfill extends history back, full does both, local (v2025 only) re-reads the cache. " +
     "Later: get_operation_status, then get_market_data.",
   scope: "ktrdr:operate",

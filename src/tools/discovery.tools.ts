@@ -16,7 +16,7 @@ export const checkBackendHealth = defineTool({
     healthy: z.boolean(),
     status: z.string(),
     version: z.string().optional(),
-    backend: z.string().describe("Backend host the server talks to"),
+    backend: z.string(),
     latency_ms: z.number(),
   },
   async run(_args, { api, now }) {

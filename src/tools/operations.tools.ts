@@ -27,7 +27,7 @@ const listRowShape = z.object({
   operation_id: z.string(),
   operation_type: z.string(),
   status: z.string(),
-  backend_status: z.string().optional().describe("KTRDR's own status, when its record shows otherwise"),
+  backend_status: z.string().optional(),
   created_at: z.string().optional(),
   progress_percentage: z.number().optional(),
   current_step: z.string().optional(),
@@ -53,9 +53,9 @@ export const listOperations = defineTool({
   output: {
     success: z.boolean(),
     data: z.array(listRowShape),
-    total_count: z.number().optional().describe("Matching the filters"),
-    total_at_least: z.number().optional().describe("When the exact count is unknown"),
-    active_count: z.number().optional().describe("Active overall"),
+    total_count: z.number().optional(),
+    total_at_least: z.number().optional().describe("If the exact count is unknown"),
+    active_count: z.number().optional(),
     returned_count: z.number(),
     note: z.string().optional(),
   },
@@ -76,9 +76,8 @@ export const getOperationStatus = defineTool({
   name: "get_operation_status",
   title: "Get operation status",
   description:
-    "Status and progress of one operation: percentage, current step, elapsed time and ETA, and for trainings the latest epoch metrics. " +
-    "Use it when the user asks how an operation is going, not in a loop: to wait for the outcome, pass wait_seconds (up to 45) and the server waits for you. " +
-    "When status is completed or failed, call get_operation_results.",
+    "Status and progress of one operation: percentage, step, elapsed time, ETA, latest epoch metrics. " +
+    "Do not poll in a loop: pass wait_seconds (up to 45) and the server waits for you. Once finished, call get_operation_results.",
   scope: "ktrdr:read",
   annotations: READ,
   input: {
@@ -162,8 +161,8 @@ export const getOperationResults = defineTool({
   name: "get_operation_results",
   title: "Get operation results",
   description:
-    "Results of a finished operation: key metrics (training: losses, accuracy, test metrics, model path; backtest: return, Sharpe, drawdown, trades; data load: bars loaded). " +
-    "A failed operation answers with its error_message, a cancelled one with its cancel reason and no results. Running and pending operations have none yet — check get_operation_status first.",
+    "Results of a finished operation: key metrics (training: losses, accuracy, model path; backtest: return, Sharpe, drawdown, trades; data load: bars). " +
+    "A failed one gives its error_message, a cancelled one its cancel_reason. Active operations have none yet.",
   scope: "ktrdr:read",
   annotations: READ,
   input: {

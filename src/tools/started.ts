@@ -28,12 +28,12 @@ export const startedOutput = {
   success: z.boolean(),
   operation_id: z.string(),
   operation_type: z.string(),
-  status: z.string().describe("started, or already_running (an identical one)"),
+  status: z.string().describe("started or already_running"),
   message: z.string(),
   estimated_duration_minutes: z.number().optional(),
   finished: z.boolean().optional(),
   waited_seconds: z.number().optional(),
-  operation: z.record(z.string(), z.unknown()).optional().describe("Its status after the wait, or the identical one"),
+  operation: z.record(z.string(), z.unknown()).optional(),
   note: z.string().optional(),
 };
 

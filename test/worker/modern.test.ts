@@ -23,7 +23,7 @@ beforeEach(() => {
   const real = globalThis.fetch.bind(globalThis);
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = input instanceof Request ? input.url : String(input);
-    return url.startsWith(DEFAULT_BASE) ? backend.fetch(input, init) : real(input, init);
+    return url.startsWith(backend.base) ? backend.fetch(input, init) : real(input, init);
   });
 });
 afterEach(() => vi.restoreAllMocks());
@@ -57,7 +57,7 @@ async function modern(method: string, params: Record<string, unknown> = {}, opts
     method,
     params: { ...params, _meta: { "io.modelcontextprotocol/protocolVersion": V, "io.modelcontextprotocol/clientCapabilities": caps, "io.modelcontextprotocol/clientInfo": { name: "modern-test", version: "0" } } },
   };
-  const name = method === "tools/call" ? params.name : method.startsWith("tasks/") ? params.taskId : undefined;
+  const name = method === "tools/call" ? params.name : method === "resources/read" ? params.uri : method.startsWith("tasks/") ? params.taskId : undefined;
   const headers: Record<string, string> = {
     accept: "application/json, text/event-stream",
     "content-type": "application/json",
@@ -191,6 +191,47 @@ describe("2026-07-28 requests, stateless", () => {
     expect(names).not.toContain("start_training");
     const cancel = await modern("tasks/cancel", { taskId: IDS.trainingRunning }, { vars, headers: auth, tasks: true });
     expect(cancel.body.error?.message).toMatch(/ktrdr:operate/);
+  });
+
+  it("MCP Apps: the operation view is advertised, listed, readable, linked from the tools that show it, and told what the caller may do", async () => {
+    const discover = await modern("server/discover");
+    expect(discover.body.result!.capabilities.extensions).toHaveProperty(["io.modelcontextprotocol/ui"]);
+    const tools = (await modern("tools/list")).body.result!.tools as Array<{ name: string; _meta?: { ui?: { resourceUri?: string } } }>;
+    const linked = tools.filter((t) => t._meta?.ui?.resourceUri).map((t) => t.name).sort();
+    expect(linked).toEqual(["get_operation_metrics", "get_operation_results", "get_operation_status", "start_backtest", "start_training", "trigger_data_loading"]);
+    const uri = tools.find((t) => t.name === "get_operation_status")!._meta!.ui!.resourceUri!;
+    const listed = (await modern("resources/list")).body.result!.resources as Array<{ uri: string; mimeType: string }>;
+    expect(listed).toEqual([expect.objectContaining({ uri, mimeType: "text/html;profile=mcp-app" })]);
+    const read = (await modern("resources/read", { uri })).body.result!.contents[0];
+    expect(read).toMatchObject({ uri, mimeType: "text/html;profile=mcp-app", _meta: { ui: { csp: { connectDomains: [] } } } });
+    expect(read.text).toMatch(/^<!doctype html>/i);
+    expect(read.text).not.toMatch(/<script[^>]+src=|<link[^>]+href=/i); // self-contained: nothing fetched from elsewhere
+    const status = await modern("tools/call", { name: "get_operation_status", arguments: { operation_id: IDS.trainingRunning } });
+    expect(status.body.result!._meta).toMatchObject({ "ktrdr/view": { canCancel: true } });
+    // A read-only caller's view offers no Cancel.
+    const key = await mintKey("viewer", ["ktrdr:read"]);
+    const vars = { AUTH_MODE: "api_keys", API_KEYS: JSON.stringify([key.entry]), KTRDR_API_URL: "https://ktrdr.example.com/api/v1" };
+    backend = new FakeBackend({ version: "v2025", base: "https://ktrdr.example.com/api/v1" });
+    const ro = await modern("tools/call", { name: "get_operation_status", arguments: { operation_id: IDS.trainingRunning } }, { vars, headers: { authorization: `Bearer ${key.key}` } });
+    expect(ro.body.result!._meta).toMatchObject({ "ktrdr/view": { canCancel: false } });
+  });
+
+  it("MCP Apps in a 2025 session: advertised at initialize, listed, readable, linked", async () => {
+    const h = { accept: "application/json, text/event-stream", "content-type": "application/json" };
+    const post = async (body: unknown, sid?: string) => {
+      const res = await send(new Request("http://localhost/mcp", { method: "POST", headers: sid ? { ...h, "mcp-session-id": sid, "mcp-protocol-version": "2025-11-25" } : h, body: JSON.stringify(body) }));
+      const text = await res.text();
+      const data = text.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trim()).filter(Boolean);
+      return { res, msg: data.length ? JSON.parse(data.at(-1)!) : text ? JSON.parse(text) : undefined };
+    };
+    const init = await post({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "x", version: "0" } } });
+    expect(init.msg.result.capabilities.extensions).toHaveProperty(["io.modelcontextprotocol/ui"]);
+    const sid = init.res.headers.get("mcp-session-id")!;
+    await post({ jsonrpc: "2.0", method: "notifications/initialized" }, sid);
+    const tools = (await post({ jsonrpc: "2.0", id: 2, method: "tools/list" }, sid)).msg.result.tools as Array<{ name: string; _meta?: { ui?: { resourceUri?: string } } }>;
+    const uri = tools.find((t) => t.name === "start_training")!._meta!.ui!.resourceUri!;
+    const read = (await post({ jsonrpc: "2.0", id: 3, method: "resources/read", params: { uri } }, sid)).msg.result.contents[0];
+    expect(read).toMatchObject({ uri, mimeType: "text/html;profile=mcp-app" });
   });
 
   it("the 2025 era still works on the same URL (initialize opens a session)", async () => {

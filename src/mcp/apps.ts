@@ -1,0 +1,52 @@
+/**
+ * MCP Apps (`io.modelcontextprotocol/ui`): one operation view, an HTML resource hosts render next
+ * to the conversation (Claude, ChatGPT, VS Code …). The tools where a person wants to look link to
+ * it in their `_meta`; hosts without MCP Apps ignore that and get the same results as ever.
+ *
+ * The view is one self-contained file built from ui/operation-view by `npm run build:ui`. It has
+ * no network of its own (an empty connect list): it calls this server's tools through the host.
+ */
+import { OPERATION_VIEW_HTML } from "./generated/operation-view";
+
+export const UI_EXTENSION = "io.modelcontextprotocol/ui";
+export const UI_MIME_TYPE = "text/html;profile=mcp-app";
+export const OPERATION_VIEW_URI = "ui://ktrdr/operation.html";
+
+/** The tools whose results the view shows (and follows). */
+export const VIEW_TOOLS: ReadonlySet<string> = new Set([
+  "trigger_data_loading",
+  "start_training",
+  "start_backtest",
+  "get_operation_status",
+  "get_operation_metrics",
+  "get_operation_results",
+]);
+
+/** `_meta` of a linked tool (hosts also read a deprecated flat "ui/resourceUri"; the spec's key suffices). */
+export const VIEW_TOOL_META = { ui: { resourceUri: OPERATION_VIEW_URI } } as const;
+
+/** No network but through the host; a border around it. */
+const RESOURCE_UI_META = { ui: { csp: { connectDomains: [], resourceDomains: [] }, prefersBorder: true } };
+
+export const OPERATION_VIEW_RESOURCE = {
+  uri: OPERATION_VIEW_URI,
+  name: "operation-view",
+  title: "KTRDR operation view",
+  description: "A live view of one KTRDR operation: progress, training curves, backtest equity, cancel.",
+  mimeType: UI_MIME_TYPE,
+  _meta: RESOURCE_UI_META,
+};
+
+export function readOperationView(): { contents: Array<Record<string, unknown>> } {
+  return { contents: [{ uri: OPERATION_VIEW_URI, mimeType: UI_MIME_TYPE, text: OPERATION_VIEW_HTML, _meta: RESOURCE_UI_META }] };
+}
+
+/** Facts the view needs about the caller, sent in a result's `_meta` (hosts do not show `_meta` to the model). */
+export function viewResultMeta(canCancel: boolean): Record<string, unknown> {
+  return { "ktrdr/view": { canCancel } };
+}
+
+/** A tool listing with the view linked from the tools that show it (the same objects otherwise). */
+export function withViewLinks<T extends { name: string }>(tools: readonly T[]): Array<T | (T & { _meta: typeof VIEW_TOOL_META })> {
+  return tools.map((t) => (VIEW_TOOLS.has(t.name) ? { ...t, _meta: VIEW_TOOL_META } : t));
+}
