@@ -61,6 +61,9 @@ export interface Epoch {
   learning_rate?: number;
 }
 
+/** One point of a backtest's equity curve: time, portfolio value, drawdown from the peak (a fraction, when known). */
+export type EquityPoint = [time: string, value: number, drawdown?: number];
+
 /** The key figures of a finished operation, by type; `raw` is everything the backend sent. */
 export interface Results {
   training?: {
@@ -92,8 +95,10 @@ export interface Results {
     profit_factor?: number;
     initial_capital?: number;
     final_value?: number;
-    /** Equity over time when the backend sends it: [time, value]. */
-    equity_curve?: Array<[string, number]>;
+    /** Equity over time when the backend sends it (v2025 does, v2026 only its length). */
+    equity_curve?: EquityPoint[];
+    /** Points the backend's curve has, when it sends only that (v2026). */
+    equity_points?: number;
   };
   data_load?: {
     bars?: number;

@@ -11,7 +11,7 @@
  * - v2026 keeps no `strategy_name` in a training's parameters, only the strategy's YAML.
  * - Step counters of 0 of 0 and `"N/A"` metadata are placeholders, not facts.
  */
-import type { Epoch, Operation, OperationRow, Progress, Results } from "./model";
+import type { Epoch, EquityPoint, Operation, OperationRow, Progress, Results } from "./model";
 import type { OperationInfo, OperationSummary } from "./wire";
 
 /** v2025's text for a training whose cancel it recorded as a failure. */
@@ -230,6 +230,7 @@ export function resultsFrom(type: string, raw: Rec): Results {
       initial_capital: num(cfg.initial_capital) ?? num(summary.initial_capital),
       final_value: num(summary.final_value) ?? num(m.final_value),
       equity_curve: equityFrom(raw.equity_curve),
+      equity_points: num(raw.equity_curve_length),
     });
   } else if (type === "data_load") {
     out.data_load = prune({
@@ -262,14 +263,33 @@ function historyFrom(h: Rec | undefined): Epoch[] | undefined {
   }));
 }
 
-function equityFrom(v: unknown): Array<[string, number]> | undefined {
+/**
+ * A backtest's equity curve: v2025 sends `{timestamps, values, drawdowns}` (parallel arrays);
+ * a list of points (`[time, value]` or `{timestamp, equity}`) is read too.
+ */
+function equityFrom(v: unknown): EquityPoint[] | undefined {
+  const o = obj(v);
+  if (o && Array.isArray(o.timestamps) && Array.isArray(o.values)) {
+    const ts = o.timestamps as unknown[];
+    const vs = o.values as unknown[];
+    const dd = Array.isArray(o.drawdowns) ? (o.drawdowns as unknown[]) : [];
+    const out: EquityPoint[] = [];
+    for (let i = 0; i < Math.min(ts.length, vs.length); i++) {
+      const t = str(ts[i]);
+      const value = num(vs[i]);
+      if (t === undefined || value === undefined) continue;
+      const d = num(dd[i]);
+      out.push(d === undefined ? [t, value] : [t, value, d]);
+    }
+    return out.length ? out : undefined;
+  }
   if (!Array.isArray(v) || v.length === 0) return undefined;
-  const out: Array<[string, number]> = [];
+  const out: EquityPoint[] = [];
   for (const p of v) {
-    const o = obj(p);
+    const po = obj(p);
     if (Array.isArray(p) && typeof p[0] === "string" && typeof p[1] === "number") out.push([p[0], p[1]]);
-    else if (o && str(o.timestamp ?? o.date ?? o.time) && num(o.equity ?? o.value ?? o.portfolio_value) !== undefined)
-      out.push([String(o.timestamp ?? o.date ?? o.time), num(o.equity ?? o.value ?? o.portfolio_value) as number]);
+    else if (po && str(po.timestamp ?? po.date ?? po.time) && num(po.equity ?? po.value ?? po.portfolio_value) !== undefined)
+      out.push([String(po.timestamp ?? po.date ?? po.time), num(po.equity ?? po.value ?? po.portfolio_value) as number]);
   }
   return out.length ? out : undefined;
 }

@@ -6,7 +6,7 @@ import { alreadyFinishedMessage, describeError, notFinishedMessage } from "./err
 import * as input from "./inputs";
 import { defineTool, READ, ToolError } from "./tool";
 import { untilInput, waitForOperation, waitInput } from "./wait";
-import { compact, conciseResults, conciseStatus, diagnoseTraining, epochView, fullStatus, listRow, prune } from "./views";
+import { compact, conciseResults, conciseStatus, diagnoseTraining, epochView, fullStatus, listRow, prune, resultSeries } from "./views";
 
 export const LIST_LIMIT_MAX = 100;
 
@@ -177,6 +177,8 @@ export const getOperationResults = defineTool({
     error_message: z.string().optional(),
     cancel_reason: z.string().optional(),
     results: looseRecord,
+    series: looseRecord.optional(),
+    series_note: z.string().optional(),
     ...gapsOutput,
   },
   async run(args, { api }) {
@@ -198,6 +200,7 @@ export const getOperationResults = defineTool({
         note: op.notes?.join(" "),
       }),
       results: view,
+      ...(args.detail === "full" ? resultSeries(op.operation_type, results) : {}),
     } as { success: boolean; operation_id: string; operation_type: string; status: string; results: Record<string, unknown> };
   },
 });

@@ -138,7 +138,7 @@ export function conciseResults(type: string, r: Results | undefined): Record<str
     }) as Record<string, unknown>;
   }
   if (type === "backtesting" && r.backtest) {
-    const { equity_curve: _curve, ...figures } = r.backtest;
+    const { equity_curve: _curve, equity_points: _n, ...figures } = r.backtest;
     return compact(figures) as Record<string, unknown>;
   }
   if (type === "data_load" && r.data_load) {
@@ -146,6 +146,31 @@ export function conciseResults(type: string, r: Results | undefined): Record<str
     return prune({ bars_loaded: d.bars, merged_file: d.merged_file, segments: d.segments, gaps_analyzed: d.gaps_analyzed, ib_requests: d.ib_requests });
   }
   return compact(r.raw, 5) as Record<string, unknown>;
+}
+
+/** At most this many points of a series in a result (charts need the shape, not every bar). */
+export const SERIES_MAX_POINTS = 300;
+
+/** Evenly spaced points of a long series, always keeping the first and the last. */
+export function downsample<T>(points: readonly T[], max = SERIES_MAX_POINTS): T[] {
+  if (points.length <= max) return [...points];
+  const out: T[] = [];
+  for (let i = 0; i < max; i++) out.push(points[Math.round((i * (points.length - 1)) / (max - 1))]!);
+  return out;
+}
+
+/**
+ * The series behind a finished operation's charts (for `detail: "full"`): a backtest's equity and
+ * drawdown, downsampled; or why there is none.
+ */
+export function resultSeries(type: string, r: Results | undefined): { series?: Record<string, unknown>; series_note?: string } {
+  if (type !== "backtesting" || !r?.backtest) return {};
+  const curve = r.backtest.equity_curve;
+  if (curve) {
+    const points = downsample(curve).map(([t, v, d]) => (d === undefined ? [shortTime(t) ?? t, round(v)] : [shortTime(t) ?? t, round(v), round(d)]));
+    return { series: { equity: { columns: ["time", "value", "drawdown"], points, of: curve.length } } };
+  }
+  return { series_note: `KTRDR did not return the equity curve${r.backtest.equity_points ? ` (it has ${r.backtest.equity_points} points; KTRDR v2026 sends only their number)` : ""}.` };
 }
 
 /** One line of the most important result numbers, so a status read often saves a results call. */

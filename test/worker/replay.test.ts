@@ -306,6 +306,19 @@ describe("5. version facts", () => {
     expect(v.diagnosis).toBeDefined();
   });
 
+  it("a v2025 backtest's equity curve (parallel arrays) is a downsampled series in detail full; v2026 sends none and that is said", async () => {
+    const v25full = expectOk(await recorded(v25("049")).run("get_operation_results", { operation_id: "op_backtesting_20261201_190841_06ab9ee7", detail: "full" }));
+    const equity = (v25full.series as { equity: { columns: string[]; points: unknown[][]; of: number } }).equity;
+    expect(equity.of).toBe(1777);
+    expect(equity.points.length).toBe(300);
+    expect(equity.columns).toEqual(["time", "value", "drawdown"]);
+    const concise = expectOk(await recorded(v25("049")).run("get_operation_results", { operation_id: "op_backtesting_20261201_190841_06ab9ee7" }));
+    expect(concise).not.toHaveProperty("series");
+    expect(JSON.stringify(concise.results)).not.toContain("equity");
+    const v26full = expectOk(await recorded(v26("061")).run("get_operation_results", { operation_id: "op_backtesting_20261201_191209_0d9d1aec", detail: "full" }));
+    expect(v26full.series_note).toMatch(/did not return the equity curve \(it has 1777 points/);
+  });
+
   it("v2026's empty strategy list says training by name still works", async () => {
     const v = expectOk(await recorded(v26("002", "010")).run("get_available_strategies"));
     expect(v).toMatchObject({ count: 0 });
