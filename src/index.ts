@@ -9,7 +9,7 @@
 import { apiKeyContext, bearerToken } from "./auth/api-key";
 import type { AuthContext } from "./auth/context";
 import { localAuth } from "./auth/local";
-import { MCP_PATH, oauthProvider } from "./auth/oauth";
+import { MCP_PATH } from "./http/paths";
 import { checkSessionOwner, noteNewSession } from "./auth/session";
 import { ConfigError, readConfig, type WorkerConfig } from "./config";
 import type { Env } from "./env";
@@ -84,6 +84,9 @@ async function route(request: Request, env: Env, ctx: ExecutionContext, config: 
     }
     case "oauth": {
       if (!env.OAUTH_KV) throw new ConfigError("AUTH_MODE=oauth needs the OAUTH_KV KV namespace binding (wrangler.toml).");
+      // Loaded only in oauth mode: the OAuth library warns at load time when the compatibility flag
+      // Client ID Metadata Documents need is absent, which is right only where OAuth is used.
+      const { oauthProvider } = await import("./auth/oauth");
       const provider = oauthProvider(cfg.publicUrl as string, serveMcp, publicRoutes);
       // RFC 9728's root document as well as the path-suffixed one the provider serves for /mcp.
       if (url.pathname === PRM_ROOT) return provider.fetch(new Request(`${url.origin}${PRM_ROOT}${MCP_PATH}`, request), env, ctx);

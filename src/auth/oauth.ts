@@ -23,7 +23,9 @@ import { type AuthContext, type AuthProps, authContextSchema, SCOPES, type Scope
 import { AccessKeyIdentityProvider, type IdentityProvider } from "./identity";
 import { normaliseScopes } from "./keys";
 
-export const MCP_PATH = "/mcp";
+import { MCP_PATH } from "../http/paths";
+
+export { MCP_PATH };
 export const AUTHORIZE_PATH = "/authorize";
 export const TOKEN_PATH = "/oauth/token";
 export const REGISTER_PATH = "/oauth/register";

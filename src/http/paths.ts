@@ -1,0 +1,2 @@
+/** Where the MCP endpoint is served (both protocol eras, every auth mode). */
+export const MCP_PATH = "/mcp";
