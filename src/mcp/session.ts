@@ -14,6 +14,7 @@ import {
   type CallToolResult,
   ErrorCode,
   ListResourcesRequestSchema,
+  McpError,
   ListToolsRequestSchema,
   ReadResourceRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
@@ -71,7 +72,9 @@ export class KtrdrMcp extends McpAgent<Env, unknown, AuthProps> {
     this.server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: sessionListing(this.deps.auth()) as never }));
     this.server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: [OPERATION_VIEW_RESOURCE] }));
     this.server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
-      if (request.params.uri !== OPERATION_VIEW_URI) throw new TaskError(ErrorCode.InvalidParams, `Unknown resource ${request.params.uri.slice(0, 100)}; resources/list shows the one there is.`);
+      if (request.params.uri !== OPERATION_VIEW_URI) {
+        throw new McpError(ErrorCode.InvalidParams, `Unknown resource ${request.params.uri.slice(0, 100)}; resources/list shows the one there is.`, { uri: request.params.uri });
+      }
       return readOperationView() as never;
     });
     this.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {

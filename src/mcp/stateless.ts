@@ -29,7 +29,7 @@ import { declares, missingExtension, TASKS_EXTENSION } from "./extensions";
 import { Fixtures } from "./fixtures";
 import { INSTRUCTIONS, SERVER_NAME, SERVER_VERSION } from "./instructions";
 import type { Task } from "@modelcontextprotocol/sdk/types.js";
-import { cancelTask, finishedTask, taskFromOperation, taskOfStarted, type TaskDeps, taskStatus } from "./tasks";
+import { cancelTask, finishedTask, readOperation, taskFromOperation, taskOfStarted, type TaskDeps, taskStatus } from "./tasks";
 
 const BY_NAME = new Map(TOOLS.map((d) => [d.name, d]));
 const taskIdParams = z.looseObject({ taskId: z.string() });
@@ -46,12 +46,16 @@ function requireScope(auth: AuthContext, scope: Scope, what: string): void {
   }
 }
 
-/** A 2025 task (`ttl`, `pollInterval`) in 2026 wire fields (`ttlMs`, `pollIntervalMs`). */
+/**
+ * A 2025 task (`ttl`, `pollInterval`) in 2026 wire fields (`ttlMs`, `pollIntervalMs`). This era has
+ * no tasks/result: a completed task's result is in tasks/get itself.
+ */
 export function modernTask(t: Task): Record<string, unknown> {
+  const statusMessage = t.status === "completed" ? "completed: its result is in tasks/get (or get_operation_results)" : t.statusMessage;
   return {
     taskId: t.taskId,
     status: t.status,
-    ...(t.statusMessage ? { statusMessage: t.statusMessage } : {}),
+    ...(statusMessage ? { statusMessage } : {}),
     createdAt: t.createdAt,
     lastUpdatedAt: t.lastUpdatedAt,
     ttlMs: t.ttl ?? null,
@@ -85,7 +89,9 @@ function buildServer(d: RequestDeps): Server {
   server.setRequestHandler("resources/list", async () => ({ resources: [OPERATION_VIEW_RESOURCE] }));
   server.setRequestHandler("resources/read", async (request) => {
     if (request.params.uri !== OPERATION_VIEW_URI) {
-      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown resource ${request.params.uri.slice(0, 100)}; resources/list shows the one there is.`);
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown resource ${request.params.uri.slice(0, 100)}; resources/list shows the one there is.`, {
+        uri: request.params.uri,
+      });
     }
     return readOperationView() as never;
   });
@@ -125,6 +131,17 @@ function buildServer(d: RequestDeps): Server {
     const { op, result } = await finishedTask(params.taskId, taskDeps, "tasks/get");
     const task = modernTask(taskFromOperation(op, Date.now()));
     return detailed(task, op.status, result, op.error ?? op.cancel_reason);
+  });
+
+  // KTRDR operations never ask for input, so an update has nothing to deliver; it is answered
+  // (after the same gating as the other task methods) for a task that exists.
+  server.setRequestHandler("tasks/update", { params: z.looseObject({ taskId: z.string().optional() }) }, async (params, ctx) => {
+    if (!declares(ctx, TASKS_EXTENSION)) throw missingExtension(TASKS_EXTENSION, "tasks/update");
+    requireScope(d.auth, "ktrdr:operate", "tasks/update");
+    const taskId = params.taskId ?? "";
+    if (fixtures?.owns(taskId)) await fixtures.get(taskId);
+    else await readOperation(taskId, taskDeps, "tasks/update");
+    return {};
   });
 
   server.setRequestHandler("tasks/cancel", { params: taskIdParams }, async (params, ctx) => {

@@ -138,7 +138,7 @@ function taskNotFound(taskId: string): McpError {
   return new TaskError(
     ErrorCode.InvalidParams,
     `Task not found: ${taskId}. KTRDR has no operation with this id: it may never have existed, or it was lost when the backend restarted ` +
-      `(v2025 backends keep operations in memory). tasks/list or list_operations shows the operations the backend knows now.`,
+      `(v2025 backends keep operations in memory). list_operations shows the operations the backend knows now.`,
   );
 }
 
