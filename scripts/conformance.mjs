@@ -1,17 +1,29 @@
-// `npm run conformance`: the official MCP conformance suite (@modelcontextprotocol/conformance,
-// server mode, the 2025-11-25 requirement set, active and pending scenarios) against the Worker's
+// `npm run conformance`: the official MCP conformance suite in server mode against the Worker's
 // /mcp under `wrangler dev` with the local KTRDR stand-in backend — loopback only, no internet.
-// It compares the outcome with test/conformance/expected-failures.yml (scenarios that need the
-// suite's fixture tools/resources/prompts, which this server does not have) and fails on an
-// unexpected failure AND on an expected failure that now passes (a stale entry).
+// Two requirement sets, each with its own package and baseline:
 //
-//   npm run conformance                                  # starts its own stack
-//   npm run conformance -- --url http://127.0.0.1:8787/mcp
+// - 2025-11-25 (default): @modelcontextprotocol/conformance 0.1.16, `--spec-version 2025-11-25`,
+//   active and pending scenarios, baseline test/conformance/expected-failures.yml (scenarios);
+// - 2026-07-28 (`--requirements 2026-07-28`): @modelcontextprotocol/conformance 0.2.0-alpha.12
+//   (installed as conformance-2026; Node >= 22), `server --requirements 2026-07-28
+//   --expected-failures test/conformance/expected-failures-2026.yml`: the scored scenarios and the
+//   not-scored ones (the tasks extension's, the pending ones), at the 2026-07-28 wire. Its own
+//   stack offers the tasks fixtures (MCP_TEST_FIXTURES=true). Baseline entries may name one check
+//   (`scenario:check-id`); as in the suite, a WARNING counts as a failure there.
+//
+// Either way the outcome is compared with the baseline (what needs a fixture tool/resource/prompt
+// this server does not have), and the run fails on an unexpected failure AND on a baseline entry
+// that now passes (a stale entry).
+//
+//   npm run conformance                                  # 2025-11-25, starts its own stack
+//   npm run conformance -- --requirements 2026-07-28     # 2026-07-28, starts its own stack
+//   npm run conformance -- --url http://127.0.0.1:8787/mcp [--requirements 2026-07-28]
 //   npm run conformance -- --scenario tools-list         # one scenario
 //
-// Options: --url <loopback /mcp URL>, --expected-failures <yml>, --spec-version (default
-// 2025-11-25), --suite all|active|pending (default all), --scenario <name>, --keep (keep the
-// suite's result files), --verbose (the suite's own output). Exit 0 = as expected, 1 = not.
+// Options: --url <loopback /mcp URL>, --requirements 2026-07-28, --expected-failures <yml>,
+// --spec-version (default 2025-11-25), --suite all|active|pending (default all; 2025 only),
+// --scenario <name>, --keep (keep the suite's result files), --verbose (the suite's own output).
+// Exit 0 = as expected, 1 = not, 2 = could not run.
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -21,14 +33,29 @@ import { parse as parseYaml } from "yaml";
 import { ROOT, startBackend, startWorker, tempDir } from "./stack.mjs";
 
 export const CONFORMANCE_CLI = join(ROOT, "node_modules", "@modelcontextprotocol", "conformance", "dist", "index.js");
+/** @modelcontextprotocol/conformance@0.2.0-alpha.12, installed under the alias conformance-2026. */
+export const CONFORMANCE_2026_DIR = join(ROOT, "node_modules", "conformance-2026");
+export const CONFORMANCE_2026_CLI = join(CONFORMANCE_2026_DIR, "dist", "index.js");
 export const EXPECTED_FAILURES = join(ROOT, "test", "conformance", "expected-failures.yml");
+export const EXPECTED_FAILURES_2026 = join(ROOT, "test", "conformance", "expected-failures-2026.yml");
+/** Requirement sets the 2026 package runs here (`--requirements`). */
+export const REQUIREMENT_SETS = ["2026-07-28"];
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 const RUN_TIMEOUT_MS = 240_000;
+const STATUS_RANK = { FAILURE: 3, WARNING: 2, SUCCESS: 1 };
 
-/** Runs the suite's CLI; resolves to its exit code and output (bounded in time). */
-function runCli(args, { echo }) {
+/** A Node >= 22 binary (the 2026 package needs it): this one, or the repo's pinned `node` package. */
+function node22() {
+  if (Number(process.versions.node.split(".")[0]) >= 22) return process.execPath;
+  const pinned = join(ROOT, "node_modules", ".bin", "node");
+  if (!existsSync(pinned)) throw new Error("the 2026 conformance suite needs Node >= 22 (npm install puts one in node_modules/.bin)");
+  return pinned;
+}
+
+/** Runs a suite CLI; resolves to its exit code and output (bounded in time). */
+function runCli(cli, args, { echo, node = process.execPath }) {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [CONFORMANCE_CLI, ...args], {
+    const child = spawn(node, [cli, ...args], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
@@ -52,41 +79,143 @@ function runCli(args, { echo }) {
   });
 }
 
-/** Scenario names the suite has for these filters (`conformance list --server`). */
+/** Scenario names the 2025 suite has for these filters (`conformance list --server`). */
 async function listScenarios(specVersion) {
-  const { code, output } = await runCli(["list", "--server", "--spec-version", specVersion], { echo: false });
+  const { code, output } = await runCli(CONFORMANCE_CLI, ["list", "--server", "--spec-version", specVersion], { echo: false });
   if (code !== 0) throw new Error(`conformance list failed (${code}): ${output.slice(0, 500)}`);
   return [...output.matchAll(/^\s+- ([a-z0-9][a-z0-9-]*)/gm)].map((m) => m[1]);
 }
 
-/** The baseline file: `server:` list of scenario names (reasons are comments). */
+/**
+ * The server scenarios a requirement set runs, from the 2026 package's own (frozen) requirements
+ * file: the scored ones, then the not-scored ones with their reason (extension, pending, …).
+ * @returns {Array<{ name: string, scored: boolean, reason?: string }>}
+ */
+export function requirementScenarios(revision) {
+  const path = join(CONFORMANCE_2026_DIR, "requirements", `${revision}.yaml`);
+  if (!existsSync(path)) throw new Error(`conformance-2026 has no requirement set ${revision}`);
+  const doc = parseYaml(readFileSync(path, "utf8")) ?? {};
+  const scored = (doc.server ?? []).map((name) => ({ name, scored: true }));
+  const notScored = (doc.not_scored ?? []).filter((e) => e.leg === "server").map((e) => ({ name: e.scenario, scored: false, reason: e.reason }));
+  return [...scored, ...notScored];
+}
+
+/**
+ * The baseline file: a `server:` list of `scenario` (the whole scenario may fail) or
+ * `scenario:check-id` (that check may fail) entries; reasons are comments.
+ */
 export function readExpectedFailures(path = EXPECTED_FAILURES) {
   const doc = parseYaml(readFileSync(path, "utf8")) ?? {};
   const list = doc.server ?? [];
-  if (!Array.isArray(list) || !list.every((x) => typeof x === "string")) throw new Error(`${path}: 'server' must be a list of scenario names`);
+  if (!Array.isArray(list) || !list.every((x) => typeof x === "string" && /^[a-z0-9][a-z0-9/-]*(:[A-Za-z0-9._/-]+)?$/.test(x))) {
+    throw new Error(`${path}: 'server' must be a list of 'scenario' or 'scenario:check-id' strings`);
+  }
   return list;
 }
 
+function parseEntries(list) {
+  const whole = new Set();
+  const checks = new Map();
+  for (const e of list) {
+    const i = e.indexOf(":");
+    if (i === -1) whole.add(e);
+    else checks.set(e.slice(0, i), (checks.get(e.slice(0, i)) ?? new Set()).add(e.slice(i + 1)));
+  }
+  for (const s of checks.keys()) if (whole.has(s)) throw new Error(`expected failures: '${s}' is listed whole and per check; keep one`);
+  return { whole, checks };
+}
+
+/** One status per check id, the worst one (as the suite's own baseline does; INFO rows ignored). */
+function worstById(checks) {
+  const by = new Map();
+  for (const c of checks) {
+    if (c.status === "INFO") continue;
+    const prev = by.get(c.id);
+    if (!prev || (STATUS_RANK[c.status] ?? 0) >= (STATUS_RANK[prev] ?? 0)) by.set(c.id, c.status);
+  }
+  return by;
+}
+
 /** Reads `<dir>/server-<scenario>-<timestamp>/checks.json` for every scenario that ran. */
-function readResults(dir, scenarios) {
+function readResults(dir, scenarios, failing) {
   const dirs = existsSync(dir) ? readdirSync(dir) : [];
   const results = {};
   for (const name of scenarios) {
     const d = dirs.filter((x) => x.startsWith(`server-${name}-`) && /\d{4}-\d\d-\d\dT/.test(x.slice(`server-${name}-`.length))).sort().at(-1);
     if (!d || !existsSync(join(dir, d, "checks.json"))) {
-      results[name] = { passed: false, checks: [], problems: ["no result (the scenario did not run or crashed)"] };
+      results[name] = { passed: false, ran: false, checks: [], failing: [], problems: ["no result (the scenario did not run or crashed)"] };
       continue;
     }
     const checks = JSON.parse(readFileSync(join(dir, d, "checks.json"), "utf8"));
-    const failed = checks.filter((c) => c.status === "FAILURE");
+    const worst = worstById(checks);
+    const failingIds = [...worst].filter(([, s]) => failing.has(s)).map(([id]) => id);
     const successes = checks.filter((c) => c.status === "SUCCESS");
+    // A scenario the suite itself skips (every check SKIPPED, e.g. tasks-status-notifications in alpha.12) passes, marked skipped.
+    const skipped = successes.length === 0 && checks.length > 0 && checks.every((c) => c.status === "SKIPPED");
+    const bad = checks.filter((c) => failing.has(c.status));
     results[name] = {
-      passed: failed.length === 0 && successes.length > 0,
+      passed: failingIds.length === 0 && (successes.length > 0 || skipped),
+      ran: true,
+      skipped,
       checks: checks.map((c) => ({ id: c.id, status: c.status, message: c.errorMessage })),
-      problems: failed.length > 0 ? failed.map((c) => `${c.id}: ${c.errorMessage ?? c.description}`) : successes.length === 0 ? ["no successful check"] : [],
+      failing: failingIds,
+      problems: bad.length > 0 ? bad.map((c) => `${c.id}${c.status === "FAILURE" ? "" : ` (${c.status})`}: ${c.errorMessage ?? c.description}`) : successes.length === 0 && !skipped ? ["no successful check"] : [],
     };
   }
   return results;
+}
+
+/** Compares the results with the baseline: unexpected failures (scenarios and checks) and stale entries. */
+function compare(scenarios, results, entries) {
+  const { whole, checks } = parseEntries(entries);
+  const unexpectedFailures = [];
+  const unexpectedChecks = [];
+  const expectedFailures = [];
+  const stale = [];
+  for (const s of scenarios) {
+    const r = results[s];
+    if (whole.has(s)) {
+      if (r.passed) stale.push(s);
+      else expectedFailures.push(s);
+      continue;
+    }
+    const allowed = checks.get(s) ?? new Set();
+    const unexpected = r.failing.filter((id) => !allowed.has(id)).map((id) => `${s}:${id}`);
+    // No result, or no verdict at all (no check passed, none failed): unexpected whatever the baseline says.
+    if (!r.ran || (!r.passed && r.failing.length === 0)) unexpectedFailures.push(s);
+    else if (unexpected.length > 0) {
+      unexpectedFailures.push(s);
+      unexpectedChecks.push(...unexpected);
+    } else if (!r.passed) expectedFailures.push(s);
+    // A per-check entry is stale once that check does not fail (it passed, or is no longer emitted).
+    if (r.ran) for (const id of allowed) if (!r.failing.includes(id)) stale.push(`${s}:${id}`);
+  }
+  return { unexpectedFailures, unexpectedChecks, expectedFailures, stale };
+}
+
+function checkTotals(results) {
+  const t = { passed: 0, failed: 0, warnings: 0, other: 0 };
+  for (const r of Object.values(results)) {
+    for (const c of r.checks) {
+      if (c.status === "SUCCESS") t.passed++;
+      else if (c.status === "FAILURE") t.failed++;
+      else if (c.status === "WARNING") t.warnings++;
+      else t.other++;
+    }
+  }
+  return t;
+}
+
+/** Its own stack: the stand-in backend at pace 0 + `wrangler dev` in local mode. */
+async function ownStack(running, log, { wire, fixtures }) {
+  const dir = tempDir("conformance-stack");
+  log(`starting the local stack (${wire} backend at pace 0 + wrangler dev${fixtures ? ", tasks fixtures" : ""}), logs in ${dir}`);
+  const backend = await startBackend({ wire, pace: 0, quiet: true, dataDir: join(dir, "data"), logFile: join(dir, "backend.log") });
+  running.push(backend);
+  const vars = { KTRDR_API_URL: backend.url, AUTH_MODE: "local", ...(fixtures ? { MCP_TEST_FIXTURES: "true" } : {}) };
+  const worker = await startWorker({ vars, persistTo: join(dir, "state"), logFile: join(dir, "worker.log") });
+  running.push(worker);
+  return worker.mcpUrl;
 }
 
 /**
@@ -95,11 +224,16 @@ function readResults(dir, scenarios) {
  * @returns {Promise<import("./conformance.d.mts").ConformanceReport>}
  */
 export async function runConformance(o = {}) {
-  const specVersion = o.specVersion ?? "2025-11-25";
-  const suite = o.suite ?? "all";
+  const requirements = o.requirements;
+  if (requirements !== undefined && !REQUIREMENT_SETS.includes(requirements)) {
+    throw new Error(`conformance: --requirements must be one of ${REQUIREMENT_SETS.join(", ")} (the 2025-11-25 set runs with --spec-version)`);
+  }
+  const modern = requirements !== undefined;
+  const specVersion = modern ? requirements : (o.specVersion ?? "2025-11-25");
+  const suite = modern ? "requirements" : (o.suite ?? "all");
   const log = o.log ?? (() => {});
-  const expectedPath = o.expectedFailuresPath ?? EXPECTED_FAILURES;
-  const expected = new Set(readExpectedFailures(expectedPath));
+  const expectedPath = o.expectedFailuresPath ?? (modern ? EXPECTED_FAILURES_2026 : EXPECTED_FAILURES);
+  const expected = readExpectedFailures(expectedPath);
   const running = [];
   const outDir = tempDir("conformance");
   try {
@@ -107,41 +241,54 @@ export async function runConformance(o = {}) {
     if (url) {
       if (!LOOPBACK.has(new URL(url).hostname)) throw new Error(`conformance: refusing non-loopback URL ${new URL(url).origin}`);
     } else {
-      const dir = tempDir("conformance-stack");
-      log(`starting the local stack (v2025 backend at pace 0 + wrangler dev), logs in ${dir}`);
-      const backend = await startBackend({ wire: "v2025", pace: 0, quiet: true, dataDir: join(dir, "data"), logFile: join(dir, "backend.log") });
-      running.push(backend);
-      const worker = await startWorker({ vars: { KTRDR_API_URL: backend.url, AUTH_MODE: "local" }, persistTo: join(dir, "state"), logFile: join(dir, "worker.log") });
-      running.push(worker);
-      url = worker.mcpUrl;
+      url = await ownStack(running, log, modern ? { wire: "v2026", fixtures: true } : { wire: "v2025", fixtures: false });
     }
-    let scenarios = await listScenarios(specVersion);
+    const catalogue = modern ? requirementScenarios(requirements) : (await listScenarios(specVersion)).map((name) => ({ name, scored: true }));
+    let scenarios = catalogue.map((s) => s.name);
     if (o.scenario) {
       if (!scenarios.includes(o.scenario)) throw new Error(`conformance: no server scenario '${o.scenario}' for ${specVersion}`);
       scenarios = [o.scenario];
     }
-    const unknown = [...expected].filter((s) => !scenarios.includes(s));
-    if (unknown.length > 0 && !o.scenario) throw new Error(`${relative(ROOT, expectedPath)} names scenarios the suite does not have: ${unknown.join(", ")}`);
+    const unknown = [...new Set(expected.map((e) => e.split(":")[0]))].filter((s) => !catalogue.some((c) => c.name === s));
+    if (unknown.length > 0) throw new Error(`${relative(ROOT, expectedPath)} names scenarios the suite does not have: ${unknown.join(", ")}`);
+    const inRun = expected.filter((e) => scenarios.includes(e.split(":")[0]));
 
-    log(`running ${scenarios.length} conformance scenario(s) (${specVersion}, suite ${suite}) against ${url}`);
-    const args = ["server", "--url", url, "--spec-version", specVersion, "-o", outDir];
-    if (o.scenario) args.push("--scenario", o.scenario);
-    else args.push("--suite", suite);
-    const cli = await runCli(args, { echo: o.verbose === true });
-    const results = readResults(outDir, scenarios);
-
-    const passed = scenarios.filter((s) => results[s].passed);
-    const failed = scenarios.filter((s) => !results[s].passed);
+    log(`running ${scenarios.length} conformance scenario(s) (${modern ? `requirements ${requirements}` : `${specVersion}, suite ${suite}`}) against ${url}`);
+    let cli;
+    if (modern) {
+      const args = ["server", "--url", url, "--expected-failures", expectedPath, "-o", outDir];
+      // --requirements runs the whole set; one scenario runs at the same revision's wire (--force: the
+      // extension scenarios are on no spec timeline, so --spec-version alone would skip them).
+      if (o.scenario) args.push("--scenario", o.scenario, "--spec-version", requirements, "--force");
+      else args.push("--requirements", requirements);
+      cli = await runCli(CONFORMANCE_2026_CLI, args, { echo: o.verbose === true, node: node22() });
+    } else {
+      const args = ["server", "--url", url, "--spec-version", specVersion, "-o", outDir];
+      if (o.scenario) args.push("--scenario", o.scenario);
+      else args.push("--suite", suite);
+      cli = await runCli(CONFORMANCE_CLI, args, { echo: o.verbose === true });
+    }
+    // The 2026 suite's baseline counts a WARNING as a failure; the 2025 run keeps its FAILURE-only rule.
+    const failing = new Set(modern ? ["FAILURE", "WARNING"] : ["FAILURE"]);
+    const results = readResults(outDir, scenarios, failing);
+    for (const s of scenarios) {
+      const c = catalogue.find((x) => x.name === s);
+      results[s].scored = c.scored;
+      if (c.reason) results[s].reason = c.reason;
+    }
+    const verdict = compare(scenarios, results, inRun);
     return {
       url,
       specVersion,
+      requirements,
       suite,
       scenarios,
-      passed,
-      failed,
-      expectedFailures: failed.filter((s) => expected.has(s)),
-      unexpectedFailures: failed.filter((s) => !expected.has(s)),
-      stale: passed.filter((s) => expected.has(s)),
+      scored: scenarios.filter((s) => results[s].scored),
+      notScored: scenarios.filter((s) => !results[s].scored),
+      passed: scenarios.filter((s) => results[s].passed),
+      failed: scenarios.filter((s) => !results[s].passed),
+      ...verdict,
+      checkTotals: checkTotals(results),
       results,
       cliExitCode: cli.code,
       resultsDir: o.keep ? outDir : undefined,
@@ -152,17 +299,29 @@ export async function runConformance(o = {}) {
   }
 }
 
+function counts(r, names) {
+  const passed = names.filter((s) => r.results[s].passed).length;
+  return `${passed} passed, ${names.length - passed} failed`;
+}
+
 export function formatConformance(r) {
-  const lines = [`conformance (${r.specVersion}, suite ${r.suite}) against ${r.url}: ${r.scenarios.length} scenarios`];
+  const what = r.requirements ? `requirements ${r.requirements}` : `${r.specVersion}, suite ${r.suite}`;
+  const lines = [`conformance (${what}) against ${r.url}: ${r.scenarios.length} scenarios`];
   for (const s of r.scenarios) {
     const res = r.results[s];
-    const mark = res.passed ? (r.stale.includes(s) ? "STALE " : "pass  ") : r.unexpectedFailures.includes(s) ? "FAIL  " : "xfail ";
-    lines.push(`  ${mark} ${s}${!res.passed ? ` — ${res.problems.join("; ").slice(0, 200)}` : ""}`);
+    const unexpected = r.unexpectedFailures.includes(s);
+    const staleHere = r.stale.some((e) => e === s || e.startsWith(`${s}:`));
+    const mark = unexpected ? "FAIL  " : staleHere ? "STALE " : res.skipped ? "skip  " : res.passed ? "pass  " : "xfail ";
+    const tag = res.scored === false ? ` [not scored: ${res.reason ?? "?"}]` : "";
+    lines.push(`  ${mark} ${s}${tag}${res.problems.length ? ` — ${res.problems.join("; ").slice(0, 240)}` : ""}`);
   }
+  if (r.requirements) lines.push(`scored: ${counts(r, r.scored)}; not scored: ${counts(r, r.notScored)}`);
+  const t = r.checkTotals;
   lines.push(
     `passed ${r.passed.length}, failed ${r.failed.length} (expected ${r.expectedFailures.length}, unexpected ${r.unexpectedFailures.length}), stale expected-failure entries ${r.stale.length}`,
+    `checks: ${t.passed} passed, ${t.failed} failed, ${t.warnings} warnings${t.other ? `, ${t.other} skipped/info` : ""}`,
   );
-  if (r.unexpectedFailures.length) lines.push(`UNEXPECTED FAILURES: ${r.unexpectedFailures.join(", ")}`);
+  if (r.unexpectedFailures.length) lines.push(`UNEXPECTED FAILURES: ${r.unexpectedFailures.join(", ")}${r.unexpectedChecks.length ? ` (checks ${r.unexpectedChecks.join(", ")})` : ""}`);
   if (r.stale.length) lines.push(`NOW PASSING (remove from the expected failures): ${r.stale.join(", ")}`);
   if (r.resultsDir) lines.push(`result files: ${r.resultsDir}`);
   return lines.join("\n");
@@ -178,6 +337,7 @@ async function main() {
     ({ values } = parseArgs({
       options: {
         url: { type: "string" },
+        requirements: { type: "string" },
         "expected-failures": { type: "string" },
         "spec-version": { type: "string", default: "2025-11-25" },
         suite: { type: "string", default: "all" },
@@ -198,6 +358,7 @@ async function main() {
   try {
     report = await runConformance({
       url: values.url,
+      requirements: values.requirements,
       expectedFailuresPath: values["expected-failures"],
       specVersion: values["spec-version"],
       suite: values.suite,
