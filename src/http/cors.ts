@@ -7,7 +7,8 @@
 import type { AccessConfig } from "../auth/config";
 import { isLoopbackHost } from "../auth/local";
 
-export const CORS_ALLOW_HEADERS = "authorization, content-type, accept, mcp-session-id, mcp-protocol-version, last-event-id";
+/** 2025 sessions send mcp-session-id and last-event-id; 2026-07-28 requests name their method and target (mcp-method, mcp-name). */
+export const CORS_ALLOW_HEADERS = "authorization, content-type, accept, mcp-session-id, mcp-protocol-version, mcp-method, mcp-name, last-event-id";
 export const CORS_EXPOSE_HEADERS = "mcp-session-id, mcp-protocol-version, www-authenticate";
 const CORS_METHODS = "GET, POST, DELETE, OPTIONS";
 

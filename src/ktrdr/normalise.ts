@@ -100,7 +100,11 @@ export function operationFromRecord(rec: OperationInfo): Operation {
   const latest = epochFrom(em && em.epoch === undefined && num(ctx.epoch_index) !== undefined ? { epoch: ctx.epoch_index, ...em } : em);
   if (latest && op.status !== "completed") op.latest_epoch = latest;
   const epochs = epochsFromMetrics(rec.metrics);
-  if (epochs && epochs.length > 0) op.epochs = epochs;
+  if (epochs && epochs.length > 0) {
+    op.epochs = epochs;
+    // v2026 keeps no epoch metrics in the progress context: the last epoch of the history is the latest.
+    if (!op.latest_epoch && op.status !== "completed") op.latest_epoch = epochs[epochs.length - 1];
+  }
 
   if (summary && (op.status === "completed" || op.status === "failed" || op.status === "cancelled")) {
     op.results = resultsFrom(rec.operation_type, summary);
@@ -218,12 +222,15 @@ export function resultsFrom(type: string, raw: Rec): Results {
     const m = obj(raw.metrics) ?? raw;
     const cfg = obj(raw.config) ?? {};
     const summary = obj(raw.summary) ?? {};
+    // KTRDR's *_pct fields are fractions (v2026/061: total_return 23,330.65 on 100,000 → total_return_pct
+    // 0.2333): given as percentages here, as their names say.
+    const percent = (v: unknown) => (num(v) === undefined ? undefined : (num(v) as number) * 100);
     out.backtest = prune({
       total_return: num(m.total_return),
-      total_return_pct: num(m.total_return_pct),
+      total_return_pct: percent(m.total_return_pct),
       sharpe_ratio: num(m.sharpe_ratio),
       max_drawdown: num(m.max_drawdown),
-      max_drawdown_pct: num(m.max_drawdown_pct),
+      max_drawdown_pct: percent(m.max_drawdown_pct),
       total_trades: num(m.total_trades),
       win_rate: num(m.win_rate),
       profit_factor: num(m.profit_factor),

@@ -186,7 +186,10 @@ export const getOperationResults = defineTool({
     if (op.status !== "completed" && op.status !== "failed" && op.status !== "cancelled") {
       throw new ToolError(notFinishedMessage(args.operation_id, op.status));
     }
-    const view = args.detail === "full" ? prune(results?.raw ?? {}) : conciseResults(op.operation_type, results);
+    const series = args.detail === "full" ? resultSeries(op.operation_type, results) : {};
+    // The full record, but a long series only once: as `series` (downsampled), not as the backend's arrays.
+    const raw = series.series && results?.raw ? Object.fromEntries(Object.entries(results.raw).filter(([k]) => k !== "equity_curve")) : results?.raw;
+    const view = args.detail === "full" ? prune(raw ?? {}) : conciseResults(op.operation_type, results);
     // `results` stays even when empty (a failed or cancelled operation has none): it is part of the shape.
     return {
       ...prune({
@@ -200,7 +203,7 @@ export const getOperationResults = defineTool({
         note: op.notes?.join(" "),
       }),
       results: view,
-      ...(args.detail === "full" ? resultSeries(op.operation_type, results) : {}),
+      ...series,
     } as { success: boolean; operation_id: string; operation_type: string; status: string; results: Record<string, unknown> };
   },
 });

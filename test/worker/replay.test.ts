@@ -306,6 +306,13 @@ describe("5. version facts", () => {
     expect(v.diagnosis).toBeDefined();
   });
 
+  it("KTRDR's *_pct backtest figures are fractions: given as percentages (23.33 %, not 0.2333 %)", async () => {
+    const res = expectOk(await recorded(v26("061")).run("get_operation_results", { operation_id: "op_backtesting_20261201_191209_0d9d1aec" }));
+    expect(res.results).toMatchObject({ total_return: 23330, total_return_pct: 23.33, max_drawdown_pct: 1.495, sharpe_ratio: 2.298, total_trades: 9 });
+    const status = expectOk(await recorded(v26("060")).run("get_operation_status", { operation_id: "op_backtesting_20261201_191209_0d9d1aec" }));
+    expect(status.result).toBe("return 23.33%, sharpe 2.298, 9 trades");
+  });
+
   it("a v2025 backtest's equity curve (parallel arrays) is a downsampled series in detail full; v2026 sends none and that is said", async () => {
     const v25full = expectOk(await recorded(v25("049")).run("get_operation_results", { operation_id: "op_backtesting_20261201_190841_06ab9ee7", detail: "full" }));
     const equity = (v25full.series as { equity: { columns: string[]; points: unknown[][]; of: number } }).equity;
