@@ -7,6 +7,11 @@
 // Options: --pace X (backend pace, default 1: the training takes about a minute; CI uses 0.2),
 // --wire v2025|v2026, --url <mcp url> (use a running server, e.g. the one `npm start` prints,
 // instead of starting a stack), --no-color. Exits non-zero if a step fails unexpectedly.
+//
+// --ui: the MCP Apps operation view instead of the transcript — serves the test host page
+// (test/browser: an AppBridge host rendering ui://ktrdr/operation.html) on loopback, loads data,
+// starts a training (pace 5 by default: about five minutes, time to watch), prints the page's URL
+// and keeps serving until Ctrl-C. --ui-port N fixes the page's port (e.g. for an SSH tunnel).
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -19,18 +24,21 @@ const { values: opts } = parseArgs({
     pace: { type: "string" },
     wire: { type: "string", default: "v2025" },
     url: { type: "string" },
+    ui: { type: "boolean", default: false },
+    "ui-port": { type: "string" },
     "no-color": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 if (opts.help) {
-  console.log("usage: npm run demo -- [--pace X] [--wire v2025|v2026] [--url http://localhost:8787/mcp] [--no-color]");
+  console.log("usage: npm run demo -- [--pace X] [--wire v2025|v2026] [--url http://localhost:8787/mcp] [--ui [--ui-port N]] [--no-color]");
   process.exit(0);
 }
 if (opts.wire !== "v2025" && opts.wire !== "v2026") usage("--wire must be v2025 or v2026");
-const PACE = opts.pace === undefined ? 1 : Number(opts.pace);
+const PACE = opts.pace === undefined ? (opts.ui ? 5 : 1) : Number(opts.pace);
 if (!Number.isFinite(PACE) || PACE < 0 || PACE > 20) usage("--pace must be a number from 0 to 20");
 if (opts.url !== undefined && !/^https?:\/\//.test(opts.url)) usage("--url must be an http(s) URL, e.g. http://localhost:8787/mcp");
+if (opts["ui-port"] !== undefined && !(Number(opts["ui-port"]) > 0 && Number(opts["ui-port"]) < 65536)) usage("--ui-port must be a port number");
 
 function usage(msg) {
   console.error(msg);
@@ -252,18 +260,54 @@ async function agent(mcpUrl) {
   await s2.close();
 }
 
+// ---- --ui: the operation view in a browser -----------------------------------------------------
+
+/** Serves the host page, starts a training for it to show, prints the URL; resolves never (Ctrl-C ends it). */
+async function uiDemo(mcpUrl) {
+  const { serveHostPage } = await import("../test/browser/serve.mjs");
+  const page = await serveHostPage({ port: opts["ui-port"] === undefined ? 0 : Number(opts["ui-port"]) });
+  running.push({ stop: page.close });
+  const client = new Client({ name: "ktrdr-demo-ui", version: "1.0.0" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl)));
+  const call = async (name, args) => {
+    const res = await client.callTool({ name, arguments: args }, undefined, { timeout: (Number(args.wait_seconds) || 0) * 1000 + 30_000 });
+    const text = res.content.map((x) => (x.type === "text" ? x.text : "")).join("\n");
+    if (res.isError) throw new StepFailed(`${name} failed: ${text}`);
+    out(`  ${c.cyan(name)}${c.dim(compactArgs(args))} ${c.green("✓")}`);
+    return res.structuredContent ?? {};
+  };
+  out();
+  const load = await call("trigger_data_loading", { symbol: "AAPL", timeframe: "1h", mode: "tail", wait_seconds: 45 });
+  for (let st = load.operation ?? {}; !FINISHED.has(String(st.status)); ) st = await call("get_operation_status", { operation_id: load.operation_id, wait_seconds: 45 });
+  const training = await call("start_training", { strategy_name: "mlp_basic", symbols: ["AAPL"], timeframes: ["1h"], allow_duplicate: true });
+  // A server that outlives the demo (--url) gets back what it was given: the training is cancelled on exit.
+  if (opts.url) running.push({ stop: () => client.callTool({ name: "cancel_operation", arguments: { operation_id: training.operation_id, reason: "demo --ui stopped" } }).finally(() => client.close()) });
+  else await client.close();
+  const url = page.pageUrl({ mcp: mcpUrl, op: String(training.operation_id), theme: "dark" });
+  const ports = [new URL(url).port, new URL(mcpUrl).port || "80"];
+  out();
+  out(c.bold("  The operation view (MCP Apps), in a test host page:"));
+  out(`  ${c.magenta(url)}`);
+  out(c.dim(`  Open it in a browser on this machine (from another one, forward both ports: ssh ${ports.map((p) => `-L ${p}:127.0.0.1:${p}`).join(" ")} …).`));
+  out(c.dim(`  It shows training ${String(training.operation_id)} live: progress, loss and accuracy per epoch, a Cancel button.`));
+  out(c.dim("  \"Recent operations\" opens the others (the data load too). Ctrl-C stops everything."));
+  await new Promise(() => {});
+}
+
 // ---- main -------------------------------------------------------------------------------------
 
 const { running, stop: stopStack } = stopOnExit();
 const LIMIT_MS = (5 + 5 * PACE) * 60_000;
-setTimeout(() => {
-  console.error(`\ndemo: still running after ${LIMIT_MS / 60_000} min; giving up`);
-  void stopStack().then(() => process.exit(1));
-}, LIMIT_MS).unref();
+// --ui serves until Ctrl-C: no limit.
+if (!opts.ui)
+  setTimeout(() => {
+    console.error(`\ndemo: still running after ${LIMIT_MS / 60_000} min; giving up`);
+    void stopStack().then(() => process.exit(1));
+  }, LIMIT_MS).unref();
 
 async function main() {
   const t0 = Date.now();
-  out(c.bold("KTRDR through MCP — a scripted agent session"));
+  out(c.bold(opts.ui ? "KTRDR through MCP — the operation view (MCP Apps)" : "KTRDR through MCP — a scripted agent session"));
   let mcpUrl = opts.url;
   if (mcpUrl) {
     out(c.dim(`  MCP server: ${mcpUrl} (already running)`));
@@ -277,6 +321,7 @@ async function main() {
     mcpUrl = worker.mcpUrl;
     out(c.dim(`  MCP server: ${mcpUrl} (streamable HTTP) → backend ${backend.url} · ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`));
   }
+  if (opts.ui) return uiDemo(mcpUrl);
   const tAgent = Date.now();
   let error;
   try {

@@ -1,6 +1,373 @@
-// Placeholder view (the operation view is being built): shows the tool result it was given.
-const app = document.getElementById("app");
-window.addEventListener("message", (e: MessageEvent) => {
-  const m = e.data as { method?: string; params?: { structuredContent?: Record<string, unknown> } };
-  if (m?.method === "ui/notifications/tool-result" && app) app.textContent = JSON.stringify(m.params?.structuredContent ?? {});
+/**
+ * KTRDR operation view (MCP Apps). Shows the operation a tool result names — status, progress,
+ * time, training curves, backtest equity, data-load figures, what is not known — and follows it
+ * live while it runs and while the view is visible, by calling get_operation_status (waiting on
+ * the server for the next change) through the host. Cancels through the host after confirming.
+ */
+import { rec, setLocale, str } from "./fmt";
+import { render } from "./render";
+import { connect, type Rec, RpcError } from "./rpc";
+import { ACTIVE, FINISHED, applyArgs, applyMetrics, applyResults, applyStart, applyStatus, changeKey, initialState } from "./state";
+
+const VIEW_TOOLS = new Set(["trigger_data_loading", "start_training", "start_backtest", "get_operation_status", "get_operation_metrics", "get_operation_results"]);
+const START_TOOLS = new Set(["trigger_data_loading", "start_training", "start_backtest"]);
+/** Server-side wait per status read (the server answers early on any change; ≤ 45). */
+const WAIT_SECONDS = 20;
+const MIN_DELAY = 1000;
+const MAX_DELAY = 10_000;
+
+const st = initialState();
+let hostTools = false;
+let torn = false;
+let inView = true;
+let gotResult = false;
+/** Each follow loop owns a generation; bumping it (and aborting) stops the loop. */
+let gen = 0;
+let abort: AbortController | undefined;
+let settled = false;
+let lastFullMetrics = 0;
+
+const actions = {
+  cancel() {
+    st.confirming = true;
+    st.cancelNote = undefined;
+    paint();
+  },
+  keep() {
+    st.confirming = false;
+    paint();
+  },
+  confirm() {
+    st.confirming = false;
+    void cancelOperation();
+  },
+};
+
+function paint(): void {
+  if (!torn) render(st, actions);
+}
+
+// ---- talking to the host ----------------------------------------------------------------------
+
+interface ToolResult {
+  isError?: boolean;
+  content?: Array<{ type?: string; text?: string }>;
+  structuredContent?: Rec;
+  _meta?: Rec;
+}
+
+const textOf = (r: ToolResult) => (r.content ?? []).map((c) => (c.type === "text" ? (c.text ?? "") : "")).join("\n").trim();
+
+const rpc = connect({
+  notification(method, params) {
+    if (torn) return;
+    if (method === "ui/notifications/tool-input") onToolInput(rec(params.arguments) ?? {});
+    else if (method === "ui/notifications/tool-result") onToolResult(params as ToolResult);
+    else if (method === "ui/notifications/tool-cancelled") {
+      if (!gotResult) {
+        st.problem = `The tool call was cancelled${str(params.reason) ? `: ${str(params.reason)}` : ""}.`;
+        paint();
+      }
+    } else if (method === "ui/notifications/host-context-changed") applyContext(params);
+  },
+  teardown() {
+    torn = true;
+    stop();
+    clearInterval(clock);
+    observer?.disconnect();
+    resize.disconnect();
+  },
 });
+
+/** A tools/call through the host; tool errors come back as results (isError), refusals as RpcError. */
+async function call(name: string, args: Rec, signal?: AbortSignal, waitSeconds = 0): Promise<ToolResult> {
+  return rpc.request<ToolResult>("tools/call", { name, arguments: args }, { signal, timeoutMs: (waitSeconds + 30) * 1000 });
+}
+
+let toolName: string | undefined;
+
+function onToolInput(args: Rec): void {
+  const name = str(rec(rec(hostContext.toolInfo)?.tool)?.name);
+  toolName = name;
+  applyArgs(st, name ?? "", args);
+  paint();
+}
+
+function onToolResult(r: ToolResult): void {
+  gotResult = true;
+  const sc = rec(r.structuredContent);
+  // Cancel is offered only when the server said this caller may (its scopes), in this result.
+  st.canCancel = rec(r._meta?.["ktrdr/view"])?.canCancel === true;
+  if (r.isError || !sc) {
+    st.problem = textOf(r) || "The tool returned no operation.";
+    paint();
+    return;
+  }
+  const name = toolName && VIEW_TOOLS.has(toolName) ? toolName : guessTool(sc);
+  st.id = str(sc.operation_id) ?? st.id; // the result's word over the arguments
+  if (START_TOOLS.has(name)) applyStart(st, sc);
+  else if (name === "get_operation_metrics") applyMetrics(st, sc);
+  else if (name === "get_operation_results") applyResults(st, sc);
+  else applyStatus(st, sc);
+  if (!st.id) st.problem = textOf(r) || "The result names no operation.";
+  paint();
+  if (st.id) void follow();
+}
+
+/** Which tool a result came from, by its shape (when the host did not say). */
+function guessTool(sc: Rec): string {
+  if (sc.status === "started" || sc.status === "already_running") return "start_training";
+  if ("results" in sc) return "get_operation_results";
+  if ("epochs" in sc && !("status" in sc)) return "get_operation_metrics";
+  return "get_operation_status";
+}
+
+// ---- following the operation ------------------------------------------------------------------
+
+const visible = () => inView && !document.hidden;
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+function stop(): void {
+  gen++;
+  abort?.abort();
+  abort = undefined;
+}
+
+/**
+ * Reads the operation until it finishes: status with the server waiting for the next change,
+ * metrics for trainings, a pause growing from 1 s to 10 s while nothing changes; then the
+ * settled state (results, full curves). Stops when hidden or torn down; `follow()` resumes.
+ */
+async function follow(): Promise<void> {
+  if (!st.id || torn) return;
+  if (!hostTools) {
+    st.live = "unavailable";
+    return paint();
+  }
+  if (!visible()) {
+    st.live = settled ? "done" : "paused";
+    return paint();
+  }
+  stop();
+  st.live = "following";
+  const mine = ++gen;
+  const ctl = (abort = new AbortController());
+  const signal = ctl.signal;
+  const id = st.id;
+  let delay = MIN_DELAY;
+  let failures = 0;
+  const current = () => mine === gen && !torn;
+  try {
+    if (!st.facts.timeframe) {
+      // Once: the facts a concise status leaves out (strategy, timeframe, dates), and the status itself.
+      const full = await call("get_operation_status", { operation_id: id, detail: "full" }, signal);
+      if (!current()) return;
+      if (!full.isError && full.structuredContent) applyStatus(st, full.structuredContent);
+    }
+    while (current()) {
+      if (st.status && FINISHED.has(st.status)) {
+        await settle(signal);
+        return;
+      }
+      st.live = "following";
+      paint();
+      const before = changeKey(st);
+      let ok = true;
+      try {
+        const wait = st.status && ACTIVE.has(st.status) ? WAIT_SECONDS : 0;
+        const r = await call("get_operation_status", { operation_id: id, wait_seconds: wait, until: "change" }, signal, wait);
+        if (!current()) return;
+        if (r.isError) {
+          // The server's word (e.g. the backend lost the operation): nothing to follow any more.
+          st.live = "stopped";
+          st.liveNote = textOf(r);
+          return paint();
+        }
+        applyStatus(st, r.structuredContent ?? {});
+        if (st.type === "training" && st.status !== undefined && !FINISHED.has(st.status)) await refreshMetrics(signal);
+        st.updatedAt = Date.now();
+        failures = 0;
+      } catch (err) {
+        if (!current()) return;
+        ok = false;
+        failures++;
+        st.liveNote = err instanceof Error ? err.message : String(err);
+        if (failures >= 5) {
+          st.live = "stopped";
+          return paint();
+        }
+      }
+      paint();
+      if (st.status && FINISHED.has(st.status)) continue;
+      delay = ok && changeKey(st) !== before ? MIN_DELAY : Math.min(delay * 2, MAX_DELAY);
+      await sleep(delay, signal);
+    }
+  } catch (err) {
+    if (!current()) return;
+    st.live = "stopped";
+    st.liveNote = err instanceof Error ? err.message : String(err);
+    paint();
+  } finally {
+    if (abort === ctl) abort = undefined;
+  }
+}
+
+/** Epochs since the last read (concise: the last 10), or all of them when more were missed. */
+async function refreshMetrics(signal: AbortSignal, final = false): Promise<void> {
+  const r = await call("get_operation_metrics", { operation_id: st.id!, detail: "concise" }, signal);
+  if (r.isError || !r.structuredContent) return;
+  applyMetrics(st, r.structuredContent);
+  const missing = st.epochsOf !== undefined && st.epochs.size < st.epochsOf;
+  if (missing && (final || Date.now() - lastFullMetrics > 3000)) {
+    lastFullMetrics = Date.now();
+    const full = await call("get_operation_metrics", { operation_id: st.id!, detail: "full" }, signal);
+    if (!full.isError && full.structuredContent) applyMetrics(st, full.structuredContent);
+  }
+}
+
+/** The finished state: results, the whole training curve, the equity series, the cached range. */
+async function settle(signal: AbortSignal): Promise<void> {
+  const id = st.id!;
+  const step = async (what: string, fn: () => Promise<void>) => {
+    try {
+      await fn();
+    } catch (err) {
+      if (signal.aborted) throw err;
+      st.gaps.start = { note: `Could not read ${what}: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    paint();
+  };
+  if (!settled) {
+    await step("the results", async () => {
+      const r = await call("get_operation_results", { operation_id: id }, signal);
+      if (r.isError) st.gaps.results = { note: textOf(r) };
+      else if (r.structuredContent) applyResults(st, r.structuredContent);
+    });
+    // A training that failed before its first epoch has none to show.
+    if (st.type === "training" && (st.status !== "failed" || st.epochs.size > 0)) await step("the epochs", () => refreshMetrics(signal, true));
+    if (st.type === "backtesting" && st.status === "completed")
+      await step("the equity curve", async () => {
+        const r = await call("get_operation_results", { operation_id: id, detail: "full" }, signal);
+        if (!r.isError && r.structuredContent) applyResults(st, r.structuredContent, true);
+      });
+    const f = st.facts;
+    if (st.type === "data_load" && st.status === "completed" && f.symbols && f.timeframe && !f.symbols.includes(","))
+      await step("the cached range", async () => {
+        const r = await call("get_data_summary", { symbol: f.symbols, timeframe: f.timeframe }, signal);
+        const s = r.structuredContent ?? {};
+        if (!r.isError && str(s.first_bar) && str(s.last_bar)) st.range = [str(s.first_bar)!, str(s.last_bar)!];
+      });
+  }
+  settled = true;
+  st.live = "done";
+  st.liveNote = undefined;
+  paint();
+}
+
+async function cancelOperation(): Promise<void> {
+  if (!st.id || st.cancelling) return;
+  st.cancelling = true;
+  paint();
+  try {
+    const r = await call("cancel_operation", { operation_id: st.id, reason: "Cancelled from the operation view" });
+    if (r.isError) st.cancelNote = textOf(r) || "KTRDR did not cancel it.";
+  } catch (err) {
+    st.cancelNote = `The host did not pass the cancel on: ${err instanceof RpcError || err instanceof Error ? err.message : String(err)}`;
+  }
+  st.cancelling = false;
+  paint();
+  // Read it again at once: the cancel takes effect at the next step, and the view settles on it.
+  void follow();
+}
+
+// ---- host context, size, visibility -----------------------------------------------------------
+
+let hostContext: Rec = {};
+
+function applyContext(ctx: Rec): void {
+  hostContext = { ...hostContext, ...ctx };
+  const html = document.documentElement;
+  if (ctx.theme === "light" || ctx.theme === "dark") {
+    html.dataset.theme = ctx.theme;
+    html.style.colorScheme = ctx.theme;
+  }
+  const vars = rec(rec(ctx.styles)?.variables);
+  for (const [k, v] of Object.entries(vars ?? {})) if (k.startsWith("--") && typeof v === "string") html.style.setProperty(k, v);
+  if (ctx.locale) setLocale(ctx.locale);
+  paint();
+}
+
+let sizeQueued = false;
+let lastSize = "";
+const resize = new ResizeObserver(() => {
+  if (sizeQueued) return;
+  sizeQueued = true;
+  requestAnimationFrame(() => {
+    sizeQueued = false;
+    const html = document.documentElement;
+    const before = html.style.height;
+    html.style.height = "max-content";
+    const height = Math.ceil(html.getBoundingClientRect().height);
+    html.style.height = before;
+    const width = Math.ceil(window.innerWidth);
+    if (`${width}x${height}` !== lastSize) {
+      lastSize = `${width}x${height}`;
+      rpc.notify("ui/notifications/size-changed", { width, height });
+    }
+    paint(); // charts follow the width
+  });
+});
+
+let observer: IntersectionObserver | undefined;
+
+function visibilityChanged(): void {
+  if (torn) return;
+  if (!visible()) {
+    if (st.live === "following") {
+      stop();
+      st.live = "paused";
+      paint();
+    }
+  } else if (st.live === "paused" && st.id) void follow();
+}
+
+/** Elapsed time and ETA move between reads. */
+const clock = setInterval(() => {
+  if (st.live === "following" && visible()) paint();
+}, 1000);
+
+async function start(): Promise<void> {
+  // Until the host says otherwise, the system's theme.
+  applyContext({ theme: matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light" });
+  if (window.parent === window) {
+    st.problem = "This is an MCP Apps view: it shows a KTRDR operation inside an MCP host (Claude, ChatGPT, VS Code …).";
+    return paint();
+  }
+  try {
+    const init = await rpc.request<Rec>(
+      "ui/initialize",
+      { appInfo: { name: "ktrdr-operation-view", version: "1.0.0" }, appCapabilities: { availableDisplayModes: ["inline"] }, protocolVersion: "2026-01-26" },
+      { timeoutMs: 15_000 },
+    );
+    hostTools = !!rec(init.hostCapabilities)?.serverTools;
+    applyContext(rec(init.hostContext) ?? {});
+  } catch (err) {
+    st.problem = `The host did not answer: ${err instanceof Error ? err.message : String(err)}`;
+    return paint();
+  }
+  rpc.notify("ui/notifications/initialized", {});
+  resize.observe(document.documentElement);
+  resize.observe(document.body);
+  observer = new IntersectionObserver((entries) => {
+    inView = entries.some((e) => e.isIntersecting);
+    visibilityChanged();
+  });
+  observer.observe(document.getElementById("app")!);
+  document.addEventListener("visibilitychange", visibilityChanged);
+}
+
+void start();
