@@ -5,8 +5,9 @@
 // content) and its token count (o200k_base), then a summary.
 //
 // Options: --pace X (backend pace, default 1: the training takes about a minute; CI uses 0.2),
-// --wire v2025|v2026, --url <mcp url> (use a running server, e.g. the one `npm start` prints,
-// instead of starting a stack), --no-color. Exits non-zero if a step fails unexpectedly.
+// --wire v2025|v2026, --url <mcp url> (use a running server instead of starting a stack), --no-color.
+// With none of --url, --pace, --wire it uses the stack `npm start` runs (http://localhost:8787/mcp)
+// when one answers there, else starts its own. Exits non-zero if a step fails unexpectedly.
 //
 // --ui: the MCP Apps operation view instead of the transcript — serves the test host page
 // (test/browser: an AppBridge host rendering ui://ktrdr/operation.html) on loopback, loads data,
@@ -22,7 +23,7 @@ import { countTokens } from "./tokens.mjs";
 const { values: opts } = parseArgs({
   options: {
     pace: { type: "string" },
-    wire: { type: "string", default: "v2025" },
+    wire: { type: "string" },
     url: { type: "string" },
     ui: { type: "boolean", default: false },
     "ui-port": { type: "string" },
@@ -34,7 +35,8 @@ if (opts.help) {
   console.log("usage: npm run demo -- [--pace X] [--wire v2025|v2026] [--url http://localhost:8787/mcp] [--ui [--ui-port N]] [--no-color]");
   process.exit(0);
 }
-if (opts.wire !== "v2025" && opts.wire !== "v2026") usage("--wire must be v2025 or v2026");
+const WIRE = opts.wire ?? "v2025";
+if (WIRE !== "v2025" && WIRE !== "v2026") usage("--wire must be v2025 or v2026");
 const PACE = opts.pace === undefined ? (opts.ui ? 5 : 1) : Number(opts.pace);
 if (!Number.isFinite(PACE) || PACE < 0 || PACE > 20) usage("--pace must be a number from 0 to 20");
 if (opts.url !== undefined && !/^https?:\/\//.test(opts.url)) usage("--url must be an http(s) URL, e.g. http://localhost:8787/mcp");
@@ -305,16 +307,30 @@ if (!opts.ui)
     void stopStack().then(() => process.exit(1));
   }, LIMIT_MS).unref();
 
+/** The MCP URL of the stack `npm start` runs (its default port), if one answers there. */
+async function runningStack() {
+  try {
+    const res = await fetch("http://127.0.0.1:8787/", { signal: AbortSignal.timeout(1500) });
+    const info = await res.json();
+    return info?.name === "ktrdr-mcp" ? "http://localhost:8787/mcp" : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function main() {
   const t0 = Date.now();
   out(c.bold(opts.ui ? "KTRDR through MCP — the operation view (MCP Apps)" : "KTRDR through MCP — a scripted agent session"));
+  // No --url, --pace or --wire: the stack `npm start` runs, when there is one; otherwise a stack of its own.
+  const found = opts.url === undefined && opts.pace === undefined && opts.wire === undefined ? await runningStack() : undefined;
+  if (found) opts.url = found;
   let mcpUrl = opts.url;
   if (mcpUrl) {
-    out(c.dim(`  MCP server: ${mcpUrl} (already running)`));
+    out(c.dim(`  MCP server: ${mcpUrl} (${found ? "the stack npm start runs" : "already running"})`));
   } else {
     const dir = tempDir("demo");
-    out(c.dim(`  Starting the local stack: KTRDR stand-in backend (${opts.wire}, pace ${PACE}) + the Worker under wrangler dev … (logs in ${dir})`));
-    const backend = await startBackend({ wire: opts.wire, pace: PACE, quiet: true, dataDir: join(dir, "data"), logFile: join(dir, "backend.log") });
+    out(c.dim(`  Starting the local stack: KTRDR stand-in backend (${WIRE}, pace ${PACE}) + the Worker under wrangler dev … (logs in ${dir})`));
+    const backend = await startBackend({ wire: WIRE, pace: PACE, quiet: true, dataDir: join(dir, "data"), logFile: join(dir, "backend.log") });
     running.push(backend);
     const worker = await startWorker({ vars: { KTRDR_API_URL: backend.url, AUTH_MODE: "local" }, persistTo: join(dir, "state"), logFile: join(dir, "worker.log") });
     running.push(worker);
