@@ -29,8 +29,8 @@ import type { Operation, OperationRow } from "../ktrdr/model";
 import { log } from "../log";
 import { describeError } from "../tools/errors";
 import * as input from "../tools/inputs";
-import { cancelOperation, getOperationResults, getOperationStatus } from "../tools/operations.tools";
-import { runTool, type RunDeps, type ToolOutcome } from "../tools/run";
+import { getOperationResults } from "../tools/operations.tools";
+import { runTool, type ToolOutcome } from "../tools/run";
 import type { ToolDefinition } from "../tools/tool";
 
 export interface TaskDeps {
@@ -164,15 +164,6 @@ export class BackendTaskStore implements TaskStore {
     return auth;
   }
 
-  private api(): KtrdrApi {
-    return new KtrdrApi(this.deps.backend(), { fetch: this.deps.fetch, requestId: crypto.randomUUID() });
-  }
-
-  private runDeps(auth: AuthContext): RunDeps {
-    return { auth, backend: this.deps.backend(), signal: new AbortController().signal, requestId: crypto.randomUUID(), fetch: this.deps.fetch, now: this.deps.now };
-  }
-
-  /** The operation behind a task, or the not-found error; other backend failures as -32603 with the agent-facing text. */
   /** Tasks are created by starting an operation (see `startAsTask`), never by the SDK's generic path. */
   async createTask(_params: CreateTaskOptions, _requestId: RequestId, request: Request): Promise<Task> {
     throw new TaskError(ErrorCode.MethodNotFound, `${request.method} cannot run as a task here; only the start tools (trigger_data_loading, start_training, start_backtest) can.`);
@@ -216,12 +207,12 @@ export class BackendTaskStore implements TaskStore {
     if (!Number.isSafeInteger(offset) || offset < 0 || (cursor !== undefined && !/^\d+$/.test(cursor))) {
       throw new TaskError(ErrorCode.InvalidParams, `Invalid cursor '${String(cursor).slice(0, 40)}': pass back the nextCursor of the previous page.`);
     }
-    const api = this.api();
+    const backend = api(this.deps);
     let res;
     try {
-      res = await api.listOperations({ limit: TASKS_PAGE_SIZE, offset });
+      res = await backend.listOperations({ limit: TASKS_PAGE_SIZE, offset });
     } catch (err) {
-      throw new TaskError(ErrorCode.InternalError, describeError(err, { tool: "tasks/list", backendHost: api.backendHost }));
+      throw new TaskError(ErrorCode.InternalError, describeError(err, { tool: "tasks/list", backendHost: backend.backendHost }));
     }
     const now = this.now();
     const tasks = res.rows.map((row) => taskFromSummary(row, now));
@@ -262,8 +253,7 @@ export async function taskOfStarted(started: { operation_id: string; message: st
   const now = deps.now?.() ?? Date.now();
   let task: Task;
   try {
-    const api = new KtrdrApi(deps.backend(), { fetch: deps.fetch, requestId: crypto.randomUUID() });
-    task = taskFromOperation(await api.getOperation(started.operation_id), now);
+    task = taskFromOperation(await api(deps).getOperation(started.operation_id), now);
   } catch {
     // The start went through; only the follow-up read failed. The task exists all the same.
     const at = new Date(now).toISOString();
@@ -324,34 +314,37 @@ export async function finishedTask(taskId: string, deps: TaskDeps, method: strin
   return { op, result: finishedResult(op, outcome) };
 }
 
+function api(deps: TaskDeps): KtrdrApi {
+  return new KtrdrApi(deps.backend(), { fetch: deps.fetch, requestId: crypto.randomUUID() });
+}
+
 /** The operation behind a task, or the not-found error; other backend failures as -32603 with the agent-facing text. */
 export async function readOperation(taskId: string, deps: TaskDeps, method: string): Promise<Operation> {
   if (!input.operationId.safeParse(taskId).success) throw taskNotFound(taskId);
-  const api = new KtrdrApi(deps.backend(), { fetch: deps.fetch, requestId: crypto.randomUUID() });
+  const backend = api(deps);
   try {
-    return await api.getOperation(taskId);
+    return await backend.getOperation(taskId);
   } catch (err) {
     if (err instanceof BackendError && err.is("operation_not_found")) throw taskNotFound(taskId);
-    throw new TaskError(ErrorCode.InternalError, describeError(err, { tool: method, operationId: taskId, backendHost: api.backendHost }));
+    throw new TaskError(ErrorCode.InternalError, describeError(err, { tool: method, operationId: taskId, backendHost: backend.backendHost }));
   }
 }
 
-/** Cancels the operation behind a task. Cancelling one that already finished is not an error (a no-op). */
+/**
+ * Cancels the operation behind a task (the caller has checked the scope). Cancelling one that
+ * already finished is not an error: `alreadyFinished` says so. Writes the audit line every
+ * operating call writes.
+ */
 export async function cancelTask(taskId: string, deps: TaskDeps): Promise<{ alreadyFinished: boolean }> {
   await readOperation(taskId, deps, "tasks/cancel");
-  const def = cancelOperation as unknown as ToolDefinition;
-  const outcome = await runTool(def, { operation_id: taskId, reason: CANCEL_REASON }, {
-    auth: deps.auth(),
-    backend: deps.backend(),
-    signal: new AbortController().signal,
-    requestId: crypto.randomUUID(),
-    fetch: deps.fetch,
-    now: deps.now,
-  });
-  if (outcome.ok) {
-    log("info", "task_cancel", { principal: deps.auth().principal, operation_id: taskId });
-    return { alreadyFinished: false };
+  const backend = api(deps);
+  const principal = deps.auth().principal;
+  try {
+    const res = await backend.cancelOperation(taskId, CANCEL_REASON);
+    log("info", "audit", { tool: "tasks/cancel", principal, operation_id: taskId, outcome: res.cancelled ? "ok" : "already_finished" });
+    return { alreadyFinished: !res.cancelled };
+  } catch (err) {
+    log("info", "audit", { tool: "tasks/cancel", principal, operation_id: taskId, outcome: "error" });
+    throw new TaskError(ErrorCode.InternalError, describeError(err, { tool: "tasks/cancel", operationId: taskId, backendHost: backend.backendHost }));
   }
-  if (/ is already (completed|failed|cancelled)/.test(outcome.message)) return { alreadyFinished: true };
-  throw new TaskError(ErrorCode.InternalError, outcome.message);
 }

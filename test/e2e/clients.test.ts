@@ -12,12 +12,12 @@
  */
 import type { TaskEnabledSession, TaskView } from "@modelcontextprotocol/ext-tasks/client";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { openSession } from "./mcp-client";
+import { ensureAapl2024, openSession, RANGE_2024 } from "./mcp-client";
 import { connectClient, type ModernClient, MODERN, type Mode, taskSession, TASKS_EXTENSION } from "./modern-client";
 
 const stacks = inject("stacks");
 
-const RANGE = { start_date: "2024-01-01", end_date: "2024-12-31" };
+const RANGE = RANGE_2024;
 /** ~45 s of training at any pace: long enough to read and cancel. */
 const SLOW_TRAINING = { strategy_name: "mcp_smoke_slow", symbols: ["AAPL"], ...RANGE, allow_duplicate: true };
 const READ_TOOL = "check_backend_health";
@@ -119,13 +119,7 @@ describe.each(["v2025", "v2026"] as const)("@modelcontextprotocol/client 2.4 aga
 
   beforeAll(async () => {
     // The training below needs AAPL 1h bars for 2024.
-    const s = await openSession(stack.mcpUrl);
-    try {
-      const load = await s.call("trigger_data_loading", { symbol: "AAPL", timeframe: "1h", mode: "tail", ...RANGE, wait_seconds: 30 });
-      expect(load.data.finished, load.text).toBe(true);
-    } finally {
-      await s.close();
-    }
+    await ensureAapl2024(stack.mcpUrl);
   });
 
   describe.each(["pin", "auto"] as const)("versionNegotiation %s", (mode: Mode) => {

@@ -51,3 +51,17 @@ export async function admin(origin: string, path: string, body?: unknown): Promi
   });
   if (!res.ok) throw new Error(`admin ${path} → ${res.status} ${await res.text()}`);
 }
+
+/** The 2024 range of AAPL 1h bars the long test trainings (mcp_smoke_slow) use. */
+export const RANGE_2024 = { start_date: "2024-01-01", end_date: "2024-12-31" };
+
+/** Makes sure the stand-in has AAPL 1h bars for 2024 (a tail load, waited for). */
+export async function ensureAapl2024(mcpUrl: string): Promise<void> {
+  const s = await openSession(mcpUrl);
+  try {
+    const load = await s.call("trigger_data_loading", { symbol: "AAPL", timeframe: "1h", mode: "tail", ...RANGE_2024, wait_seconds: 30 });
+    if (load.data.finished !== true) throw new Error(`AAPL 1h 2024 not loaded: ${load.text}`);
+  } finally {
+    await s.close();
+  }
+}

@@ -17,12 +17,12 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ROOT, tempDir } from "../../scripts/stack.mjs";
-import { openSession } from "./mcp-client";
+import { ensureAapl2024, openSession, RANGE_2024 } from "./mcp-client";
 
 const stacks = inject("stacks");
 const stack = stacks.v2025;
 const MCPDO = join(ROOT, "node_modules", "@modelcontextprotocol", "inspector", "clients", "mcpdo", "build", "mcp-bin.js");
-const RANGE = { start_date: "2024-01-01", end_date: "2024-12-31" };
+const RANGE = RANGE_2024;
 const SLOW_TRAINING = { strategy_name: "mcp_smoke_slow", symbols: ["AAPL"], ...RANGE, allow_duplicate: true };
 
 interface Run {
@@ -92,14 +92,8 @@ interface TaskOut {
 }
 
 beforeAll(async () => {
-  // The training needs AAPL 1h bars for 2024.
-  const s = await openSession(stack.mcpUrl);
-  try {
-    const load = await s.call("trigger_data_loading", { symbol: "AAPL", timeframe: "1h", mode: "tail", ...RANGE, wait_seconds: 30 });
-    expect(load.data.finished, load.text).toBe(true);
-  } finally {
-    await s.close();
-  }
+  // The training below needs AAPL 1h bars for 2024.
+  await ensureAapl2024(stack.mcpUrl);
   // A private, token-gated daemon for this file only.
   const priv = await mcpdo(["private"]);
   expect(priv.code, priv.stderr).toBe(0);
