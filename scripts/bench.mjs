@@ -6,18 +6,25 @@
 //      every 2 s, as an agent without waits would) and with them (wait_seconds 45).
 //   3. Per-call latency, all in one run: a direct HTTP GET to the backend, the MCP tool that makes
 //      that same backend call, and a trivial MCP request (ping) on the same server — as ratios.
+//   4. Against a bare floor (bench/perf.mjs): a second Worker (bench/floor, a bare McpAgent whose
+//      one tool makes the same backend GET) under its own `wrangler dev` beside the product; tool-call
+//      latency, throughput at C concurrent sessions, session setup, the product's 2026-07-28
+//      stateless path, backend requests per tool call and the bundle size of both, every figure as
+//      a ratio to the floor measured in the same run (alternating batches after a warm-up).
 //
 // Prints Markdown tables (readable in a terminal, pasteable into the README) and writes a JSON
 // copy to .data/bench-latest.json. No pass/fail thresholds: it is a benchmark.
 //
-// Options: --runs N (latency samples per kind, default 50), --quick (fewer runs, faster workflow;
-// the smoke test), --wire v2025|v2026, --json <path>.
+// Options: --runs N (latency samples per kind, default 50), --quick (fewer runs, faster workflow,
+// a small floor comparison; the smoke test), --wire v2025|v2026, --floor-only (section 4 only),
+// --json <path>.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { backendRequestCounter, bundleSizes, FLOOR_CONFIG, measureAgainstFloor, printFloor } from "../bench/perf.mjs";
 import { ROOT, startBackend, startWorker, stopOnExit, tempDir } from "./stack.mjs";
 import { countTokens } from "./tokens.mjs";
 
@@ -26,6 +33,7 @@ const { values: opts } = parseArgs({
     runs: { type: "string" },
     quick: { type: "boolean", default: false },
     wire: { type: "string", default: "v2025" },
+    "floor-only": { type: "boolean", default: false },
     json: { type: "string", default: join(ROOT, ".data", "bench-latest.json") },
   },
 });
@@ -35,7 +43,8 @@ if (!Number.isInteger(RUNS) || RUNS < 1 || RUNS > 10_000) fail("--runs must be a
 /** Backend pace during the workflows: a demo training then takes ~25 s (full) or ~5 s (quick). */
 const WORKFLOW_PACE = opts.quick ? 0.08 : 0.4;
 const POLL_MS = 2000;
-const TIME_LIMIT_MS = opts.quick ? 5 * 60_000 : 12 * 60_000;
+const TIME_LIMIT_MS = opts.quick ? 6 * 60_000 : 25 * 60_000;
+const FLOOR_ONLY = opts["floor-only"];
 const TRAIN = { strategy_name: "mlp_basic", symbols: ["AAPL"] };
 
 function fail(msg) {
@@ -97,14 +106,19 @@ async function main() {
   log(`starting the local stack (${opts.wire}, logs in ${dir})`);
   // Every quirk of real KTRDR except v2025's unreadable completed trainings and missing /metrics: the
   // token table compares the server's answers with the backend's raw records, which those would hide.
-  const backend = await startBackend({ wire: opts.wire, pace: 0, faults: true, quiet: true, quirks: "all,-v2025-tensor-500,-v2025-no-metrics-route", dataDir: join(dir, "data"), logFile: join(dir, "backend.log") });
+  // Not quiet: its request log (one line per request, with the X-Request-ID) counts backend requests per tool call.
+  const backend = await startBackend({ wire: opts.wire, pace: 0, faults: true, quiet: false, quirks: "all,-v2025-tensor-500,-v2025-no-metrics-route", dataDir: join(dir, "data"), logFile: join(dir, "backend.log") });
   running.push(backend);
-  const worker = await startWorker({
-    vars: { KTRDR_API_URL: backend.url, AUTH_MODE: "local" },
-    persistTo: join(dir, "state"),
-    logFile: join(dir, "worker.log"),
-  });
-  running.push(worker);
+  const backendCounts = backendRequestCounter(backend.child);
+  // The product and the floor, each under its own `wrangler dev` on loopback (started side by side).
+  const started = await Promise.allSettled([
+    startWorker({ vars: { KTRDR_API_URL: backend.url, AUTH_MODE: "local" }, persistTo: join(dir, "state"), logFile: join(dir, "worker.log") }),
+    startWorker({ config: FLOOR_CONFIG, vars: { KTRDR_API_URL: backend.url }, persistTo: join(dir, "floor-state"), logFile: join(dir, "floor.log") }),
+  ]);
+  for (const r of started) if (r.status === "fulfilled") running.push(r.value);
+  const failed = started.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
+  const [worker, floorWorker] = started.map((r) => r.value);
   const backendOrigin = new URL(backend.url).origin;
 
   async function pace(p) {
@@ -120,6 +134,47 @@ async function main() {
   }
 
   const s = await openSession(worker.mcpUrl);
+  const report = {
+    generated_at: new Date().toISOString(),
+    commit: gitCommit(),
+    node: process.version,
+    wire: opts.wire,
+    quick: opts.quick,
+    floor_only: FLOOR_ONLY,
+    runs: RUNS,
+  };
+  if (!FLOOR_ONLY) Object.assign(report, await tokensWorkflowLatency({ s, backend, pace, raw }));
+
+  // ---- 4. against the floor ----
+  // A completed operation whose record every path reads (GET /operations/{id}).
+  await pace(0);
+  const seeded = must(await s.call("trigger_data_loading", { symbol: "AAPL", timeframe: "1d", mode: "tail", wait_seconds: 30 }), "seeding the floor comparison");
+  if (!seeded.data.finished) throw new Error(`the seed load did not finish in 30 s: ${seeded.text}`);
+  await s.close();
+  report.floor = {
+    backend: `stand-in ${opts.wire}, pace 0`,
+    operation_id: seeded.data.operation_id,
+    ...(await measureAgainstFloor({
+      productUrl: worker.mcpUrl,
+      floorUrl: floorWorker.mcpUrl,
+      pids: { product: worker.child.pid, floor: floorWorker.child.pid },
+      counts: backendCounts,
+      operationId: seeded.data.operation_id,
+      quick: opts.quick,
+      log,
+    })),
+  };
+  await stopStack(); // the bundle step measures no time: free the cores first
+  report.bundle = await bundleSizes(dir, log);
+  report.elapsed_seconds = round((Date.now() - t0) / 1000, 1);
+  print(report);
+  mkdirSync(dirname(opts.json), { recursive: true });
+  writeFileSync(opts.json, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nJSON copy: ${relative(process.cwd(), opts.json) || opts.json}`);
+}
+
+/** Sections 1–3: tokens per response, workflow 1, latency (on the product's session `s`). */
+async function tokensWorkflowLatency({ s, backend, pace, raw }) {
   async function cancelActive() {
     const list = must(await s.call("list_operations", { active_only: true, limit: 100 }), "list_operations");
     for (const row of list.data.data ?? []) await s.call("cancel_operation", { operation_id: row.operation_id, reason: "bench cleanup" });
@@ -250,25 +305,13 @@ async function main() {
     mcp_vs_trivial: { median: round(latency.mcp_tool.median_ms / latency.mcp_ping.median_ms, 1), p90: round(latency.mcp_tool.p90_ms / latency.mcp_ping.p90_ms, 1) },
   };
 
-  await s.close();
-  const report = {
-    generated_at: new Date().toISOString(),
-    commit: gitCommit(),
-    node: process.version,
-    wire: opts.wire,
-    quick: opts.quick,
-    runs: RUNS,
+  return {
     tokenizer: "o200k_base",
     tokens,
     workflow: { backend_pace: WORKFLOW_PACE, poll_seconds: POLL_MS / 1000, ...workflow },
     latency,
     latency_ratios: ratios,
-    elapsed_seconds: round((Date.now() - t0) / 1000, 1),
   };
-  print(report);
-  mkdirSync(dirname(opts.json), { recursive: true });
-  writeFileSync(opts.json, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\nJSON copy: ${relative(process.cwd(), opts.json) || opts.json}`);
 }
 
 function newTally() {
@@ -317,6 +360,15 @@ function print(r) {
   const out = [];
   out.push(`# ktrdr-mcp benchmark — ${r.generated_at.slice(0, 10)}${r.commit ? ` @ ${r.commit}` : ""}, local stack (${r.wire}), Node ${r.node}${r.quick ? ", --quick" : ""}`);
   out.push("");
+  if (!r.floor_only) printSections(r, out);
+  out.push(printFloor(r.floor, r.bundle, table));
+  out.push("");
+  out.push(`Elapsed: ${r.elapsed_seconds} s (stack start-up included).`);
+  console.log(out.join("\n"));
+}
+
+/** Sections 1–3: tokens, workflow 1, latency. */
+function printSections(r, out) {
   out.push("## Tokens per tool response vs raw backend JSON (o200k_base)");
   out.push("");
   out.push(
@@ -371,8 +423,6 @@ function print(r) {
     ),
   );
   out.push("");
-  out.push(`Elapsed: ${r.elapsed_seconds} s (stack start-up included).`);
-  console.log(out.join("\n"));
 }
 
 try {

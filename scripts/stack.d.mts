@@ -11,5 +11,7 @@ export declare function startBackend(o?: {
 }): Promise<Running & { url: string }>;
 export declare function startWorker(o?: {
   port?: number; vars?: Record<string, string>; persistTo?: string; echo?: boolean; logFile?: string; envFile?: string;
+  /** Another Worker's wrangler config (default: the product's wrangler.toml), e.g. bench/floor/wrangler.toml. */
+  config?: string;
 }): Promise<Running & { origin: string; mcpUrl: string }>;
 export declare function stopOnExit(): { running: Running[]; stop(): Promise<void> };

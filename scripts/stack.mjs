@@ -92,25 +92,35 @@ export async function startBackend(o = {}) {
 }
 
 /**
- * Starts the Worker under `wrangler dev`.
- * @param {{port?: number, vars?: Record<string,string>, persistTo?: string, echo?: boolean, logFile?: string, envFile?: string}} o
+ * Starts the Worker under `wrangler dev`. `config`: another Worker's wrangler config (path; default
+ * the product's wrangler.toml), e.g. the benchmark's floor (bench/floor/wrangler.toml).
+ * @param {{port?: number, vars?: Record<string,string>, persistTo?: string, echo?: boolean, logFile?: string, envFile?: string, config?: string}} o
  */
 export async function startWorker(o = {}) {
   const port = o.port ?? (await freePort());
   const inspector = await freePort();
   const args = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--show-interactive-dev-session=false"];
+  if (o.config) args.push("--config", o.config);
   args.push("--persist-to", o.persistTo ?? tempDir("wrangler-state"));
   for (const [k, v] of Object.entries(o.vars ?? {})) args.push("--var", `${k}:${v}`);
   if (o.envFile) args.push("--env-file", o.envFile);
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: process.env.CI ?? "", NO_COLOR: "1", FORCE_COLOR: "0" },
+    // CLOUDFLARE_CF_FETCH_ENABLED=false: wrangler dev would fetch a sample `request.cf` object from
+    // workers.cloudflare.com at start (this Worker does not use it); offline that prints stack traces.
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false", CI: process.env.CI ?? "", NO_COLOR: "1", FORCE_COLOR: "0" },
   });
   pipeOutput(child, { logFile: o.logFile, prefix: "[worker] ", echo: o.echo });
   const origin = `http://127.0.0.1:${port}`;
-  await waitFor(`${origin}/health`, child, "wrangler dev", 90_000, o.logFile);
-  return { origin, mcpUrl: `${origin}/mcp`, port, child, stop: stopper(child) };
+  const stop = stopper(child);
+  try {
+    await waitFor(`${origin}/health`, child, "wrangler dev", 90_000, o.logFile);
+  } catch (err) {
+    await stop(); // never leave a wrangler dev behind that the caller cannot stop
+    throw err;
+  }
+  return { origin, mcpUrl: `${origin}/mcp`, port, child, stop };
 }
 
 /**
