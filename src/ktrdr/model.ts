@@ -64,7 +64,10 @@ export interface Epoch {
 /** One point of a backtest's equity curve: time, portfolio value, drawdown from the peak (a fraction, when known). */
 export type EquityPoint = [time: string, value: number, drawdown?: number];
 
-/** The key figures of a finished operation, by type; `raw` is everything the backend sent. */
+/**
+ * The key figures of a finished operation, by type; `raw` is everything else the backend sent (a
+ * series carried normalised here, such as the equity curve, is not repeated in it).
+ */
 export interface Results {
   training?: {
     final_train_loss?: number;

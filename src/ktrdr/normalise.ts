@@ -239,6 +239,8 @@ export function resultsFrom(type: string, raw: Rec): Results {
       equity_curve: equityFrom(raw.equity_curve),
       equity_points: num(raw.equity_curve_length),
     });
+    // The curve is carried normalised above; the record keeps everything else (v2025's arrays are 100+ KB).
+    if (out.backtest.equity_curve) out.raw = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== "equity_curve"));
   } else if (type === "data_load") {
     out.data_load = prune({
       bars: num(raw.fetched_bars),

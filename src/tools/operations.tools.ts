@@ -187,9 +187,7 @@ export const getOperationResults = defineTool({
       throw new ToolError(notFinishedMessage(args.operation_id, op.status));
     }
     const series = args.detail === "full" ? resultSeries(op.operation_type, results) : {};
-    // The full record, but a long series only once: as `series` (downsampled), not as the backend's arrays.
-    const raw = series.series && results?.raw ? Object.fromEntries(Object.entries(results.raw).filter(([k]) => k !== "equity_curve")) : results?.raw;
-    const view = args.detail === "full" ? prune(raw ?? {}) : conciseResults(op.operation_type, results);
+    const view = args.detail === "full" ? prune(results?.raw ?? {}) : conciseResults(op.operation_type, results);
     // `results` stays even when empty (a failed or cancelled operation has none): it is part of the shape.
     return {
       ...prune({
