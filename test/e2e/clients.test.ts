@@ -14,6 +14,7 @@ import type { TaskEnabledSession, TaskView } from "@modelcontextprotocol/ext-tas
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ensureAapl2024, openSession, RANGE_2024 } from "./mcp-client";
 import { connectClient, type ModernClient, MODERN, type Mode, taskSession, TASKS_EXTENSION } from "./modern-client";
+import { until } from "./poll";
 
 const stacks = inject("stacks");
 
@@ -33,17 +34,6 @@ async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
     return await Promise.race([p, timeout]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/** Polls `read` until `done`, at most `ms`. */
-async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (done(v)) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(v).slice(0, 300)} after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 250));
   }
 }
 

@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ROOT, tempDir } from "../../scripts/stack.mjs";
 import { ensureAapl2024, openSession, RANGE_2024 } from "./mcp-client";
+import { until } from "./poll";
 
 const stacks = inject("stacks");
 const stack = stacks.v2025;
@@ -69,16 +70,6 @@ async function json<T = Record<string, unknown>>(args: string[]): Promise<T> {
   const r = await mcpdo([...args, "--format", "json"]);
   expect(r.code, `mcpdo ${args.join(" ")}: ${r.stdout} ${r.stderr}`).toBe(0);
   return JSON.parse(r.stdout) as T;
-}
-
-async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (done(v)) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(v).slice(0, 300)} after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
 }
 
 /** The active trainings connection `conn` sees (list_operations: the task id is the operation id). */
