@@ -12,35 +12,16 @@
  */
 import type { TaskEnabledSession, TaskView } from "@modelcontextprotocol/ext-tasks/client";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { ensureAapl2024, openSession, RANGE_2024 } from "./mcp-client";
+import { cancelAtBackend, ensureAapl2024, RANGE_2024 as RANGE } from "./mcp-client";
 import { connectClient, type ModernClient, MODERN, type Mode, taskSession, TASKS_EXTENSION } from "./modern-client";
-import { until } from "./poll";
+import { until, within } from "./poll";
 
 const stacks = inject("stacks");
 
-const RANGE = RANGE_2024;
 /** ~45 s of training at any pace: long enough to read and cancel. */
 const SLOW_TRAINING = { strategy_name: "mcp_smoke_slow", symbols: ["AAPL"], ...RANGE, allow_duplicate: true };
 const READ_TOOL = "check_backend_health";
 const FIXTURES = ["greet", "slow_compute", "failing_job", "protocol_error_job"];
-
-/** Resolves `p`, or fails after `ms` saying what it was waiting for. */
-async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Cancels an operation straight at the backend (cleanup when a test failed half-way). */
-async function cancelAtBackend(backendUrl: string, operationId: string): Promise<void> {
-  await fetch(`${backendUrl}/operations/${operationId}`, { method: "DELETE", headers: { "content-type": "application/json" }, body: "{}" }).catch(() => {});
-}
 
 /** Waits until no training is active (the v2026 stand-in's single training worker is free again). */
 async function noActiveTraining(c: ModernClient): Promise<void> {

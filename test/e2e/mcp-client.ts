@@ -52,6 +52,21 @@ export async function admin(origin: string, path: string, body?: unknown): Promi
   if (!res.ok) throw new Error(`admin ${path} → ${res.status} ${await res.text()}`);
 }
 
+/** Reads (GET) or posts to a stand-in endpoint and returns its JSON answer. */
+export async function backendJson<T = Record<string, unknown>>(origin: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${origin}${path}`, {
+    method: body === undefined ? "GET" : "POST",
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return (await res.json()) as T;
+}
+
+/** Cancels an operation straight at the backend (cleanup when a test failed half-way); never throws. */
+export async function cancelAtBackend(backendUrl: string, operationId: string): Promise<void> {
+  await fetch(`${backendUrl}/operations/${operationId}`, { method: "DELETE", headers: { "content-type": "application/json" }, body: "{}" }).catch(() => {});
+}
+
 /** The 2024 range of AAPL 1h bars the long test trainings (mcp_smoke_slow) use. */
 export const RANGE_2024 = { start_date: "2024-01-01", end_date: "2024-12-31" };
 

@@ -17,13 +17,12 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ROOT, tempDir } from "../../scripts/stack.mjs";
-import { ensureAapl2024, openSession, RANGE_2024 } from "./mcp-client";
-import { until } from "./poll";
+import { cancelAtBackend, ensureAapl2024, RANGE_2024 as RANGE } from "./mcp-client";
+import { until, within } from "./poll";
 
 const stacks = inject("stacks");
 const stack = stacks.v2025;
 const MCPDO = join(ROOT, "node_modules", "@modelcontextprotocol", "inspector", "clients", "mcpdo", "build", "mcp-bin.js");
-const RANGE = RANGE_2024;
 const SLOW_TRAINING = { strategy_name: "mcp_smoke_slow", symbols: ["AAPL"], ...RANGE, allow_duplicate: true };
 
 interface Run {
@@ -151,7 +150,7 @@ describe.each(ERAS)("mcpdo, $era era: start_training as a task, read and cancell
       cancelled = true;
 
       // A's blocking call sees the cancellation at its next poll (the server suggests 5 s).
-      const res = await Promise.race([call.done, new Promise<Run>((_, reject) => setTimeout(() => reject(new Error("A's tools/call did not end after the cancel")), 30_000))]);
+      const res = await within(call.done, 30_000, "A's tools/call after the cancel");
       expect(res.code).not.toBe(0);
       // The error comes as one JSON line on stderr (besides mcpdo's own notices).
       const line = `${res.stdout}\n${res.stderr}`.split("\n").find((l) => l.startsWith('{"error"'));
@@ -160,7 +159,7 @@ describe.each(ERAS)("mcpdo, $era era: start_training as a task, read and cancell
     } finally {
       if (call.child.exitCode === null) call.child.kill("SIGKILL");
       if (taskId && !cancelled) {
-        await fetch(`${stack.backendUrl}/operations/${taskId}`, { method: "DELETE", headers: { "content-type": "application/json" }, body: "{}" }).catch(() => {});
+        await cancelAtBackend(stack.backendUrl, taskId);
       }
     }
   }, 120_000);

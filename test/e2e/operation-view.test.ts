@@ -19,13 +19,12 @@ import type { Browser, FrameLocator, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { OPERATION_VIEW_SIZE } from "../../src/mcp/generated/operation-view";
 import { serveHostPage } from "../browser/serve.mjs";
-import { admin, openSession, type Session, waitUntilFinished } from "./mcp-client";
+import { admin, openSession, RANGE_2024 as RANGE, type Session, waitUntilFinished } from "./mcp-client";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const SHOTS = join(ROOT, ".data", "screenshots");
 const DOCS = join(ROOT, "docs", "screenshots");
-const RANGE = { start_date: "2024-01-01", end_date: "2024-12-31" };
 const stacks = inject("stacks");
 
 interface HostCall {

@@ -4,20 +4,11 @@
  * HTTP. One block per class of the real-KTRDR issue; each asserts what the agent is told.
  */
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from "vitest";
-import { admin, openSession, type Session, waitUntilFinished } from "./mcp-client";
+import { admin, backendJson as backend, cancelAtBackend, openSession, RANGE_2024 as RANGE, type Session, waitUntilFinished } from "./mcp-client";
+import { until } from "./poll";
 
 const stacks = inject("stacks");
 
-async function backend(origin: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${origin}${path}`, {
-    method: body === undefined ? "GET" : "POST",
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return (await res.json()) as Record<string, unknown>;
-}
-
-const RANGE = { start_date: "2024-01-01", end_date: "2024-12-31" };
 
 describe("KTRDR v2025 with its recorded quirks", () => {
   const stack = stacks.v2025;
@@ -53,15 +44,12 @@ describe("KTRDR v2025 with its recorded quirks", () => {
   it("2. a cancelled training KTRDR turns into a failure is reported cancelled, in status, results, lists and a second cancel", async () => {
     const start = await s.call("start_training", { strategy_name: "mcp_smoke_slow", symbols: ["AAPL"], ...RANGE, allow_duplicate: true });
     const id = String(start.data.operation_id);
-    onTestFinished(async () => {
-      await fetch(`${stack.backendUrl}/operations/${id}`, { method: "DELETE", headers: { "content-type": "application/json" }, body: "{}" });
-    });
+    onTestFinished(() => cancelAtBackend(stack.backendUrl, id));
     await s.call("get_operation_status", { operation_id: id, wait_seconds: 10, until: "change" });
     const cancel = await s.call("cancel_operation", { operation_id: id, reason: "wrong strategy" });
     expect(cancel.data).toMatchObject({ success: true, status: "cancelled" });
-    // KTRDR now says failed, "Training operation cancelled".
-    await new Promise((r) => setTimeout(r, 300));
-    const raw = (await (await fetch(`${stack.backendUrl}/operations/${id}`)).json()) as { data: { status: string; error_message: string } };
+    // KTRDR soon says failed, "Training operation cancelled".
+    const raw = await until(() => backend<{ data: { status: string; error_message: string } }>(stack.backendUrl, `/operations/${id}`), (r) => r.data.status !== "cancelled", 5_000, "KTRDR's status after the cancel");
     expect(raw.data).toMatchObject({ status: "failed", error_message: "Training operation cancelled" });
 
     const status = await s.call("get_operation_status", { operation_id: id });
@@ -84,8 +72,7 @@ describe("KTRDR v2025 with its recorded quirks", () => {
     await s.call("cancel_operation", { operation_id: id, reason: "not needed" });
     const after = await waitUntilFinished(s, id);
     expect(after.data).toMatchObject({ status: "cancelled", cancel_reason: "not needed" });
-    await new Promise((r) => setTimeout(r, 2_500));
-    const raw = (await (await fetch(`${stack.backendUrl}/operations/${id}`)).json()) as { data: { status: string } };
+    const raw = await until(() => backend<{ data: { status: string } }>(stack.backendUrl, `/operations/${id}`), (r) => r.data.status !== "cancelled", 5_000, "KTRDR's status after the cancel");
     expect(raw.data.status).toBe("completed");
     const status = await s.call("get_operation_status", { operation_id: id });
     expect(status.data).toMatchObject({ status: "cancelled", cancel_reason: "not needed" });
@@ -127,9 +114,7 @@ describe("KTRDR v2026 with its recorded quirks", () => {
     expect(start.isError, start.text).toBe(false);
     const id = String(start.data.operation_id);
     // Whatever happens below, the one training worker is freed for the other tests.
-    onTestFinished(async () => {
-      await fetch(`${stack.backendUrl}/operations/${id}`, { method: "DELETE", headers: { "content-type": "application/json" }, body: "{}" });
-    });
+    onTestFinished(() => cancelAtBackend(stack.backendUrl, id));
     // KTRDR's own list does not show it (nobody has read it by id).
     const own = (await (await fetch(`${stack.backendUrl}/operations?active_only=true`)).json()) as { data: Array<{ operation_id: string }> };
     expect(own.data.map((r) => r.operation_id)).not.toContain(id);

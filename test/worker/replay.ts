@@ -10,7 +10,6 @@
  * A request that matches nothing fails the test, unless the scenario says what an unrecorded route
  * answers (`unrecorded: "fastapi-404"`, FastAPI's answer for a route that does not exist).
  */
-import { NOW } from "./fake-backend";
 
 export type Folder = "v2025" | "v2026" | "v2025-focus" | "v2026-focus";
 
@@ -98,11 +97,6 @@ export class Replay {
     return new Response(e.body === null || e.body === undefined ? null : JSON.stringify(e.body), { status: e.status, headers });
   };
 
-  /** Requests served by a recording whose name contains `part`. */
-  servedFrom(part: string): Served[] {
-    return this.served.filter((s) => s.file?.includes(part));
-  }
-
   private match(method: string, path: string, query: URLSearchParams): Exchange | undefined {
     const candidates = this.exchanges.filter((e) => {
       if (e.request.method !== method) return false;
@@ -127,4 +121,3 @@ export class Replay {
 
 /** A clock near the recordings (the seeded fake's NOW is 2025; the recordings are 2026-12-01). */
 export const RECORDED_NOW = Date.parse("2026-12-01T19:40:00Z");
-export { NOW };
