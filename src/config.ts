@@ -8,7 +8,10 @@
  * setting, never its value.
  */
 import { z } from "zod";
-import { type AccessConfig, readAccessConfig } from "./auth/config";
+import { type AccessConfig, accessSettings, readAccessConfig } from "./auth/config";
+import { ConfigError, DEFAULT_API_URL, stringSettings } from "./settings";
+
+export { ConfigError };
 
 export interface WorkerConfig {
   access: AccessConfig;
@@ -21,40 +24,17 @@ export interface WorkerConfig {
   fixtures: boolean;
 }
 
-/** A setting is missing or wrong. The message names the setting and what to do; never a value. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
-
-/** The settings the configuration is made of (bindings such as MCP_OBJECT are not settings). */
-const SETTINGS = [
-  "AUTH_MODE",
-  "API_KEYS",
-  "OAUTH_ACCESS_KEYS",
-  "PUBLIC_URL",
-  "ALLOWED_ORIGINS",
-  "ALLOW_INSECURE_BACKEND",
-  "KTRDR_API_URL",
-  "KTRDR_API_VERSION",
-  "KTRDR_API_TIMEOUT_MS",
-  "CF_ACCESS_CLIENT_ID",
-  "CF_ACCESS_CLIENT_SECRET",
-  "MCP_TEST_FIXTURES",
-] as const;
 
 /** The last configuration read, keyed by the settings it was read from. */
 let memo: { key: string; cfg: WorkerConfig } | undefined;
 
 export function readConfig(env: object): WorkerConfig {
   const e = env as Record<string, unknown>;
-  const key = SETTINGS.map((k) => (typeof e[k] === "string" ? (e[k] as string) : "\u0000")).join("\u0001");
+  const key = settingNames.map((k) => (typeof e[k] === "string" ? (e[k] as string) : "\u0000")).join("\u0001");
   if (memo?.key === key) return memo.cfg;
   const access = readAccessConfig(env);
-  const backend = readBackendConfig(env as Record<string, unknown>);
-  const flag = (env as Record<string, unknown>).MCP_TEST_FIXTURES;
+  const backend = readBackendConfig(e);
+  const flag = e.MCP_TEST_FIXTURES;
   const fixtures = flag === "true";
   if (flag !== undefined && flag !== "" && flag !== "true" && flag !== "false") throw new ConfigError("MCP_TEST_FIXTURES must be true or false.");
   if (fixtures && access.mode !== "local") throw new ConfigError("MCP_TEST_FIXTURES=true is for tests only and needs AUTH_MODE=local; remove it.");
@@ -76,9 +56,7 @@ export interface BackendConfig {
   accessClientSecret?: string;
 }
 
-const DEFAULT_API_URL = "http://127.0.0.1:8000/api/v1";
-
-const envSchema = z.object({
+const backendSettings = z.object({
   KTRDR_API_URL: z.string().optional(),
   KTRDR_API_VERSION: z.string().optional(),
   KTRDR_API_TIMEOUT_MS: z.string().optional(),
@@ -86,8 +64,11 @@ const envSchema = z.object({
   CF_ACCESS_CLIENT_SECRET: z.string().optional(),
 });
 
+/** The settings the configuration is made of (bindings such as MCP_OBJECT are not settings). */
+const settingNames = [...new Set([...Object.keys(accessSettings.shape), ...Object.keys(backendSettings.shape), "MCP_TEST_FIXTURES"])];
+
 export function readBackendConfig(env: Record<string, unknown>): BackendConfig {
-  const parsed = envSchema.safeParse(pickStrings(env));
+  const parsed = backendSettings.safeParse(stringSettings(env));
   if (!parsed.success) throw new ConfigError("Worker configuration is invalid.");
   const e = parsed.data;
   const raw = (e.KTRDR_API_URL?.trim() || DEFAULT_API_URL).replace(/\/+$/, "");
@@ -123,10 +104,4 @@ export function readBackendConfig(env: Record<string, unknown>): BackendConfig {
     accessClientId: id,
     accessClientSecret: secret,
   };
-}
-
-function pickStrings(env: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (typeof v === "string") out[k] = v;
-  return out;
 }

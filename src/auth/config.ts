@@ -10,7 +10,7 @@
  *              of `API_KEYS`, both on `/mcp`.
  */
 import { z } from "zod";
-import { ConfigError } from "../config";
+import { ConfigError, DEFAULT_API_URL, stringSettings } from "../settings";
 import { type KeyEntry, KeyConfigError, parseKeyList } from "./keys";
 import { isLoopbackHost } from "./local";
 
@@ -28,7 +28,8 @@ export interface AccessConfig {
 }
 
 
-const envSchema = z.object({
+/** The settings access is read from. */
+export const accessSettings = z.object({
   AUTH_MODE: z.string().optional(),
   API_KEYS: z.string().optional(),
   OAUTH_ACCESS_KEYS: z.string().optional(),
@@ -37,8 +38,6 @@ const envSchema = z.object({
   KTRDR_API_URL: z.string().optional(),
   ALLOW_INSECURE_BACKEND: z.string().optional(),
 });
-
-const DEFAULT_API_URL = "http://127.0.0.1:8000/api/v1";
 
 export function readAccessConfig(env: object): AccessConfig {
   try {
@@ -50,7 +49,7 @@ export function readAccessConfig(env: object): AccessConfig {
 }
 
 function read(env: object): AccessConfig {
-  const e = envSchema.parse(pickStrings(env));
+  const e = accessSettings.parse(stringSettings(env));
   const modeRaw = (e.AUTH_MODE ?? "local").trim() || "local";
   const mode = z.enum(AUTH_MODES).safeParse(modeRaw);
   if (!mode.success) throw new ConfigError(`AUTH_MODE must be one of ${AUTH_MODES.join(", ")}.`);
@@ -119,10 +118,4 @@ function parseOrigins(raw: string | undefined): string[] {
     }
     return url.origin;
   });
-}
-
-function pickStrings(env: object): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (typeof v === "string") out[k] = v;
-  return out;
 }

@@ -13,19 +13,16 @@ import {
   type OAuthHelpers,
   type OAuthResourceContext,
 } from "@cloudflare/workers-oauth-provider";
+import { readConfig } from "../config";
 import type { Env } from "../env";
+import { MCP_PATH } from "../http/paths";
 import { json } from "../http/respond";
 import { log } from "../log";
 import { apiKeyContext } from "./api-key";
-import { readAccessConfig } from "./config";
 import { consentHtml, messageHtml, newNonce, pageHeaders } from "./consent-page";
 import { type AuthContext, type AuthProps, authContextSchema, SCOPES, type Scope } from "./context";
 import { AccessKeyIdentityProvider, type IdentityProvider } from "./identity";
 import { normaliseScopes } from "./keys";
-
-import { MCP_PATH } from "../http/paths";
-
-export { MCP_PATH };
 export const AUTHORIZE_PATH = "/authorize";
 export const TOKEN_PATH = "/oauth/token";
 export const REGISTER_PATH = "/oauth/register";
@@ -77,7 +74,7 @@ function build(publicUrl: string, serveMcp: ServeMcp, fallback: Fallback): OAuth
     // Effective only with the `global_fetch_strictly_public` compatibility flag (see wrangler.toml).
     clientIdMetadataDocumentEnabled: true,
     resolveExternalToken: async ({ token, env }) => {
-      const auth = await apiKeyContext(readAccessConfig(env).apiKeys, token);
+      const auth = await apiKeyContext(readConfig(env).access.apiKeys, token);
       return auth ? { props: auth, audience: resource } : null;
     },
     onError: ({ status, code, internal }) => {
@@ -101,7 +98,7 @@ function contextFromToken(ctx: OAuthResourceContext<AuthProps>): AuthContext | u
 }
 
 function identityProvider(env: Env): IdentityProvider {
-  return new AccessKeyIdentityProvider(readAccessConfig(env).accessKeys);
+  return new AccessKeyIdentityProvider(readConfig(env).access.accessKeys);
 }
 
 function helpers(env: Env): OAuthHelpers {

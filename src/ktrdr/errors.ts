@@ -85,10 +85,6 @@ export function isTransient(f: BackendFailure): boolean {
   }
 }
 
-export function backendErrorOf(err: unknown, is: HttpCause["is"]): BackendError | undefined {
-  return err instanceof BackendError && err.httpCause.is === is ? err : undefined;
-}
-
 const MAX_MESSAGE = 300;
 
 /** Backend-provided text, made safe to show: single line, no control characters, bounded. */

@@ -142,11 +142,6 @@ export class KtrdrApi {
     return this.http.backendHost;
   }
 
-  /** The wire version if configured or already learned. */
-  get knownVersion(): WireVersion | undefined {
-    return this.http.version;
-  }
-
   /** The wire version, asking the backend once when neither configured nor learned (`GET /workers` exists only on v2026). */
   async version(): Promise<WireVersion | undefined> {
     if (this.http.version) return this.http.version;
@@ -312,7 +307,7 @@ export class KtrdrApi {
     const [a, r] = await Promise.all([active, resuming]);
     const seen = new Set(revealed.map((o) => o.operation_id));
     const rows = [...a.data, ...(r?.data ?? [])].filter((row) => row.operation_type === operationType && !seen.has(row.operation_id) && (seen.add(row.operation_id), true));
-    rows.sort((x, y) => (y.created_at ?? "").localeCompare(x.created_at ?? ""));
+    rows.sort(newestFirst);
     const reads = await Promise.all(rows.slice(0, maxReads).map((row) => this.getOperation(row.operation_id).catch(() => undefined)));
     return [...revealed, ...reads.filter((o): o is Operation => o !== undefined && isActive(o.status))];
   }
@@ -586,7 +581,7 @@ function recordUnservable(err: BackendError): boolean {
   return err.failure.kind === "http" && err.failure.cause.is === "other" && err.failure.status >= 500 && !err.transient;
 }
 
-function newestFirst(a: OperationRow, b: OperationRow): number {
+function newestFirst(a: { created_at?: string | null }, b: { created_at?: string | null }): number {
   return (b.created_at ?? "").localeCompare(a.created_at ?? "");
 }
 

@@ -38,6 +38,8 @@ export function operationFromRecord(rec: OperationInfo): Operation {
   const summary = obj(rec.result_summary);
   const session = obj(summary?.session_info);
   const isV2026Record = "is_backend_local" in raw || "parent_operation_id" in raw;
+  const symbol = fact(meta.symbol);
+  const timeframe = fact(meta.timeframe);
 
   const op: Operation = {
     operation_id: rec.operation_id,
@@ -46,12 +48,12 @@ export function operationFromRecord(rec: OperationInfo): Operation {
     created_at: str(rec.created_at),
     started_at: str(rec.started_at),
     completed_at: str(rec.completed_at),
-    symbol: fact(meta.symbol),
-    timeframe: fact(meta.timeframe),
+    symbol,
+    timeframe,
     mode: fact(meta.mode),
     strategy_name: str(params.strategy_name) ?? str(params.strategy) ?? yamlName(params.strategy_yaml) ?? str(session?.strategy_name),
-    symbols: strList(params.symbols) ?? (fact(meta.symbol) ? [fact(meta.symbol) as string] : undefined),
-    timeframes: strList(params.timeframes) ?? (fact(meta.timeframe) ? [fact(meta.timeframe) as string] : undefined),
+    symbols: strList(params.symbols) ?? (symbol ? [symbol] : undefined),
+    timeframes: strList(params.timeframes) ?? (timeframe ? [timeframe] : undefined),
     start_date: str(params.start_date) ?? str(meta.start_date),
     end_date: str(params.end_date) ?? str(meta.end_date),
     source: "record",

@@ -2,6 +2,7 @@
  * Generic operation management: find, watch, cancel and read any KTRDR operation.
  */
 import { z } from "zod";
+import { isFinished } from "../ktrdr/model";
 import { alreadyFinishedMessage, describeError, notFinishedMessage } from "./errors";
 import * as input from "./inputs";
 import { defineTool, READ, ToolError } from "./tool";
@@ -183,7 +184,7 @@ export const getOperationResults = defineTool({
   },
   async run(args, { api }) {
     const { operation: op, results } = await api.getResults(args.operation_id);
-    if (op.status !== "completed" && op.status !== "failed" && op.status !== "cancelled") {
+    if (!isFinished(op.status)) {
       throw new ToolError(notFinishedMessage(args.operation_id, op.status));
     }
     const series = args.detail === "full" ? resultSeries(op.operation_type, results) : {};
@@ -238,7 +239,7 @@ export const getOperationMetrics = defineTool({
             note:
               res.source === "operation_record"
                 ? `This KTRDR has no per-epoch metrics endpoint and its record holds no epoch history${res.operation?.status === "completed" ? "; final metrics are in get_operation_results" : ""}.`
-                : `KTRDR reported no epochs${res.operation?.status === "cancelled" ? " (v2026 clears them when an operation is cancelled)" : " (none finished yet, or KTRDR cleared them)"}.`,
+                : "KTRDR reported no epochs (none finished yet, or KTRDR cleared them).",
           };
     const all = args.detail === "full" ? res.epochs.map((e) => prune({ ...e })) : res.epochs.map(epochView);
     const shown = args.detail === "full" ? all : all.slice(-10);

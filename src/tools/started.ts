@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import { BackendError } from "../ktrdr/errors";
-import type { Operation, Started } from "../ktrdr/model";
+import { isActive, type Operation, type Started } from "../ktrdr/model";
 import { findActiveTwin, type Matcher } from "./dedupe";
 import { describeError } from "./errors";
 import { type ToolContext, ToolError } from "./tool";
@@ -112,7 +112,7 @@ function workerBusyMessage(type: string, busy: Operation | undefined): string {
   const head = `KTRDR's ${type} worker is busy (HTTP 503), so nothing was started.`;
   if (!busy) return `${head} KTRDR names no operation on it: the worker may still be registering or being released. Call check_backend_health, then start again in a minute.`;
   const pct = busy.progress?.percentage !== undefined ? `, ${round(busy.progress.percentage)}%` : "";
-  if (busy.status === "running" || busy.status === "pending" || busy.status === "resuming") {
+  if (isActive(busy.status)) {
     return `${head} It is running ${busy.operation_id} (${busy.status}${pct}${busy.strategy_name ? `, ${busy.strategy_name}` : ""}). Follow that one with get_operation_status("${busy.operation_id}"), or cancel it with cancel_operation; only then can another start.`;
   }
   return `${head} Its last operation ${busy.operation_id} has ${busy.status}; KTRDR frees the worker about 10 s later. Start again in a few seconds.`;

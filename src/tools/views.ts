@@ -112,7 +112,7 @@ export function diagnoseTraining(epochs: readonly Epoch[]): TrainingDiagnosis | 
 }
 
 export function epochView(e: Epoch): Record<string, number> {
-  return compact(prune({ epoch: e.epoch, train_loss: e.train_loss, val_loss: e.val_loss, train_accuracy: e.train_accuracy, val_accuracy: e.val_accuracy })) as Record<string, number>;
+  return compact({ epoch: e.epoch, train_loss: e.train_loss, val_loss: e.val_loss, train_accuracy: e.train_accuracy, val_accuracy: e.val_accuracy }) as Record<string, number>;
 }
 
 // ---- results -------------------------------------------------------------------------------
