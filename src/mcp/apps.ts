@@ -6,10 +6,11 @@
  * The view is one self-contained file built from ui/operation-view by `npm run build:ui`. It has
  * no network of its own (an empty connect list): it calls this server's tools through the host.
  */
+import { type AuthContext, hasScope } from "../auth/context";
 import { OPERATION_VIEW_HTML } from "./generated/operation-view";
 
 export const UI_EXTENSION = "io.modelcontextprotocol/ui";
-export const UI_MIME_TYPE = "text/html;profile=mcp-app";
+const UI_MIME_TYPE = "text/html;profile=mcp-app";
 export const OPERATION_VIEW_URI = "ui://ktrdr/operation.html";
 
 /** The tools whose results the view shows (and follows). */
@@ -23,7 +24,7 @@ export const VIEW_TOOLS: ReadonlySet<string> = new Set([
 ]);
 
 /** `_meta` of a linked tool (hosts also read a deprecated flat "ui/resourceUri"; the spec's key suffices). */
-export const VIEW_TOOL_META = { ui: { resourceUri: OPERATION_VIEW_URI } } as const;
+const VIEW_TOOL_META = { ui: { resourceUri: OPERATION_VIEW_URI } } as const;
 
 /** No network but through the host; a border around it. */
 const RESOURCE_UI_META = { ui: { csp: { connectDomains: [], resourceDomains: [] }, prefersBorder: true } };
@@ -37,13 +38,23 @@ export const OPERATION_VIEW_RESOURCE = {
   _meta: RESOURCE_UI_META,
 };
 
-export function readOperationView(): { contents: Array<Record<string, unknown>> } {
+/** resources/read of `uri`: the operation view, or undefined for any other uri (see `unknownResource`). */
+export function readResource(uri: string): { contents: Array<Record<string, unknown>> } | undefined {
+  if (uri !== OPERATION_VIEW_URI) return undefined;
   return { contents: [{ uri: OPERATION_VIEW_URI, mimeType: UI_MIME_TYPE, text: OPERATION_VIEW_HTML, _meta: RESOURCE_UI_META }] };
 }
 
-/** Facts the view needs about the caller, sent in a result's `_meta` (hosts do not show `_meta` to the model). */
-export function viewResultMeta(canCancel: boolean): Record<string, unknown> {
-  return { "ktrdr/view": { canCancel } };
+/** The message of the invalid-params error for a uri `readResource` does not know. */
+export function unknownResource(uri: string): string {
+  return `Unknown resource ${uri.slice(0, 100)}; resources/list shows the one there is.`;
+}
+
+/**
+ * For a tool linked to the view: facts the view needs about the caller, sent in the result's
+ * `_meta` (hosts do not show `_meta` to the model). Undefined for the other tools.
+ */
+export function viewResultMeta(tool: string, auth: AuthContext): Record<string, unknown> | undefined {
+  return VIEW_TOOLS.has(tool) ? { "ktrdr/view": { canCancel: hasScope(auth, "ktrdr:operate") } } : undefined;
 }
 
 /** A tool listing with the view linked from the tools that show it (the same objects otherwise). */

@@ -8,7 +8,7 @@ import type { RunDeps, ToolOutcome } from "../tools/run";
 import type { ToolDefinition } from "../tools/tool";
 import { startedOutput } from "../tools/started";
 
-export interface CallToolResultLike {
+interface CallToolResultLike {
   [key: string]: unknown;
   content: Array<{ type: "text"; text: string }>;
   structuredContent?: Record<string, unknown>;
@@ -28,7 +28,24 @@ export function isStartTool(def: ToolDefinition): boolean {
 }
 
 /** Progress, as the MCP front end can report it for one call (undefined: the client asked for none). */
-export type ProgressSink = RunDeps["progress"];
+type ProgressSink = RunDeps["progress"];
+
+/** A progress notification of the MCP wire (either era). */
+interface ProgressNotification {
+  method: "notifications/progress";
+  params: { progressToken: string | number; progress: number; total?: number; message?: string };
+}
+
+/**
+ * Progress reported to the client that asked for it with `token`, through its era's `send`; none
+ * when it gave no token. A notification that cannot be sent is dropped, never failing the call.
+ */
+export function progressTo(token: string | number | undefined, send: (n: ProgressNotification) => Promise<unknown>): ProgressSink {
+  if (token === undefined) return undefined;
+  return async (progress, total, message) => {
+    await send({ method: "notifications/progress", params: { progressToken: token, progress, total, message } }).catch(() => {});
+  };
+}
 
 export function runDeps(auth: AuthContext, backend: BackendConfig, signal: AbortSignal, progress?: ProgressSink, fetchImpl?: typeof fetch): RunDeps {
   return { auth, backend, signal, requestId: crypto.randomUUID(), progress, fetch: fetchImpl };

@@ -11,9 +11,9 @@
 import { isLegacyRequest } from "@modelcontextprotocol/server";
 import { SUPPORTED_PROTOCOL_VERSIONS as LEGACY_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 
-export const MODERN_VERSIONS = ["2026-07-28"] as const;
+const MODERN_VERSIONS = ["2026-07-28"] as const;
 /** Every version this server speaks, newest first. */
-export const SUPPORTED_VERSIONS: readonly string[] = [...MODERN_VERSIONS, ...LEGACY_VERSIONS];
+const SUPPORTED_VERSIONS: readonly string[] = [...MODERN_VERSIONS, ...LEGACY_VERSIONS];
 
 export type Era = "modern" | "legacy";
 

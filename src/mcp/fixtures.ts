@@ -9,10 +9,9 @@
  * KTRDR's own dummy operation, which the backend keeps and cancels.
  */
 import { ProtocolError, ProtocolErrorCode, type ServerContext } from "@modelcontextprotocol/server";
-import { KtrdrApi } from "../ktrdr/ktrdr.api";
 import type { ListedTool } from "../tools/listing";
 import { missingExtension, TASKS_EXTENSION } from "./extensions";
-import { type TaskDeps, taskStatus } from "./tasks";
+import { backendApi, type TaskDeps, taskStatus } from "./tasks";
 
 const PREFIX = "fx-";
 /** Failing fixtures finish this long after they start. */
@@ -74,10 +73,6 @@ export class Fixtures {
     return taskId.startsWith(PREFIX);
   }
 
-  private api(): KtrdrApi {
-    return new KtrdrApi(this.deps.backend(), { fetch: this.deps.fetch, requestId: crypto.randomUUID() });
-  }
-
   async call(name: string, args: Record<string, unknown>, tasks: boolean, ctx: ServerContext): Promise<Record<string, unknown>> {
     const now = Date.now();
     switch (name) {
@@ -92,7 +87,7 @@ export class Fixtures {
           });
           return text(`Computed for ${seconds} s${args.label ? ` (${String(args.label)})` : ""}.`);
         }
-        const started = await this.api().startDummy();
+        const started = await backendApi(this.deps).startDummy();
         return this.created({ kind: "slow", created: now, ms: seconds * 1000, operationId: started.operation_id });
       }
       case "failing_job":
@@ -118,7 +113,7 @@ export class Fixtures {
     const base = { taskId, createdAt, ttlMs: null };
     if (t.kind === "slow" && t.operationId) {
       // Cancelled before its time was up: cancelled for good (the dummy operation keeps that fact).
-      const op = await this.api().getOperation(t.operationId);
+      const op = await backendApi(this.deps).getOperation(t.operationId);
       const endedAt = Date.parse(op.completed_at ?? "");
       if (taskStatus(op.status) === "cancelled" && !(endedAt >= due)) return { ...base, status: "cancelled", lastUpdatedAt: new Date(Number.isNaN(endedAt) ? Date.now() : endedAt).toISOString() };
     }
@@ -132,7 +127,7 @@ export class Fixtures {
   async cancel(taskId: string): Promise<Record<string, unknown>> {
     const t = decode(taskId);
     if (!t) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task not found: ${taskId}`);
-    if (t.kind === "slow" && t.operationId) await this.api().cancelOperation(t.operationId, "Cancelled through MCP tasks/cancel");
+    if (t.kind === "slow" && t.operationId) await backendApi(this.deps).cancelOperation(t.operationId, "Cancelled through MCP tasks/cancel");
     return {};
   }
 }

@@ -23,11 +23,11 @@ import { type AuthContext, type AuthProps, authContextSchema, hasScope } from ".
 import { readConfig } from "../config";
 import type { Env } from "../env";
 import { TOOLS } from "../tools/catalogue";
-import { listedTools } from "../tools/listing";
+import { listedTools, perScopeSet } from "../tools/listing";
 import { runTool } from "../tools/run";
 import type { ToolDefinition } from "../tools/tool";
-import { OPERATION_VIEW_RESOURCE, OPERATION_VIEW_URI, readOperationView, UI_EXTENSION, VIEW_TOOLS, viewResultMeta, withViewLinks } from "./apps";
-import { isStartTool, runDeps, toCallToolResult, unknownTool } from "./calls";
+import { OPERATION_VIEW_RESOURCE, readResource, UI_EXTENSION, unknownResource, viewResultMeta, withViewLinks } from "./apps";
+import { isStartTool, progressTo, runDeps, toCallToolResult, unknownTool } from "./calls";
 import { INSTRUCTIONS, SERVER_NAME, SERVER_VERSION } from "./instructions";
 import { BackendTaskStore, startAsTask, TASKS_CAPABILITY, TaskError, type TaskDeps } from "./tasks";
 
@@ -38,16 +38,9 @@ const OWNER_KEY = "ktrdr:session-owner";
 const BY_NAME = new Map(TOOLS.map((d) => [d.name, d]));
 
 /** tools/list for the 2025 era, per scope set: the shared listing plus task support of the start tools. */
-const sessionListings = new Map<string, unknown[]>();
-function sessionListing(auth: AuthContext): unknown[] {
-  const key = [...auth.scopes].sort().join(" ");
-  let hit = sessionListings.get(key);
-  if (!hit) {
-    hit = withViewLinks(listedTools(auth.scopes)).map((t) => (isStartTool(BY_NAME.get(t.name)!) ? { ...t, execution: { taskSupport: "optional" } } : t));
-    sessionListings.set(key, hit);
-  }
-  return hit;
-}
+const sessionListing = perScopeSet((scopes): unknown[] =>
+  withViewLinks(listedTools(scopes)).map((t) => (isStartTool(BY_NAME.get(t.name)!) ? { ...t, execution: { taskSupport: "optional" } } : t)),
+);
 
 export class KtrdrMcp extends McpAgent<Env, unknown, AuthProps> {
   private owner: AuthContext | null = null;
@@ -69,29 +62,19 @@ export class KtrdrMcp extends McpAgent<Env, unknown, AuthProps> {
 
   async init(): Promise<void> {
     await this.bindOwner();
-    this.server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: sessionListing(this.deps.auth()) as never }));
+    this.server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: sessionListing(this.deps.auth().scopes) as never }));
     this.server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: [OPERATION_VIEW_RESOURCE] }));
     this.server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
-      if (request.params.uri !== OPERATION_VIEW_URI) {
-        throw new McpError(ErrorCode.InvalidParams, `Unknown resource ${request.params.uri.slice(0, 100)}; resources/list shows the one there is.`, { uri: request.params.uri });
-      }
-      return readOperationView() as never;
+      const read = readResource(request.params.uri);
+      if (!read) throw new McpError(ErrorCode.InvalidParams, unknownResource(request.params.uri), { uri: request.params.uri });
+      return read as never;
     });
     this.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
       const auth = this.deps.auth();
       const { name, arguments: args, task } = request.params;
       const def = BY_NAME.get(name);
       const token = extra._meta?.progressToken;
-      const deps = runDeps(
-        auth,
-        this.deps.backend(),
-        extra.signal,
-        token === undefined
-          ? undefined
-          : async (progress, total, message) => {
-              await extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress, total, message } }).catch(() => {});
-            },
-      );
+      const deps = runDeps(auth, this.deps.backend(), extra.signal, progressTo(token, (n) => extra.sendNotification(n)));
       if (!def) {
         if (task) throw new TaskError(ErrorCode.InvalidParams, `Unknown tool ${name.slice(0, 80)}.`);
         return unknownTool(name) as CallToolResult;
@@ -102,8 +85,7 @@ export class KtrdrMcp extends McpAgent<Env, unknown, AuthProps> {
         }
         return startAsTask(def, args, this.deps, (a) => runTool(def, a, deps));
       }
-      const meta = VIEW_TOOLS.has(name) ? viewResultMeta(hasScope(auth, "ktrdr:operate")) : undefined;
-      return toCallToolResult(await runTool(def as ToolDefinition, args ?? {}, deps), meta) as CallToolResult;
+      return toCallToolResult(await runTool(def as ToolDefinition, args ?? {}, deps), viewResultMeta(name, auth)) as CallToolResult;
     });
   }
 

@@ -15,21 +15,20 @@ import {
   ProtocolError,
   ProtocolErrorCode,
   Server,
-  type ServerContext,
 } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { type AuthContext, authContextSchema, hasScope, type Scope } from "../auth/context";
 import type { WorkerConfig } from "../config";
 import { TOOLS } from "../tools/catalogue";
-import { listedTools } from "../tools/listing";
+import { listedTools, perScopeSet } from "../tools/listing";
 import { runTool } from "../tools/run";
-import { OPERATION_VIEW_RESOURCE, OPERATION_VIEW_URI, readOperationView, UI_EXTENSION, VIEW_TOOLS, viewResultMeta, withViewLinks } from "./apps";
-import { isStartTool, runDeps, toCallToolResult, unknownTool } from "./calls";
+import { OPERATION_VIEW_RESOURCE, readResource, UI_EXTENSION, unknownResource, viewResultMeta, withViewLinks } from "./apps";
+import { isStartTool, progressTo, runDeps, toCallToolResult, unknownTool } from "./calls";
 import { declares, missingExtension, TASKS_EXTENSION } from "./extensions";
 import { Fixtures } from "./fixtures";
 import { INSTRUCTIONS, SERVER_NAME, SERVER_VERSION } from "./instructions";
 import type { Task } from "@modelcontextprotocol/sdk/types.js";
-import { cancelTask, finishedTask, readOperation, taskFromOperation, taskOfStarted, type TaskDeps, taskStatus } from "./tasks";
+import { cancelTask, readOperation, resultOf, taskFromOperation, taskOfStarted, type TaskDeps, taskStatus } from "./tasks";
 
 const BY_NAME = new Map(TOOLS.map((d) => [d.name, d]));
 const taskIdParams = z.looseObject({ taskId: z.string() });
@@ -50,7 +49,7 @@ function requireScope(auth: AuthContext, scope: Scope, what: string): void {
  * A 2025 task (`ttl`, `pollInterval`) in 2026 wire fields (`ttlMs`, `pollIntervalMs`). This era has
  * no tasks/result: a completed task's result is in tasks/get itself.
  */
-export function modernTask(t: Task): Record<string, unknown> {
+function modernTask(t: Task): Record<string, unknown> {
   const statusMessage = t.status === "completed" ? "completed: its result is in tasks/get (or get_operation_results)" : t.statusMessage;
   return {
     taskId: t.taskId,
@@ -64,16 +63,7 @@ export function modernTask(t: Task): Record<string, unknown> {
 }
 
 /** tools/list for the 2026 era, per scope set (built once). */
-const modernListings = new Map<string, unknown[]>();
-function modernListing(scopes: readonly Scope[]): unknown[] {
-  const key = [...scopes].sort().join(" ");
-  let hit = modernListings.get(key);
-  if (!hit) {
-    hit = withViewLinks(listedTools(scopes));
-    modernListings.set(key, hit);
-  }
-  return hit;
-}
+const modernListing = perScopeSet((scopes): unknown[] => withViewLinks(listedTools(scopes)));
 
 function buildServer(d: RequestDeps): Server {
   const taskDeps: TaskDeps = { auth: () => d.auth, backend: () => d.cfg.backend, fetch: d.fetch };
@@ -88,12 +78,9 @@ function buildServer(d: RequestDeps): Server {
   }));
   server.setRequestHandler("resources/list", async () => ({ resources: [OPERATION_VIEW_RESOURCE] }));
   server.setRequestHandler("resources/read", async (request) => {
-    if (request.params.uri !== OPERATION_VIEW_URI) {
-      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown resource ${request.params.uri.slice(0, 100)}; resources/list shows the one there is.`, {
-        uri: request.params.uri,
-      });
-    }
-    return readOperationView() as never;
+    const read = readResource(request.params.uri);
+    if (!read) throw new ProtocolError(ProtocolErrorCode.InvalidParams, unknownResource(request.params.uri), { uri: request.params.uri });
+    return read as never;
   });
 
   server.setRequestHandler("tools/call", async (request, ctx) => {
@@ -103,17 +90,7 @@ function buildServer(d: RequestDeps): Server {
     const def = BY_NAME.get(name);
     if (!def) return unknownTool(name) as never;
     const token = ctx.mcpReq._meta?.progressToken;
-    const deps = runDeps(
-      d.auth,
-      d.cfg.backend,
-      ctx.mcpReq.signal,
-      token === undefined
-        ? undefined
-        : async (progress, total, message) => {
-            await ctx.mcpReq.notify({ method: "notifications/progress", params: { progressToken: token, progress, total, message } }).catch(() => {});
-          },
-      d.fetch,
-    );
+    const deps = runDeps(d.auth, d.cfg.backend, ctx.mcpReq.signal, progressTo(token, (n) => ctx.mcpReq.notify(n)), d.fetch);
     const outcome = await runTool(def, args ?? {}, deps);
     // Server-directed tasks: a start tool called by a client that declared the extension answers with
     // the operation as a task (task id = operation id). A start that failed created nothing: its error stands.
@@ -121,16 +98,17 @@ function buildServer(d: RequestDeps): Server {
       const task = await taskOfStarted(outcome.value as { operation_id: string; message: string }, taskDeps);
       return { resultType: "task", ...modernTask(task) } as never;
     }
-    return toCallToolResult(outcome, VIEW_TOOLS.has(name) ? viewResultMeta(hasScope(d.auth, "ktrdr:operate")) : undefined) as never;
+    return toCallToolResult(outcome, viewResultMeta(name, d.auth)) as never;
   });
 
   server.setRequestHandler("tasks/get", { params: taskIdParams }, async (params, ctx) => {
     if (!declares(ctx, TASKS_EXTENSION)) throw missingExtension(TASKS_EXTENSION, "tasks/get");
     requireScope(d.auth, "ktrdr:read", "tasks/get");
     if (fixtures?.owns(params.taskId)) return fixtures.get(params.taskId);
-    const { op, result } = await finishedTask(params.taskId, taskDeps, "tasks/get");
-    const task = modernTask(taskFromOperation(op, Date.now()));
-    return detailed(task, op.status, result, op.error ?? op.cancel_reason);
+    const op = await readOperation(params.taskId, taskDeps, "tasks/get");
+    // Only a completed task carries a result: the others need no results read.
+    const result = taskStatus(op.status) === "completed" ? await resultOf(op, taskDeps) : undefined;
+    return detailed(modernTask(taskFromOperation(op, Date.now())), op.status, result, op.error ?? op.cancel_reason);
   });
 
   // KTRDR operations never ask for input, so an update has nothing to deliver; it is answered
@@ -161,7 +139,7 @@ function buildServer(d: RequestDeps): Server {
  * would have been had it waited; a failed one the backend's failure as a JSON-RPC error (the
  * extension's `failed`); a cancelled one nothing more.
  */
-export function detailed(task: Record<string, unknown>, status: string, result: Record<string, unknown> | undefined, reason: string | undefined): Record<string, unknown> {
+function detailed(task: Record<string, unknown>, status: string, result: Record<string, unknown> | undefined, reason: string | undefined): Record<string, unknown> {
   const s = taskStatus(status);
   if (s === "completed" && result) return { ...task, result: { resultType: "complete", ...result } };
   if (s === "failed") {

@@ -32,6 +32,7 @@ import * as input from "../tools/inputs";
 import { getOperationResults } from "../tools/operations.tools";
 import { runTool, type ToolOutcome } from "../tools/run";
 import type { ToolDefinition } from "../tools/tool";
+import { runDeps } from "./calls";
 
 export interface TaskDeps {
   auth: () => AuthContext;
@@ -207,7 +208,7 @@ export class BackendTaskStore implements TaskStore {
     if (!Number.isSafeInteger(offset) || offset < 0 || (cursor !== undefined && !/^\d+$/.test(cursor))) {
       throw new TaskError(ErrorCode.InvalidParams, `Invalid cursor '${String(cursor).slice(0, 40)}': pass back the nextCursor of the previous page.`);
     }
-    const backend = api(this.deps);
+    const backend = backendApi(this.deps);
     let res;
     try {
       res = await backend.listOperations({ limit: TASKS_PAGE_SIZE, offset });
@@ -253,7 +254,7 @@ export async function taskOfStarted(started: { operation_id: string; message: st
   const now = deps.now?.() ?? Date.now();
   let task: Task;
   try {
-    task = taskFromOperation(await api(deps).getOperation(started.operation_id), now);
+    task = taskFromOperation(await backendApi(deps).getOperation(started.operation_id), now);
   } catch {
     // The start went through; only the follow-up read failed. The task exists all the same.
     const at = new Date(now).toISOString();
@@ -300,28 +301,27 @@ export async function startAsTask(
 export async function finishedTask(taskId: string, deps: TaskDeps, method: string): Promise<{ op: Operation; result?: CallToolResult }> {
   const op = await readOperation(taskId, deps, method);
   if (!isTerminal(taskStatus(op.status))) return { op };
-  const def = getOperationResults as unknown as ToolDefinition;
-  const args = z.object(def.input).parse({ operation_id: taskId }) as Record<string, unknown>;
-  const outcome = await runTool(def, args, {
-    auth: deps.auth(),
-    backend: deps.backend(),
-    signal: new AbortController().signal,
-    requestId: crypto.randomUUID(),
-    fetch: deps.fetch,
-    now: deps.now,
-  });
-  if (!outcome.ok) throw new TaskError(ErrorCode.InternalError, outcome.message);
-  return { op, result: finishedResult(op, outcome) };
+  return { op, result: await resultOf(op, deps) };
 }
 
-function api(deps: TaskDeps): KtrdrApi {
+/** The start tool's result for a finished operation (from get_operation_results); -32603 when it cannot be read. */
+export async function resultOf(op: Operation, deps: TaskDeps): Promise<CallToolResult> {
+  const def = getOperationResults as unknown as ToolDefinition;
+  const args = z.object(def.input).parse({ operation_id: op.operation_id }) as Record<string, unknown>;
+  const outcome = await runTool(def, args, { ...runDeps(deps.auth(), deps.backend(), new AbortController().signal, undefined, deps.fetch), now: deps.now });
+  if (!outcome.ok) throw new TaskError(ErrorCode.InternalError, outcome.message);
+  return finishedResult(op, outcome);
+}
+
+/** A backend client for one task request. */
+export function backendApi(deps: TaskDeps): KtrdrApi {
   return new KtrdrApi(deps.backend(), { fetch: deps.fetch, requestId: crypto.randomUUID() });
 }
 
 /** The operation behind a task, or the not-found error; other backend failures as -32603 with the agent-facing text. */
 export async function readOperation(taskId: string, deps: TaskDeps, method: string): Promise<Operation> {
   if (!input.operationId.safeParse(taskId).success) throw taskNotFound(taskId);
-  const backend = api(deps);
+  const backend = backendApi(deps);
   try {
     return await backend.getOperation(taskId);
   } catch (err) {
@@ -337,7 +337,7 @@ export async function readOperation(taskId: string, deps: TaskDeps, method: stri
  */
 export async function cancelTask(taskId: string, deps: TaskDeps): Promise<{ alreadyFinished: boolean }> {
   await readOperation(taskId, deps, "tasks/cancel");
-  const backend = api(deps);
+  const backend = backendApi(deps);
   const principal = deps.auth().principal;
   try {
     const res = await backend.cancelOperation(taskId, CANCEL_REASON);

@@ -65,18 +65,25 @@ export function describeTool(def: ToolDefinition): ListedTool {
   };
 }
 
-const byScopes = new Map<string, ListedTool[]>();
+/** `build`, computed once per scope set (whatever the scopes' order) and reused. */
+export function perScopeSet<T>(build: (scopes: readonly Scope[]) => T): (scopes: readonly Scope[]) => T {
+  const memo = new Map<string, T>();
+  return (scopes) => {
+    const key = [...scopes].sort().join(" ");
+    let hit = memo.get(key);
+    if (hit === undefined) {
+      hit = build(scopes);
+      memo.set(key, hit);
+    }
+    return hit;
+  };
+}
+
 let all: ListedTool[] | undefined;
 
 /** The tools a caller with these scopes may use, in catalogue order (computed once per scope set). */
-export function listedTools(scopes: readonly Scope[]): ListedTool[] {
-  const key = [...scopes].sort().join(" ");
-  let hit = byScopes.get(key);
-  if (!hit) {
-    all ??= TOOLS.map(describeTool);
-    const auth = { principal: "-", method: "local" as const, scopes: [...scopes] };
-    hit = all.filter((_t, i) => hasScope(auth, TOOLS[i]!.scope));
-    byScopes.set(key, hit);
-  }
-  return hit;
-}
+export const listedTools = perScopeSet((scopes): ListedTool[] => {
+  all ??= TOOLS.map(describeTool);
+  const auth = { principal: "-", method: "local" as const, scopes: [...scopes] };
+  return all.filter((_t, i) => hasScope(auth, TOOLS[i]!.scope));
+});
