@@ -8,10 +8,9 @@ import { MLP } from "./mlp.ts";
 import { CancelledError } from "./operations.ts";
 import type { Operation } from "./operations.ts";
 import { sma } from "./indicators.ts";
-import type { StrategyFile } from "./strategies.ts";
 import { listModels, readModel, resolveModelPath } from "./training.ts";
 import type { ModelArtifact } from "./training.ts";
-import { isoMicros, isoNaive, nowMicros, parseDate, pause, round } from "./util.ts";
+import { isoDate, isoMicros, isoNaive, nowMicros, parseDate, pause, round } from "./util.ts";
 import type { Json, JsonObject } from "./util.ts";
 
 export interface BacktestRequest {
@@ -170,9 +169,9 @@ function metricsOf(values: number[], trades: Trade[], initial: number, bars: Bar
 function dateOnly(s: string | null, fallbackMs: number): string {
   if (s) {
     const ms = parseDate(s);
-    if (ms !== null) return new Date(ms).toISOString().slice(0, 10);
+    if (ms !== null) return isoDate(ms);
   }
-  return new Date(fallbackMs).toISOString().slice(0, 10);
+  return isoDate(fallbackMs);
 }
 
 export function backtestTask(ctx: Ctx, req: BacktestRequest): (op: Operation) => Promise<JsonObject> {
@@ -191,13 +190,8 @@ export function backtestTask(ctx: Ctx, req: BacktestRequest): (op: Operation) =>
       found = { artifact: readModel(file), path: req.modelPath };
       strategyName = found.artifact.strategy_name; // the model carries its strategy
     } else {
-      if (v === "v2026" && ctx.quirks.has("v2026-backtest-needs-model-path")) throw new Error("model_path is required for backtesting");
-      let strategy: StrategyFile | undefined;
-      try {
-        strategy = ctx.strategies.load(req.strategyName);
-      } catch {
-        strategy = undefined;
-      }
+      if (ctx.quirks.has("v2026-backtest-needs-model-path")) throw new Error("model_path is required for backtesting");
+      const strategy = ctx.strategies.tryLoad(req.strategyName);
       if (!strategy) throw new Error(`Strategy '${req.strategyName}' not found`);
       strategyName = strategy.name;
       found = findModel(ctx, strategy.name, req.symbol, req.timeframe);

@@ -2,11 +2,12 @@
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync, renameSync, existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Bar } from "./market-data.ts";
+import { isoNaive } from "./util.ts";
 
 const HEADER = "timestamp,open,high,low,close,volume";
 
 function row(b: Bar): string {
-  return `${new Date(b.t).toISOString().slice(0, 19)},${b.o},${b.h},${b.l},${b.c},${b.v}`;
+  return `${isoNaive(b.t)},${b.o},${b.h},${b.l},${b.c},${b.v}`;
 }
 
 export class BarCache {

@@ -4,13 +4,13 @@
 import type { Ctx } from "./context.ts";
 import { CancelledError } from "./operations.ts";
 import type { Operation } from "./operations.ts";
-import { nowMicros } from "./util.ts";
+import { nowMicros, sleep } from "./util.ts";
 import type { JsonObject } from "./util.ts";
 
 export const DUMMY_ITERATIONS = 100;
 const ITERATION_MS = 2000;
-export const DUMMY_MIN_ITERATION_MS = 400;
-export const DUMMY_CANCEL_NOTICE_MS = 300;
+const DUMMY_MIN_ITERATION_MS = 400;
+const DUMMY_CANCEL_NOTICE_MS = 300;
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -23,10 +23,6 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener("abort", done, { once: true });
   });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 function iterationContext(i: number): JsonObject {

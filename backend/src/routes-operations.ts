@@ -19,9 +19,9 @@ export function registerOperationRoutes(router: Router, ctx: Ctx): void {
   const types = v === "v2026" ? TYPES_V2026 : TYPES_V2025;
 
   const notFound = (id: string): Reply => detail(404, `Operation not found: ${id}`);
-  const listCache = () => v === "v2026" && q.has("v2026-list-cache");
+  const listCache = () => q.has("v2026-list-cache");
   /** v2025-tensor-500: a completed training's record cannot be serialised. */
-  const unserialisable = (op: Operation) => v === "v2025" && q.has("v2025-tensor-500") && op.type === "training" && op.status === "completed";
+  const unserialisable = (op: Operation) => q.has("v2025-tensor-500") && op.type === "training" && op.status === "completed";
 
   const listReply = (query: URLSearchParams, parentId?: string): Reply => {
     const check = new QueryCheck(query);
@@ -95,7 +95,7 @@ export function registerOperationRoutes(router: Router, ctx: Ctx): void {
     });
 
     router.add("GET", "/operations/{operation_id}/metrics", (_req, p) => {
-      if (v === "v2025" && q.has("v2025-no-metrics-route")) return notFoundRoute();
+      if (q.has("v2025-no-metrics-route")) return notFoundRoute();
       const op = ctx.ops.get(p.operation_id!);
       if (!op) return notFound(p.operation_id!);
       refreshMetrics(op, ctx);

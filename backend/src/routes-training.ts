@@ -7,7 +7,7 @@ import type { Router } from "./router.ts";
 import { noWorker } from "./routes-operations.ts";
 import type { StrategyFile } from "./strategies.ts";
 import { estimatedMinutes, listModels, readModel, trainingTask } from "./training.ts";
-import { isoDate, isoMicros, parseDate } from "./util.ts";
+import { isoDate, isoMicros, isoNaive, parseDate } from "./util.ts";
 import type { Json, JsonObject } from "./util.ts";
 import { BodyCheck, bodyObject, isReply } from "./validation.ts";
 import { detail, json, validationError } from "./wire.ts";
@@ -15,13 +15,13 @@ import type { Reply } from "./wire.ts";
 import type { WorkerType } from "./workers.ts";
 
 /** v2025-cancel-fails-training: how long after the DELETE the training turns failed. */
-export const CANCEL_TO_FAILED_MS = 250;
+const CANCEL_TO_FAILED_MS = 250;
 
 /** "2023-01-01" → "2023-01-01T00:00:00" (how the records show request dates). */
 function naiveDateTime(s: string | null): string | null {
   if (s === null) return null;
   const ms = parseDate(s);
-  return ms === null ? s : new Date(ms).toISOString().slice(0, 19);
+  return ms === null ? s : isoNaive(ms);
 }
 
 export function registerTrainingRoutes(router: Router, ctx: Ctx): void {
@@ -86,7 +86,7 @@ export function registerTrainingRoutes(router: Router, ctx: Ctx): void {
     }
     const bad = checkTimeframes(timeframes);
     if (bad) return bad;
-    if (v === "v2026" && q.has("v2026-one-worker") && ctx.workers.isBusy("training")) return noWorker(ctx, "training");
+    if (q.has("v2026-one-worker") && ctx.workers.isBusy("training")) return noWorker(ctx, "training");
     const startDate = start?.[0] ?? null;
     const endDate = end?.[0] ?? null;
     let op: Operation;
@@ -168,12 +168,7 @@ export function registerTrainingRoutes(router: Router, ctx: Ctx): void {
     if (check.issues.length) return validationError(v, check.issues);
     if (symbol === null || timeframe === null) {
       // v2026: symbol and timeframe default to the strategy's.
-      let s: StrategyFile | undefined;
-      try {
-        s = ctx.strategies.load(strategyName!);
-      } catch {
-        s = undefined;
-      }
+      const s = ctx.strategies.tryLoad(strategyName!);
       symbol ??= s?.symbols[0] ?? null;
       timeframe ??= s?.timeframes[0] ?? null;
       if (symbol === null) check.issues.push({ type: "missing", loc: ["body", "symbol"], msg: "Field required", input: body });
@@ -184,7 +179,7 @@ export function registerTrainingRoutes(router: Router, ctx: Ctx): void {
     const status = v === "v2026" ? 422 : 400;
     if (!findSymbol(symbol)) return detail(status, `Invalid symbol: ${symbol}`);
     if (!findTimeframe(timeframe!)) return detail(status, `Invalid timeframe: ${timeframe}`);
-    if (v === "v2026" && q.has("v2026-one-worker") && ctx.workers.isBusy("backtesting")) return noWorker(ctx, "backtesting");
+    if (q.has("v2026-one-worker") && ctx.workers.isBusy("backtesting")) return noWorker(ctx, "backtesting");
     const startDate = start?.[0] ?? null;
     const endDate = end?.[0] ?? null;
     let op: Operation;
@@ -296,12 +291,7 @@ export function registerTrainingRoutes(router: Router, ctx: Ctx): void {
 
   // ---- strategies ----
   const strategyInfo = (name: string): JsonObject | null => {
-    let s: StrategyFile | undefined;
-    try {
-      s = ctx.strategies.load(name);
-    } catch {
-      return null;
-    }
+    const s = ctx.strategies.tryLoad(name);
     if (!s) return null;
     const models = listModels(ctx, name);
     const latest = models.at(-1);
@@ -320,7 +310,7 @@ export function registerTrainingRoutes(router: Router, ctx: Ctx): void {
       latest_metrics: artifact ? artifact.metrics : null,
     };
   };
-  const emptyList = () => v === "v2026" && q.has("v2026-empty-strategy-list");
+  const emptyList = () => q.has("v2026-empty-strategy-list");
 
   router.add("GET", "/strategies/", () => {
     if (emptyList()) return json(200, { success: true, strategies: [] });

@@ -82,7 +82,6 @@ function parseJson(raw: string): unknown {
 
 export async function startBackend(options: Partial<BackendOptions> = {}): Promise<RunningBackend> {
   const opts: BackendOptions = { ...DEFAULT_OPTIONS, ...options };
-  if (opts.quirks === undefined || opts.quirks === null) opts.quirks = "all";
   opts.dataDir = resolve(opts.dataDir);
   const ctx = createContext(opts);
   const router = new Router();

@@ -91,6 +91,15 @@ export class StrategyStore {
       path: file,
     };
   }
+
+  /** Like load(), but undefined instead of an exception for unparseable YAML. */
+  tryLoad(name: string): StrategyFile | undefined {
+    try {
+      return this.load(name);
+    } catch {
+      return undefined;
+    }
+  }
 }
 
 function num(v: unknown, fallback: number): number {

@@ -12,7 +12,8 @@ import type { EpochRecord, Operation } from "./operations.ts";
 import { trainingConfig } from "./strategies.ts";
 import type { StrategyFile, TrainingConfig } from "./strategies.ts";
 import { symbolSeed } from "./market-data.ts";
-import { isoDate, isoMicros, nowMicros, pause, round, parseDate } from "./util.ts";
+import type { Bar } from "./market-data.ts";
+import { isoDate, isoMicros, nowMicros, pause, round, parseDate, sleep } from "./util.ts";
 import type { Json, JsonObject } from "./util.ts";
 
 export interface TrainingRequest {
@@ -180,10 +181,6 @@ function noDataMessage(ctx: Ctx, symbol: string, tf: string): string {
   return ctx.opts.wire === "v2026" ? `No data found in cache for ${symbol} ${tf}` : `Data not found for ${symbol} (${tf})`;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 /** Create the operation's body; `from` resumes from a checkpoint. */
 export function trainingTask(ctx: Ctx, req: TrainingRequest, from: CheckpointFile | null = null): (op: Operation) => Promise<JsonObject> {
   return async (op) => {
@@ -212,10 +209,13 @@ export function trainingTask(ctx: Ctx, req: TrainingRequest, from: CheckpointFil
     let firstBar = Infinity;
     let lastBar = -Infinity;
     let totalBars = 0;
+    // The cached bars of each symbol/timeframe, in loop order (read once, used again below).
+    const ranges: Bar[][] = [];
     for (const symbol of req.symbols) {
       for (const tf of req.timeframes) {
         const bars = ctx.cache.range(symbol, tf, startMs, endMs);
         if (bars.length === 0) throw new Error(noDataMessage(ctx, symbol, tf));
+        ranges.push(bars);
         perSymbolBars[symbol] = (perSymbolBars[symbol] ?? 0) + bars.length;
         totalBars += bars.length;
         firstBar = Math.min(firstBar, bars[0]!.t);
@@ -224,9 +224,10 @@ export function trainingTask(ctx: Ctx, req: TrainingRequest, from: CheckpointFil
     }
     const cfg = trainingConfig(req.strategy);
     ctx.ops.progress(op, { current_step: "Preparing features" });
+    let rangeIndex = 0;
     for (const symbol of req.symbols) {
       for (const tf of req.timeframes) {
-        const bars = ctx.cache.range(symbol, tf, startMs, endMs);
+        const bars = ranges[rangeIndex++]!;
         if (bars.length < cfg.historyRequired + 50) {
           throw new Error(
             `Not enough data for ${symbol} ${tf}: ${bars.length} bars cached, at least ${cfg.historyRequired + 50} needed. Load more history with trigger_data_loading(symbol="${symbol}", timeframe="${tf}", mode="backfill").`,
@@ -431,28 +432,31 @@ export function trainingTask(ctx: Ctx, req: TrainingRequest, from: CheckpointFil
     if (best) model = MLP.fromJSON(best);
     const test = model.evaluate(testX, testY, testY.length);
     const { precision, recall, f1 } = prf(test.predictions, testY);
+    // Only v2025 reports feature importance (permutation, own RNG) and per-symbol figures.
     const importance: Record<string, number> = {};
-    const shuffled = new Float64Array(testX);
-    const fr = mulberry32(seed);
-    for (let d = 0; d < dim; d++) {
-      shuffled.set(testX);
-      for (let i = testY.length - 1; i > 0; i--) {
-        const j = Math.floor(fr() * (i + 1));
-        const t = shuffled[i * dim + d]!;
-        shuffled[i * dim + d] = shuffled[j * dim + d]!;
-        shuffled[j * dim + d] = t;
-      }
-      importance[featureNames[d]!] = round(test.accuracy - model.evaluate(shuffled, testY, testY.length).accuracy, 4);
-    }
     const perSymbol: Record<string, JsonObject> = {};
-    for (const symbol of req.symbols) {
-      const idx: number[] = [];
-      testParts.symbol.forEach((s, i) => s === symbol && idx.push(i));
-      const pred = Int32Array.from(idx, (i) => test.predictions[i]!);
-      const ys = Int32Array.from(idx, (i) => testY[i]!);
-      const ok = idx.filter((i) => test.predictions[i] === testY[i]).length;
-      const m = prf(pred, ys);
-      perSymbol[symbol] = { accuracy: idx.length ? ok / idx.length : 0, precision: m.precision, recall: m.recall, f1_score: m.f1, sample_count: idx.length };
+    if (v !== "v2026") {
+      const shuffled = new Float64Array(testX);
+      const fr = mulberry32(seed);
+      for (let d = 0; d < dim; d++) {
+        shuffled.set(testX);
+        for (let i = testY.length - 1; i > 0; i--) {
+          const j = Math.floor(fr() * (i + 1));
+          const t = shuffled[i * dim + d]!;
+          shuffled[i * dim + d] = shuffled[j * dim + d]!;
+          shuffled[j * dim + d] = t;
+        }
+        importance[featureNames[d]!] = round(test.accuracy - model.evaluate(shuffled, testY, testY.length).accuracy, 4);
+      }
+      for (const symbol of req.symbols) {
+        const idx: number[] = [];
+        testParts.symbol.forEach((s, i) => s === symbol && idx.push(i));
+        const pred = Int32Array.from(idx, (i) => test.predictions[i]!);
+        const ys = Int32Array.from(idx, (i) => testY[i]!);
+        const ok = idx.filter((i) => test.predictions[i] === testY[i]).length;
+        const m = prf(pred, ys);
+        perSymbol[symbol] = { accuracy: idx.length ? ok / idx.length : 0, precision: m.precision, recall: m.recall, f1_score: m.f1, sample_count: idx.length };
+      }
     }
     const lastRec = epochs[epochs.length - 1]!;
     const bestRec = epochs.find((e) => e.epoch === bestEpoch) ?? lastRec;

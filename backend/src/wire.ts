@@ -72,22 +72,18 @@ function ts(micros: number | null): string | null {
   return micros === null ? null : isoMicros(micros);
 }
 
-function clone<T>(v: T): T {
-  return JSON.parse(JSON.stringify(v)) as T;
-}
-
 function resetProgress(percentage: number): Progress {
   return { ...emptyProgress(), percentage };
 }
 
 /** The progress a client sees (v2026: worker progress loses its details; finished operations show the database row). */
-export function renderProgress(op: Operation, ctx: Ctx): Progress {
-  if (ctx.opts.wire === "v2025") return clone(op.progress);
+function renderProgress(op: Operation, ctx: Ctx): Progress {
+  if (ctx.opts.wire === "v2025") return { ...op.progress };
   if (op.status === "completed") return resetProgress(100);
   if (op.status === "failed") return resetProgress(0);
   if (op.status === "cancelled" && ctx.quirks.has("v2026-cancel-resets-progress")) return resetProgress(0);
-  if (op.remote) return { ...clone(op.progress), items_total: null, current_item: null, context: {} };
-  return clone(op.progress);
+  if (op.remote) return { ...op.progress, items_total: null, current_item: null, context: {} };
+  return { ...op.progress };
 }
 
 /** v2026 remote operations: the start-time record (dates null) or the database row (dates set). */
@@ -95,8 +91,8 @@ function showsDatabaseRow(op: Operation, ctx: Ctx): boolean {
   return op.remote && (op.view === "db" || !ctx.quirks.has("v2026-list-cache"));
 }
 
-export function renderMetadata(op: Operation, ctx: Ctx): Metadata {
-  const m = clone(op.metadata);
+function renderMetadata(op: Operation, ctx: Ctx): Metadata {
+  const m = { ...op.metadata };
   if (ctx.opts.wire === "v2026" && op.remote) {
     const db = showsDatabaseRow(op, ctx);
     m.start_date = db ? op.dbDates.start : null;
@@ -106,7 +102,7 @@ export function renderMetadata(op: Operation, ctx: Ctx): Metadata {
 }
 
 /** An epoch as the v2026 metrics carry it (0-based, `duration`, second-precision timestamp). */
-export function epochV2026(e: EpochRecord): JsonObject {
+function epochV2026(e: EpochRecord): JsonObject {
   return {
     epoch: e.epoch - 1,
     train_loss: e.train_loss,
@@ -120,7 +116,7 @@ export function epochV2026(e: EpochRecord): JsonObject {
 }
 
 /** v2026-metrics-nesting: the snapshots taken on reads, flattened as [epochs, count, epochs, count, ...]. */
-export function nestedEpochs(op: Operation): Json[] {
+function nestedEpochs(op: Operation): Json[] {
   return op.refreshes.flatMap((snap) => [snap.map(epochV2026), snap.length]);
 }
 
@@ -134,7 +130,7 @@ export function refreshMetrics(op: Operation, ctx: Ctx): void {
 }
 
 /** The `metrics` field of a v2026 operation record. */
-export function recordMetrics(op: Operation, ctx: Ctx): Json {
+function recordMetrics(op: Operation, ctx: Ctx): Json {
   const q = ctx.quirks;
   if (op.status === "cancelled" && q.has("v2026-cancel-resets-progress")) return null;
   if (op.type === "training") {
@@ -151,12 +147,12 @@ export function recordMetrics(op: Operation, ctx: Ctx): Json {
 
 /** `data.metrics` of GET /operations/{id}/metrics. */
 export function metricsPayload(op: Operation, ctx: Ctx): Json {
-  if (ctx.opts.wire === "v2026" && ctx.quirks.has("v2026-metrics-nesting")) {
+  if (ctx.quirks.has("v2026-metrics-nesting")) {
     if (op.status === "cancelled" && ctx.quirks.has("v2026-cancel-resets-progress")) return [[], 0];
     const list = nestedEpochs(op);
     return [list, list.length];
   }
-  if (op.status === "cancelled" && ctx.opts.wire === "v2026" && ctx.quirks.has("v2026-cancel-resets-progress")) return {};
+  if (op.status === "cancelled" && ctx.quirks.has("v2026-cancel-resets-progress")) return {};
   return op.metrics ?? {};
 }
 
@@ -192,7 +188,7 @@ export function operationSummary(op: Operation, ctx: Ctx): JsonObject {
     created_at: ts(op.createdAt),
     progress_percentage: p.percentage,
     current_step: p.current_step,
-    symbol: renderMetadata(op, ctx).symbol ?? "N/A",
+    symbol: op.metadata.symbol ?? "N/A",
     duration_seconds: durationSeconds(op),
   };
 }

@@ -71,10 +71,6 @@ export class WorkerRegistry {
     for (const w of this.workers) if (w.opId === opId && w.endedAt === null) w.endedAt = Date.now();
   }
 
-  workerId(type: WorkerType): string {
-    return this.worker(type).id;
-  }
-
   /** A backend restart: workers re-register; one still running an operation stays busy. */
   restart(stillActive: (opId: string) => boolean): void {
     this.registeredAt = Date.now();
