@@ -172,9 +172,30 @@ async function withCpu(pid, acc, fn) {
 
 function pathsOf(productUrl, floorUrl, pids = {}) {
   return {
-    floor: { label: "floor: bare McpAgent, 2025 session", url: floorUrl, tool: "get_operation", modern: false, counter: "floor", pid: pids.floor },
-    session: { label: "product: 2025 session (Durable Object)", url: productUrl, tool: "get_operation_status", modern: false, counter: "product", pid: pids.product },
-    stateless: { label: `product: ${MODERN_VERSION} stateless`, url: productUrl, tool: "get_operation_status", modern: true, counter: "product", pid: pids.product },
+    floor: {
+      label: "floor: bare McpAgent, 2025 session",
+      url: floorUrl,
+      tool: "get_operation",
+      modern: false,
+      counter: "floor",
+      pid: pids.floor,
+    },
+    session: {
+      label: "product: 2025 session (Durable Object)",
+      url: productUrl,
+      tool: "get_operation_status",
+      modern: false,
+      counter: "product",
+      pid: pids.product,
+    },
+    stateless: {
+      label: `product: ${MODERN_VERSION} stateless`,
+      url: productUrl,
+      tool: "get_operation_status",
+      modern: true,
+      counter: "product",
+      pid: pids.product,
+    },
   };
 }
 
@@ -200,7 +221,9 @@ async function open(path, name = "ktrdr-bench") {
 /** One tool call of the measured kind (the same backend GET on every path). */
 async function callOnce(path, c, operationId) {
   const params = { name: path.tool, arguments: { operation_id: operationId } };
-  const res = path.modern ? await c.client.callTool(params, { timeout: CALL_TIMEOUT_MS }) : await c.client.callTool(params, undefined, { timeout: CALL_TIMEOUT_MS });
+  const res = path.modern
+    ? await c.client.callTool(params, { timeout: CALL_TIMEOUT_MS })
+    : await c.client.callTool(params, undefined, { timeout: CALL_TIMEOUT_MS });
   if (res.isError) throw new Error(`${path.tool} failed on ${path.label}: ${JSON.stringify(res.content).slice(0, 200)}`);
 }
 
@@ -223,7 +246,17 @@ export async function measureAgainstFloor({ productUrl, floorUrl, pids, counts, 
   for (const n of names) clients[n] = await open(paths[n]);
   for (let i = 0; i < plan.warmup; i++) for (const n of names) await callOnce(paths[n], clients[n], operationId);
   for (let i = 0; i < 2; i++) for (const n of names) await setupOnce(paths[n]);
-  await measureIdle([...new Set(Object.values(paths).map((p) => p.pid).filter(Boolean))], quick ? 2 : 4, quick ? 500 : 1000);
+  await measureIdle(
+    [
+      ...new Set(
+        Object.values(paths)
+          .map((p) => p.pid)
+          .filter(Boolean),
+      ),
+    ],
+    quick ? 2 : 4,
+    quick ? 500 : 1000,
+  );
 
   // a. sequential latency, in alternating batches.
   log(`floor: latency (${plan.seqCalls} sequential calls per path, batches of ${plan.seqBatch}, rotating order)`);
@@ -261,7 +294,9 @@ export async function measureAgainstFloor({ productUrl, floorUrl, pids, counts, 
   }
 
   // b. throughput: all sessions open first (not timed), then their calls, all in flight at once.
-  log(`floor: throughput (${plan.sessions} sessions × ${plan.callsPerSession} calls per batch, ${plan.rounds} round(s) of one batch per path)`);
+  log(
+    `floor: throughput (${plan.sessions} sessions × ${plan.callsPerSession} calls per batch, ${plan.rounds} round(s) of one batch per path)`,
+  );
   const load = Object.fromEntries(names.map((n) => [n, { batches: [], samples: [], cpu: { workerd: 0, wrangler: 0 } }]));
   for (let r = 0; r < plan.rounds; r++) {
     for (const n of rotation(names, r)) {
@@ -297,8 +332,15 @@ export async function measureAgainstFloor({ productUrl, floorUrl, pids, counts, 
       backend_requests_per_call: round(seq[n].backend / s.length, 2),
       ...cpuPerCall(seq[n].cpu, s.length),
     };
-    result.setup[n] = { n: setup[n].length, p50_ms: round(pct(setup[n], 50), 2), p90_ms: round(pct(setup[n], 90), 2), mean_ms: round(setup[n].reduce((a, b) => a + b, 0) / setup[n].length, 2), tools_list: listing[n] };
-    if (setupRaw[n]) result.setup[n].bare_http = { n: setupRaw[n].length, p50_ms: round(pct(setupRaw[n], 50), 2), p90_ms: round(pct(setupRaw[n], 90), 2) };
+    result.setup[n] = {
+      n: setup[n].length,
+      p50_ms: round(pct(setup[n], 50), 2),
+      p90_ms: round(pct(setup[n], 90), 2),
+      mean_ms: round(setup[n].reduce((a, b) => a + b, 0) / setup[n].length, 2),
+      tools_list: listing[n],
+    };
+    if (setupRaw[n])
+      result.setup[n].bare_http = { n: setupRaw[n].length, p50_ms: round(pct(setupRaw[n], 50), 2), p90_ms: round(pct(setupRaw[n], 90), 2) };
     const bs = load[n].batches;
     const calls = bs.reduce((a, b) => a + b.calls, 0);
     const seconds = bs.reduce((a, b) => a + b.seconds, 0);
@@ -307,7 +349,13 @@ export async function measureAgainstFloor({ productUrl, floorUrl, pids, counts, 
       calls,
       errors: bs.reduce((a, b) => a + b.errors, 0),
       // The median batch: a batch hit by another process's burst on the shared cores moves it least.
-      calls_per_second: round(pct(bs.map((b) => b.calls_per_second), 50), 1),
+      calls_per_second: round(
+        pct(
+          bs.map((b) => b.calls_per_second),
+          50,
+        ),
+        1,
+      ),
       overall_calls_per_second: round(calls / seconds, 1),
       batches_calls_per_second: bs.map((b) => b.calls_per_second),
       p50_ms: round(pct(load[n].samples, 50), 1),
@@ -327,7 +375,9 @@ export async function measureAgainstFloor({ productUrl, floorUrl, pids, counts, 
         throughput: ratio(result.throughput[n].calls_per_second, f("throughput", "calls_per_second")),
         load_p50: ratio(result.throughput[n].p50_ms, f("throughput", "p50_ms")),
         setup: ratio(result.setup[n].p50_ms, f("setup", "p50_ms")),
-        ...(result.setup[n].bare_http ? { setup_bare_http: ratio(result.setup[n].bare_http.p50_ms, result.setup.floor.bare_http.p50_ms) } : {}),
+        ...(result.setup[n].bare_http
+          ? { setup_bare_http: ratio(result.setup[n].bare_http.p50_ms, result.setup.floor.bare_http.p50_ms) }
+          : {}),
       },
     ]),
   );
@@ -355,7 +405,10 @@ async function setupOnce(path) {
   const ms = performance.now() - t;
   if (!tools.some((x) => x.name === path.tool)) throw new Error(`${path.label}: tools/list has no ${path.tool}`);
   await c.close();
-  return { ms, listing: { tools: tools.length, output_schemas: tools.filter((x) => x.outputSchema).length, bytes: JSON.stringify(tools).length } };
+  return {
+    ms,
+    listing: { tools: tools.length, output_schemas: tools.filter((x) => x.outputSchema).length, bytes: JSON.stringify(tools).length },
+  };
 }
 
 /** One 2025 session setup as bare HTTP exchanges (no MCP client): initialize, initialized, tools/list. */
@@ -365,19 +418,34 @@ async function setupBare(url) {
   const init = await fetch(url, {
     method: "POST",
     headers,
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: "ktrdr-bench-bare", version: "1.0.0" } } }),
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: "ktrdr-bench-bare", version: "1.0.0" } },
+    }),
   });
   await init.text();
   const sid = init.headers.get("mcp-session-id");
   if (!init.ok || !sid) throw new Error(`bare initialize on ${url} → ${init.status}`);
   const session = { ...headers, "mcp-session-id": sid, "mcp-protocol-version": LATEST_PROTOCOL_VERSION };
-  const note = await fetch(url, { method: "POST", headers: session, body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) });
+  const note = await fetch(url, {
+    method: "POST",
+    headers: session,
+    body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+  });
   await note.text();
-  const list = await fetch(url, { method: "POST", headers: session, body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }) });
+  const list = await fetch(url, {
+    method: "POST",
+    headers: session,
+    body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }),
+  });
   const text = await list.text();
   const ms = performance.now() - t;
   if (!list.ok || !text.includes('"tools"')) throw new Error(`bare tools/list on ${url} → ${list.status}`);
-  await fetch(url, { method: "DELETE", headers: { "mcp-session-id": sid, "mcp-protocol-version": LATEST_PROTOCOL_VERSION } }).then((r) => r.text());
+  await fetch(url, { method: "DELETE", headers: { "mcp-session-id": sid, "mcp-protocol-version": LATEST_PROTOCOL_VERSION } }).then((r) =>
+    r.text(),
+  );
   return ms;
 }
 
@@ -408,7 +476,10 @@ async function loadBatch(path, plan, operationId, counts, settle, cpu) {
   const backend = counts[path.counter] - before;
   await Promise.all(clients.map((c) => c.close()));
   const calls = plan.sessions * plan.callsPerSession;
-  return { samples, summary: { calls, errors, seconds: round(seconds, 3), calls_per_second: round(calls / seconds, 1), backend_requests: backend } };
+  return {
+    samples,
+    summary: { calls, errors, seconds: round(seconds, 3), calls_per_second: round(calls / seconds, 1), backend_requests: backend },
+  };
 }
 
 // ---- e. bundle sizes ------------------------------------------------------------------------------
@@ -435,7 +506,18 @@ export async function bundleSizes(dir, log = () => {}) {
     const outdir = join(dir, `bundle-${name}`);
     mkdirSync(outdir, { recursive: true });
     const meta = join(outdir, "meta.json");
-    const args = [WRANGLER, "deploy", "--dry-run", "--config", config, "--outdir", outdir, "--metafile", meta, ...(minify ? ["--minify"] : [])];
+    const args = [
+      WRANGLER,
+      "deploy",
+      "--dry-run",
+      "--config",
+      config,
+      "--outdir",
+      outdir,
+      "--metafile",
+      meta,
+      ...(minify ? ["--minify"] : []),
+    ];
     const { stdout, stderr } = await run(process.execPath, args, {
       cwd: ROOT,
       env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", FORCE_COLOR: "0" },
@@ -527,7 +609,9 @@ function analyseBundle(outdir, metaPath, said) {
     gzip_kib: round(gzip / 1024, 1),
     wrangler_reported: said,
     minified,
-    dependency_gzip: minified ? "estimated from each group's share of the raw bytes (minified output)" : "each group's share of the output, gzipped on its own",
+    dependency_gzip: minified
+      ? "estimated from each group's share of the raw bytes (minified output)"
+      : "each group's share of the output, gzipped on its own",
     inputs: Object.keys(output.inputs).length,
     dependencies,
   };
@@ -555,7 +639,10 @@ function gzipByGroup(jsPath, inputs) {
       headers++;
     }
     let arr = parts.get(group);
-    if (!arr) parts.set(group, (arr = []));
+    if (!arr) {
+      arr = [];
+      parts.set(group, arr);
+    }
     arr.push(line);
   }
   for (const [g, arr] of parts) sizes.set(g, gzipSync(arr.join("\n")).length);
@@ -564,7 +651,8 @@ function gzipByGroup(jsPath, inputs) {
 
 // ---- output -----------------------------------------------------------------------------------------
 
-const cpuCell = (v) => (v.workerd_cpu_ms_per_call === undefined ? "–" : `${v.workerd_cpu_ms_per_call.toFixed(2)} / ${v.wrangler_cpu_ms_per_call.toFixed(2)}`);
+const cpuCell = (v) =>
+  v.workerd_cpu_ms_per_call === undefined ? "–" : `${v.workerd_cpu_ms_per_call.toFixed(2)} / ${v.wrangler_cpu_ms_per_call.toFixed(2)}`;
 const x = (v) => (v === null || v === undefined ? "–" : `${v.toFixed(2)}×`);
 const n1 = (v) => (v === null || v === undefined ? "–" : v.toFixed(1));
 
@@ -586,8 +674,26 @@ export function printFloor(r, bundle, table) {
   const rat = (n) => (n === "floor" ? null : r.ratios[n]);
   out.push(
     table(
-      ["Path", "Tool", "p50 ms", "p99 ms", "p50 / floor", "p99 / floor", "Backend requests per call", "CPU ms per call: workerd / wrangler"],
-      names.map((n) => [r.tool[n].label, r.tool[n].tool, n1(L[n].p50_ms), n1(L[n].p99_ms), n === "floor" ? "1.00×" : x(rat(n).p50), n === "floor" ? "1.00×" : x(rat(n).p99), L[n].backend_requests_per_call, cpuCell(L[n])]),
+      [
+        "Path",
+        "Tool",
+        "p50 ms",
+        "p99 ms",
+        "p50 / floor",
+        "p99 / floor",
+        "Backend requests per call",
+        "CPU ms per call: workerd / wrangler",
+      ],
+      names.map((n) => [
+        r.tool[n].label,
+        r.tool[n].tool,
+        n1(L[n].p50_ms),
+        n1(L[n].p99_ms),
+        n === "floor" ? "1.00×" : x(rat(n).p50),
+        n === "floor" ? "1.00×" : x(rat(n).p99),
+        L[n].backend_requests_per_call,
+        cpuCell(L[n]),
+      ]),
       ["l", "l", "r", "r", "r", "r", "r", "r"],
     ),
   );
@@ -597,24 +703,76 @@ export function printFloor(r, bundle, table) {
   const T = r.throughput;
   out.push(
     table(
-      ["Path", "Calls", "Errors", "Calls/s (median batch)", "Calls/s / floor", "Per batch", "p50 ms", "p99 ms", "Backend requests per call", "CPU ms per call: workerd / wrangler"],
-      names.map((n) => [r.tool[n].label, T[n].calls, T[n].errors, n1(T[n].calls_per_second), n === "floor" ? "1.00×" : x(rat(n).throughput), T[n].batches_calls_per_second.map((v) => n1(v)).join(", "), n1(T[n].p50_ms), n1(T[n].p99_ms), T[n].backend_requests_per_call, cpuCell(T[n])]),
+      [
+        "Path",
+        "Calls",
+        "Errors",
+        "Calls/s (median batch)",
+        "Calls/s / floor",
+        "Per batch",
+        "p50 ms",
+        "p99 ms",
+        "Backend requests per call",
+        "CPU ms per call: workerd / wrangler",
+      ],
+      names.map((n) => [
+        r.tool[n].label,
+        T[n].calls,
+        T[n].errors,
+        n1(T[n].calls_per_second),
+        n === "floor" ? "1.00×" : x(rat(n).throughput),
+        T[n].batches_calls_per_second.map((v) => n1(v)).join(", "),
+        n1(T[n].p50_ms),
+        n1(T[n].p99_ms),
+        T[n].backend_requests_per_call,
+        cpuCell(T[n]),
+      ]),
       ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
     ),
   );
   out.push("");
-  out.push("Sessions are opened before a batch's clock starts; a batch ends when its last call returns. CPU: the Worker's own `wrangler dev` process tree (workerd, and the Node proxy that forwards requests and prints log lines), less its idle rate.");
+  out.push(
+    "Sessions are opened before a batch's clock starts; a batch ends when its last call returns. CPU: the Worker's own `wrangler dev` process tree (workerd, and the Node proxy that forwards requests and prints log lines), less its idle rate.",
+  );
   out.push("");
   out.push(`### Session setup (${p.setups} per path, alternating)`);
   out.push("");
   const S = r.setup;
-  const what = { floor: "initialize + initialized + tools/list", session: "initialize + initialized + tools/list", stateless: "server/discover + tools/list" };
-  const setupRows = names.map((n) => [r.tool[n].label, `${what[n]}, SDK client`, n1(S[n].p50_ms), n1(S[n].p90_ms), n === "floor" ? "1.00×" : x(rat(n).setup), `${S[n].tools_list.tools} / ${S[n].tools_list.output_schemas} / ${S[n].tools_list.bytes}`]);
+  const what = {
+    floor: "initialize + initialized + tools/list",
+    session: "initialize + initialized + tools/list",
+    stateless: "server/discover + tools/list",
+  };
+  const setupRows = names.map((n) => [
+    r.tool[n].label,
+    `${what[n]}, SDK client`,
+    n1(S[n].p50_ms),
+    n1(S[n].p90_ms),
+    n === "floor" ? "1.00×" : x(rat(n).setup),
+    `${S[n].tools_list.tools} / ${S[n].tools_list.output_schemas} / ${S[n].tools_list.bytes}`,
+  ]);
   for (const n of ["floor", "session"]) {
     const b = S[n].bare_http;
-    if (b) setupRows.push([r.tool[n].label, `${what[n]}, bare HTTP (no client processing)`, n1(b.p50_ms), n1(b.p90_ms), n === "floor" ? "1.00×" : x(rat(n).setup_bare_http), ""]);
+    if (b)
+      setupRows.push([
+        r.tool[n].label,
+        `${what[n]}, bare HTTP (no client processing)`,
+        n1(b.p50_ms),
+        n1(b.p90_ms),
+        n === "floor" ? "1.00×" : x(rat(n).setup_bare_http),
+        "",
+      ]);
   }
-  out.push(table(["Path", "Requests", "p50 ms", "p90 ms", "p50 / floor", "tools/list: tools / outputSchemas / bytes"], setupRows, ["l", "l", "r", "r", "r", "r"]));
+  out.push(
+    table(["Path", "Requests", "p50 ms", "p90 ms", "p50 / floor", "tools/list: tools / outputSchemas / bytes"], setupRows, [
+      "l",
+      "l",
+      "r",
+      "r",
+      "r",
+      "r",
+    ]),
+  );
   out.push("");
   out.push(
     "The SDK 1.x client compiles a JSON Schema (AJV) validator for every outputSchema it is listed, so a richer tools/list costs the client time; " +
@@ -646,7 +804,14 @@ export function printFloor(r, bundle, table) {
         ["Dependency", "Product raw KiB", "Product gzip KiB", "Floor gzip KiB", "Product − floor", "First importer"],
         bundle.dependencies
           .filter((d) => d.product_gzip_kib >= 1 || d.floor_gzip_kib >= 1)
-          .map((d) => [d.name, n1(d.product_raw_kib), n1(d.product_gzip_kib), n1(d.floor_gzip_kib), `${d.over_floor_gzip_kib >= 0 ? "+" : ""}${n1(d.over_floor_gzip_kib)}`, d.via ?? ""]),
+          .map((d) => [
+            d.name,
+            n1(d.product_raw_kib),
+            n1(d.product_gzip_kib),
+            n1(d.floor_gzip_kib),
+            `${d.over_floor_gzip_kib >= 0 ? "+" : ""}${n1(d.over_floor_gzip_kib)}`,
+            d.via ?? "",
+          ]),
         ["l", "r", "r", "r", "r", "l"],
       ),
     );
@@ -656,14 +821,37 @@ export function printFloor(r, bundle, table) {
   out.push("");
   const met = (ok) => (ok ? "met" : "MISSED");
   const rows = [
-    ["session path tool call p50 / floor", `≤ ${TARGETS.session_p50_ratio_max}×`, x(r.ratios.session.p50), met(r.ratios.session.p50 <= TARGETS.session_p50_ratio_max)],
-    ["session path throughput / floor", `≥ ${TARGETS.session_throughput_ratio_min}×`, x(r.ratios.session.throughput), met(r.ratios.session.throughput >= TARGETS.session_throughput_ratio_min)],
-    ["session setup / floor (SDK client)", `≤ ${TARGETS.session_setup_ratio_max}×`, x(r.ratios.session.setup), met(r.ratios.session.setup <= TARGETS.session_setup_ratio_max)],
+    [
+      "session path tool call p50 / floor",
+      `≤ ${TARGETS.session_p50_ratio_max}×`,
+      x(r.ratios.session.p50),
+      met(r.ratios.session.p50 <= TARGETS.session_p50_ratio_max),
+    ],
+    [
+      "session path throughput / floor",
+      `≥ ${TARGETS.session_throughput_ratio_min}×`,
+      x(r.ratios.session.throughput),
+      met(r.ratios.session.throughput >= TARGETS.session_throughput_ratio_min),
+    ],
+    [
+      "session setup / floor (SDK client)",
+      `≤ ${TARGETS.session_setup_ratio_max}×`,
+      x(r.ratios.session.setup),
+      met(r.ratios.session.setup <= TARGETS.session_setup_ratio_max),
+    ],
     ["2026 stateless p50 / session p50", "< 1×", x(r.ratios.stateless_vs_session.p50), met(r.ratios.stateless_vs_session.p50 < 1)],
   ];
-  if (bundle) rows.push(["product bundle gzip", `≤ ${TARGETS.bundle_gzip_kib_max} KiB`, `${n1(bundle.product.gzip_kib)} KiB`, met(bundle.product.gzip_kib <= TARGETS.bundle_gzip_kib_max)]);
+  if (bundle)
+    rows.push([
+      "product bundle gzip",
+      `≤ ${TARGETS.bundle_gzip_kib_max} KiB`,
+      `${n1(bundle.product.gzip_kib)} KiB`,
+      met(bundle.product.gzip_kib <= TARGETS.bundle_gzip_kib_max),
+    ]);
   out.push(table(["Target", "Goal", "Measured", "Status"], rows, ["l", "r", "r", "l"]));
   out.push("");
-  out.push("Figures, not tests: the benchmark never fails on them. 2 cores shared by the load generator, both `wrangler dev`s and the backend.");
+  out.push(
+    "Figures, not tests: the benchmark never fails on them. 2 cores shared by the load generator, both `wrangler dev`s and the backend.",
+  );
   return out.join("\n");
 }

@@ -107,13 +107,30 @@ async function main() {
   // Every quirk of real KTRDR except v2025's unreadable completed trainings and missing /metrics: the
   // token table compares the server's answers with the backend's raw records, which those would hide.
   // Not quiet: its request log (one line per request, with the X-Request-ID) counts backend requests per tool call.
-  const backend = await startBackend({ wire: opts.wire, pace: 0, faults: true, quiet: false, quirks: "all,-v2025-tensor-500,-v2025-no-metrics-route", dataDir: join(dir, "data"), logFile: join(dir, "backend.log") });
+  const backend = await startBackend({
+    wire: opts.wire,
+    pace: 0,
+    faults: true,
+    quiet: false,
+    quirks: "all,-v2025-tensor-500,-v2025-no-metrics-route",
+    dataDir: join(dir, "data"),
+    logFile: join(dir, "backend.log"),
+  });
   running.push(backend);
   const backendCounts = backendRequestCounter(backend.child);
   // The product and the floor, each under its own `wrangler dev` on loopback (started side by side).
   const started = await Promise.allSettled([
-    startWorker({ vars: { KTRDR_API_URL: backend.url, AUTH_MODE: "local" }, persistTo: join(dir, "state"), logFile: join(dir, "worker.log") }),
-    startWorker({ config: FLOOR_CONFIG, vars: { KTRDR_API_URL: backend.url }, persistTo: join(dir, "floor-state"), logFile: join(dir, "floor.log") }),
+    startWorker({
+      vars: { KTRDR_API_URL: backend.url, AUTH_MODE: "local" },
+      persistTo: join(dir, "state"),
+      logFile: join(dir, "worker.log"),
+    }),
+    startWorker({
+      config: FLOOR_CONFIG,
+      vars: { KTRDR_API_URL: backend.url },
+      persistTo: join(dir, "floor-state"),
+      logFile: join(dir, "floor.log"),
+    }),
   ]);
   for (const r of started) if (r.status === "fulfilled") running.push(r.value);
   const failed = started.find((r) => r.status === "rejected");
@@ -122,7 +139,11 @@ async function main() {
   const backendOrigin = new URL(backend.url).origin;
 
   async function pace(p) {
-    const res = await fetch(`${backendOrigin}/__pace`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ pace: p }) });
+    const res = await fetch(`${backendOrigin}/__pace`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ pace: p }),
+    });
     if (!res.ok) throw new Error(`POST /__pace → ${res.status}`);
   }
   /** The raw backend JSON, as the server would read it. */
@@ -148,7 +169,10 @@ async function main() {
   // ---- 4. against the floor ----
   // A completed operation whose record every path reads (GET /operations/{id}).
   await pace(0);
-  const seeded = must(await s.call("trigger_data_loading", { symbol: "AAPL", timeframe: "1d", mode: "tail", wait_seconds: 30 }), "seeding the floor comparison");
+  const seeded = must(
+    await s.call("trigger_data_loading", { symbol: "AAPL", timeframe: "1d", mode: "tail", wait_seconds: 30 }),
+    "seeding the floor comparison",
+  );
   if (!seeded.data.finished) throw new Error(`the seed load did not finish in 30 s: ${seeded.text}`);
   await s.close();
   report.floor = {
@@ -221,7 +245,13 @@ async function tokensWorkflowLatency({ s, backend, pace, raw }) {
   const resultsFull = must(await s.call("get_operation_results", { operation_id: tid, detail: "full" }), "get_operation_results full");
   row("get_operation_results", 'completed training, detail "full"', resultsFull, rawResults, "GET /operations/{id}/results");
   const metrics = must(await s.call("get_operation_metrics", { operation_id: tid }), "get_operation_metrics");
-  row("get_operation_metrics", `completed training (${metrics.data.epochs_shown ?? `${(metrics.data.epochs ?? []).length} epochs`})`, metrics, await raw(`/operations/${tid}/metrics`), "GET /operations/{id}/metrics");
+  row(
+    "get_operation_metrics",
+    `completed training (${metrics.data.epochs_shown ?? `${(metrics.data.epochs ?? []).length} epochs`})`,
+    metrics,
+    await raw(`/operations/${tid}/metrics`),
+    "GET /operations/{id}/metrics",
+  );
 
   // Market data: the tool returns the 50 most recent bars of what it read.
   const bars = must(await s.call("get_market_data", { symbol: "AAPL", timeframe: "1h", limit_bars: 50 }), "get_market_data");
@@ -239,10 +269,19 @@ async function tokensWorkflowLatency({ s, backend, pace, raw }) {
   const symbols = ["GOOGL", "NVDA", "AMZN", "SPY", "TSLA", "EURUSD", "GBPUSD", "USDJPY", "AUDUSD", "MSFT"];
   let total = Number(must(await s.call("list_operations", { limit: 1 }), "list_operations").data.total_count);
   for (let i = 0; total < 10 && i < symbols.length; i++, total++) {
-    must(await s.call("trigger_data_loading", { symbol: symbols[i], timeframe: "1d", mode: "tail", wait_seconds: 20 }), "trigger_data_loading");
+    must(
+      await s.call("trigger_data_loading", { symbol: symbols[i], timeframe: "1d", mode: "tail", wait_seconds: 20 }),
+      "trigger_data_loading",
+    );
   }
   const list = must(await s.call("list_operations", { limit: 10 }), "list_operations");
-  row("list_operations", `limit 10 (${list.data.returned_count} rows)`, list, await raw("/operations?limit=10"), "GET /operations?limit=10");
+  row(
+    "list_operations",
+    `limit 10 (${list.data.returned_count} rows)`,
+    list,
+    await raw("/operations?limit=10"),
+    "GET /operations?limit=10",
+  );
 
   // ---- 2. Workflow 1 with and without waits ----
   await cancelActive();
@@ -299,10 +338,18 @@ async function tokensWorkflowLatency({ s, backend, pace, raw }) {
       samples[k].push(performance.now() - t);
     }
   }
-  const latency = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, { median_ms: round(pct(v, 50), 1), p90_ms: round(pct(v, 90), 1), n: v.length }]));
+  const latency = Object.fromEntries(
+    Object.entries(samples).map(([k, v]) => [k, { median_ms: round(pct(v, 50), 1), p90_ms: round(pct(v, 90), 1), n: v.length }]),
+  );
   const ratios = {
-    mcp_vs_direct: { median: round(latency.mcp_tool.median_ms / latency.direct.median_ms, 1), p90: round(latency.mcp_tool.p90_ms / latency.direct.p90_ms, 1) },
-    mcp_vs_trivial: { median: round(latency.mcp_tool.median_ms / latency.mcp_ping.median_ms, 1), p90: round(latency.mcp_tool.p90_ms / latency.mcp_ping.p90_ms, 1) },
+    mcp_vs_direct: {
+      median: round(latency.mcp_tool.median_ms / latency.direct.median_ms, 1),
+      p90: round(latency.mcp_tool.p90_ms / latency.direct.p90_ms, 1),
+    },
+    mcp_vs_trivial: {
+      median: round(latency.mcp_tool.median_ms / latency.mcp_ping.median_ms, 1),
+      p90: round(latency.mcp_tool.p90_ms / latency.mcp_ping.p90_ms, 1),
+    },
   };
 
   return {
@@ -338,7 +385,11 @@ function pct(values, p) {
 
 function gitCommit() {
   try {
-    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
   } catch {
     return undefined;
   }
@@ -358,7 +409,9 @@ const ms = (x) => x.toFixed(1);
 
 function print(r) {
   const out = [];
-  out.push(`# ktrdr-mcp benchmark — ${r.generated_at.slice(0, 10)}${r.commit ? ` @ ${r.commit}` : ""}, local stack (${r.wire}), Node ${r.node}${r.quick ? ", --quick" : ""}`);
+  out.push(
+    `# ktrdr-mcp benchmark — ${r.generated_at.slice(0, 10)}${r.commit ? ` @ ${r.commit}` : ""}, local stack (${r.wire}), Node ${r.node}${r.quick ? ", --quick" : ""}`,
+  );
   out.push("");
   if (!r.floor_only) printSections(r, out);
   out.push(printFloor(r.floor, r.bundle, table));
@@ -374,13 +427,23 @@ function printSections(r, out) {
   out.push(
     table(
       ["Tool", "Case", "Text block", "structuredContent", "Raw backend JSON", "Raw / text", "Backend call"],
-      r.tokens.map((t) => [t.tool, t.view, t.text_tokens, t.structured_tokens, t.raw_tokens, `${(t.raw_tokens / t.text_tokens).toFixed(1)}×`, t.raw_source]),
+      r.tokens.map((t) => [
+        t.tool,
+        t.view,
+        t.text_tokens,
+        t.structured_tokens,
+        t.raw_tokens,
+        `${(t.raw_tokens / t.text_tokens).toFixed(1)}×`,
+        t.raw_source,
+      ]),
       ["l", "l", "r", "r", "r", "r", "l"],
     ),
   );
   out.push("");
   const w = r.workflow;
-  out.push(`## Workflow 1 (start_training → monitor → get_operation_results), training ≈ ${w.with_waits.elapsed_seconds} s at backend pace ${w.backend_pace}`);
+  out.push(
+    `## Workflow 1 (start_training → monitor → get_operation_results), training ≈ ${w.with_waits.elapsed_seconds} s at backend pace ${w.backend_pace}`,
+  );
   out.push("");
   const wrow = (name, x) => [name, x.calls, x.request_tokens, x.response_tokens, x.total_tokens, `${x.elapsed_seconds} s`];
   out.push(
@@ -416,8 +479,16 @@ function printSections(r, out) {
     table(
       ["Ratio", "Median", "p90"],
       [
-        ["MCP tool / direct HTTP", `${r.latency_ratios.mcp_vs_direct.median.toFixed(1)}×`, `${r.latency_ratios.mcp_vs_direct.p90.toFixed(1)}×`],
-        ["MCP tool / MCP ping", `${r.latency_ratios.mcp_vs_trivial.median.toFixed(1)}×`, `${r.latency_ratios.mcp_vs_trivial.p90.toFixed(1)}×`],
+        [
+          "MCP tool / direct HTTP",
+          `${r.latency_ratios.mcp_vs_direct.median.toFixed(1)}×`,
+          `${r.latency_ratios.mcp_vs_direct.p90.toFixed(1)}×`,
+        ],
+        [
+          "MCP tool / MCP ping",
+          `${r.latency_ratios.mcp_vs_trivial.median.toFixed(1)}×`,
+          `${r.latency_ratios.mcp_vs_trivial.p90.toFixed(1)}×`,
+        ],
       ],
       ["l", "r", "r"],
     ),
@@ -430,7 +501,7 @@ try {
   await stopStack();
   process.exit(0);
 } catch (err) {
-  console.error(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   await stopStack();
   process.exit(1);
 }

@@ -26,7 +26,8 @@ const js = await build({
 const script = js.outputFiles[0].text.replace(/<\/script/gi, "<\\/script");
 const css = readFileSync(join(SRC, "style.css"), "utf8").replace(/\s+/g, " ").trim();
 const template = readFileSync(join(SRC, "index.html"), "utf8");
-if (!template.includes("<!--STYLE-->") || !template.includes("<!--SCRIPT-->")) throw new Error("ui/operation-view/index.html needs <!--STYLE--> and <!--SCRIPT-->");
+if (!template.includes("<!--STYLE-->") || !template.includes("<!--SCRIPT-->"))
+  throw new Error("ui/operation-view/index.html needs <!--STYLE--> and <!--SCRIPT-->");
 const html = template.replace("<!--STYLE-->", () => `<style>${css}</style>`).replace("<!--SCRIPT-->", () => `<script>${script}</script>`);
 
 const bytes = Buffer.byteLength(html);
@@ -40,4 +41,6 @@ if (!existsSync(OUT) || readFileSync(OUT, "utf8") !== module) {
   mkdirSync(dirname(OUT), { recursive: true });
   writeFileSync(OUT, module);
 }
-console.log(`build-ui: ui/operation-view → ${OUT.slice(ROOT.length + 1)} (${(bytes / 1024).toFixed(1)} KiB, ${(gzip / 1024).toFixed(1)} KiB gzip)`);
+console.log(
+  `build-ui: ui/operation-view → ${OUT.slice(ROOT.length + 1)} (${(bytes / 1024).toFixed(1)} KiB, ${(gzip / 1024).toFixed(1)} KiB gzip)`,
+);

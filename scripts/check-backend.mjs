@@ -83,9 +83,32 @@ if (!cfg.baseUrl.startsWith("https://") && !/\/\/(127\.|localhost|\[::1\])/.test
 let ok = true;
 const checks = [
   ["health", "GET /health", (api) => api.health().then((h) => `status ${h.status}${h.version ? `, version ${h.version}` : ""}`)],
-  ["operations", "GET /operations?limit=1", (api) => api.listOperations({ limit: 1 }).then((l) => `${l.total_count ?? "?"} operations, ${l.active_count ?? "?"} active`)],
-  ["strategies", "GET /strategies/", (api) => api.strategies().then((s) => `${s.strategies.length} strategies${s.listMayBeIncomplete ? " (a v2026 list can be empty although training by name works)" : ""}`)],
-  ["version", "wire version", (api) => api.version().then((v) => (v ? `${v}${cfg.wireVersion === "auto" ? " (detected: GET /workers exists only on v2026)" : " (configured)"}` : "unknown"))],
+  [
+    "operations",
+    "GET /operations?limit=1",
+    (api) => api.listOperations({ limit: 1 }).then((l) => `${l.total_count ?? "?"} operations, ${l.active_count ?? "?"} active`),
+  ],
+  [
+    "strategies",
+    "GET /strategies/",
+    (api) =>
+      api
+        .strategies()
+        .then(
+          (s) =>
+            `${s.strategies.length} strategies${s.listMayBeIncomplete ? " (a v2026 list can be empty although training by name works)" : ""}`,
+        ),
+  ],
+  [
+    "version",
+    "wire version",
+    (api) =>
+      api
+        .version()
+        .then((v) =>
+          v ? `${v}${cfg.wireVersion === "auto" ? " (detected: GET /workers exists only on v2026)" : " (configured)"}` : "unknown",
+        ),
+  ],
 ];
 for (const [tool, label, run] of checks) {
   const api = new KtrdrApi(cfg, { requestId: `check-${Date.now().toString(36)}` });

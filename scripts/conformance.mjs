@@ -96,7 +96,9 @@ export function requirementScenarios(revision) {
   if (!existsSync(path)) throw new Error(`conformance-2026 has no requirement set ${revision}`);
   const doc = parseYaml(readFileSync(path, "utf8")) ?? {};
   const scored = (doc.server ?? []).map((name) => ({ name, scored: true }));
-  const notScored = (doc.not_scored ?? []).filter((e) => e.leg === "server").map((e) => ({ name: e.scenario, scored: false, reason: e.reason }));
+  const notScored = (doc.not_scored ?? [])
+    .filter((e) => e.leg === "server")
+    .map((e) => ({ name: e.scenario, scored: false, reason: e.reason }));
   return [...scored, ...notScored];
 }
 
@@ -141,7 +143,10 @@ function readResults(dir, scenarios, failing) {
   const dirs = existsSync(dir) ? readdirSync(dir) : [];
   const results = {};
   for (const name of scenarios) {
-    const d = dirs.filter((x) => x.startsWith(`server-${name}-`) && /\d{4}-\d\d-\d\dT/.test(x.slice(`server-${name}-`.length))).sort().at(-1);
+    const d = dirs
+      .filter((x) => x.startsWith(`server-${name}-`) && /\d{4}-\d\d-\d\dT/.test(x.slice(`server-${name}-`.length)))
+      .sort()
+      .at(-1);
     if (!d || !existsSync(join(dir, d, "checks.json"))) {
       results[name] = { passed: false, ran: false, checks: [], failing: [], problems: ["no result (the scenario did not run or crashed)"] };
       continue;
@@ -159,7 +164,12 @@ function readResults(dir, scenarios, failing) {
       skipped,
       checks: checks.map((c) => ({ id: c.id, status: c.status, message: c.errorMessage })),
       failing: failingIds,
-      problems: bad.length > 0 ? bad.map((c) => `${c.id}${c.status === "FAILURE" ? "" : ` (${c.status})`}: ${c.errorMessage ?? c.description}`) : successes.length === 0 && !skipped ? ["no successful check"] : [],
+      problems:
+        bad.length > 0
+          ? bad.map((c) => `${c.id}${c.status === "FAILURE" ? "" : ` (${c.status})`}: ${c.errorMessage ?? c.description}`)
+          : successes.length === 0 && !skipped
+            ? ["no successful check"]
+            : [],
     };
   }
   return results;
@@ -226,7 +236,9 @@ async function ownStack(running, log, { wire, fixtures }) {
 export async function runConformance(o = {}) {
   const requirements = o.requirements;
   if (requirements !== undefined && !REQUIREMENT_SETS.includes(requirements)) {
-    throw new Error(`conformance: --requirements must be one of ${REQUIREMENT_SETS.join(", ")} (the 2025-11-25 set runs with --spec-version)`);
+    throw new Error(
+      `conformance: --requirements must be one of ${REQUIREMENT_SETS.join(", ")} (the 2025-11-25 set runs with --spec-version)`,
+    );
   }
   const modern = requirements !== undefined;
   const specVersion = modern ? requirements : (o.specVersion ?? "2025-11-25");
@@ -243,17 +255,22 @@ export async function runConformance(o = {}) {
     } else {
       url = await ownStack(running, log, modern ? { wire: "v2026", fixtures: true } : { wire: "v2025", fixtures: false });
     }
-    const catalogue = modern ? requirementScenarios(requirements) : (await listScenarios(specVersion)).map((name) => ({ name, scored: true }));
+    const catalogue = modern
+      ? requirementScenarios(requirements)
+      : (await listScenarios(specVersion)).map((name) => ({ name, scored: true }));
     let scenarios = catalogue.map((s) => s.name);
     if (o.scenario) {
       if (!scenarios.includes(o.scenario)) throw new Error(`conformance: no server scenario '${o.scenario}' for ${specVersion}`);
       scenarios = [o.scenario];
     }
     const unknown = [...new Set(expected.map((e) => e.split(":")[0]))].filter((s) => !catalogue.some((c) => c.name === s));
-    if (unknown.length > 0) throw new Error(`${relative(ROOT, expectedPath)} names scenarios the suite does not have: ${unknown.join(", ")}`);
+    if (unknown.length > 0)
+      throw new Error(`${relative(ROOT, expectedPath)} names scenarios the suite does not have: ${unknown.join(", ")}`);
     const inRun = expected.filter((e) => scenarios.includes(e.split(":")[0]));
 
-    log(`running ${scenarios.length} conformance scenario(s) (${modern ? `requirements ${requirements}` : `${specVersion}, suite ${suite}`}) against ${url}`);
+    log(
+      `running ${scenarios.length} conformance scenario(s) (${modern ? `requirements ${requirements}` : `${specVersion}, suite ${suite}`}) against ${url}`,
+    );
     let cli;
     if (modern) {
       const args = ["server", "--url", url, "--expected-failures", expectedPath, "-o", outDir];
@@ -321,7 +338,10 @@ export function formatConformance(r) {
     `passed ${r.passed.length}, failed ${r.failed.length} (expected ${r.expectedFailures.length}, unexpected ${r.unexpectedFailures.length}), stale expected-failure entries ${r.stale.length}`,
     `checks: ${t.passed} passed, ${t.failed} failed, ${t.warnings} warnings${t.other ? `, ${t.other} skipped/info` : ""}`,
   );
-  if (r.unexpectedFailures.length) lines.push(`UNEXPECTED FAILURES: ${r.unexpectedFailures.join(", ")}${r.unexpectedChecks.length ? ` (checks ${r.unexpectedChecks.join(", ")})` : ""}`);
+  if (r.unexpectedFailures.length)
+    lines.push(
+      `UNEXPECTED FAILURES: ${r.unexpectedFailures.join(", ")}${r.unexpectedChecks.length ? ` (checks ${r.unexpectedChecks.join(", ")})` : ""}`,
+    );
   if (r.stale.length) lines.push(`NOW PASSING (remove from the expected failures): ${r.stale.join(", ")}`);
   if (r.resultsDir) lines.push(`result files: ${r.resultsDir}`);
   return lines.join("\n");

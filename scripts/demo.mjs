@@ -40,7 +40,8 @@ if (WIRE !== "v2025" && WIRE !== "v2026") usage("--wire must be v2025 or v2026")
 const PACE = opts.pace === undefined ? (opts.ui ? 5 : 1) : Number(opts.pace);
 if (!Number.isFinite(PACE) || PACE < 0 || PACE > 20) usage("--pace must be a number from 0 to 20");
 if (opts.url !== undefined && !/^https?:\/\//.test(opts.url)) usage("--url must be an http(s) URL, e.g. http://localhost:8787/mcp");
-if (opts["ui-port"] !== undefined && !(Number(opts["ui-port"]) > 0 && Number(opts["ui-port"]) < 65536)) usage("--ui-port must be a port number");
+if (opts["ui-port"] !== undefined && !(Number(opts["ui-port"]) > 0 && Number(opts["ui-port"]) < 65536))
+  usage("--ui-port must be a port number");
 
 function usage(msg) {
   console.error(msg);
@@ -52,8 +53,16 @@ function usage(msg) {
 const TTY = process.stdout.isTTY === true;
 const COLOR = TTY && !opts["no-color"] && !process.env.NO_COLOR;
 const paint = (code) => (s) => (COLOR ? `\x1b[${code}m${s}\x1b[0m` : String(s));
-const c = { bold: paint("1"), dim: paint("2"), cyan: paint("36"), green: paint("32"), yellow: paint("33"), red: paint("31"), magenta: paint("35") };
-const WIDTH = Math.max(60, Math.min(TTY ? (process.stdout.columns || 100) : 100, 120));
+const c = {
+  bold: paint("1"),
+  dim: paint("2"),
+  cyan: paint("36"),
+  green: paint("32"),
+  yellow: paint("33"),
+  red: paint("31"),
+  magenta: paint("35"),
+};
+const WIDTH = Math.max(60, Math.min(TTY ? process.stdout.columns || 100 : 100, 120));
 const out = (s = "") => process.stdout.write(`${s}\n`);
 const fmtN = (n) => n.toLocaleString("en-US");
 
@@ -91,7 +100,12 @@ function showResult(text, elide) {
 
 function compactArgs(args) {
   const s = JSON.stringify(args);
-  return s === "{}" ? "()" : `(${s.slice(1, -1).replace(/"(\w+)":/g, "$1: ").replace(/,(?=\w+: )/g, ", ")})`;
+  return s === "{}"
+    ? "()"
+    : `(${s
+        .slice(1, -1)
+        .replace(/"(\w+)":/g, "$1: ")
+        .replace(/,(?=\w+: )/g, ", ")})`;
 }
 
 // ---- progress bar -----------------------------------------------------------------------------
@@ -168,7 +182,15 @@ async function openSession(mcpUrl, label) {
         res = await client.callTool({ name, arguments: args }, undefined, {
           // A wait lasts at most wait_seconds; progress notifications restart the clock.
           timeout: (Number(args.wait_seconds) || 0) * 1000 + 30_000,
-          ...(bar ? { onprogress: (p) => (bar.update(p), onprogress(p)), resetTimeoutOnProgress: true } : {}),
+          ...(bar
+            ? {
+                onprogress: (p) => {
+                  bar.update(p);
+                  onprogress(p);
+                },
+                resetTimeoutOnProgress: true,
+              }
+            : {}),
         });
       } finally {
         bar?.end();
@@ -217,12 +239,24 @@ async function agent(mcpUrl) {
   );
   let loadDone = load.data.finished === true;
   while (!loadDone) {
-    const st = await s1.call("get_operation_status", { operation_id: load.data.operation_id, wait_seconds: 45 }, { note: "Not done yet; wait again." });
+    const st = await s1.call(
+      "get_operation_status",
+      { operation_id: load.data.operation_id, wait_seconds: 45 },
+      { note: "Not done yet; wait again." },
+    );
     loadDone = FINISHED.has(String(st.data.status));
   }
-  await s1.call("get_market_data", { symbol: "AAPL", timeframe: "1h", limit_bars: 20 }, { note: "A look at the latest bars.", elide: elideBars });
+  await s1.call(
+    "get_market_data",
+    { symbol: "AAPL", timeframe: "1h", limit_bars: 20 },
+    { note: "A look at the latest bars.", elide: elideBars },
+  );
 
-  const start = await s1.call("start_training", { strategy_name: "mlp_basic", symbols: ["AAPL"] }, { note: "Start the training. It returns an operation_id at once (fire and forget)." });
+  const start = await s1.call(
+    "start_training",
+    { strategy_name: "mlp_basic", symbols: ["AAPL"] },
+    { note: "Start the training. It returns an operation_id at once (fire and forget)." },
+  );
   const id = String(start.data.operation_id);
 
   let st = await s1.call(
@@ -234,7 +268,10 @@ async function agent(mcpUrl) {
     st = await s1.call(
       "get_operation_status",
       { operation_id: id, wait_seconds: 45 },
-      { note: "Wait for the outcome (up to 45 s per call; the server polls the backend and streams progress notifications).", onprogress: () => {} },
+      {
+        note: "Wait for the outcome (up to 45 s per call; the server polls the backend and streams progress notifications).",
+        onprogress: () => {},
+      },
     );
   }
   if (st.data.status !== "completed") throw new StepFailed(`the training ended ${String(st.data.status)}`);
@@ -251,14 +288,30 @@ async function agent(mcpUrl) {
 
   // ---- session 2: a fresh agent with no memory ----
   const s2 = await openSession(mcpUrl, "Session 2 — a new conversation: “Is anything still running? Cancel it, I changed my mind.”");
-  const active = await s2.call("list_operations", { active_only: true }, { note: "No operation_id in this conversation: find what is running, as the instructions say." });
+  const active = await s2.call(
+    "list_operations",
+    { active_only: true },
+    { note: "No operation_id in this conversation: find what is running, as the instructions say." },
+  );
   const running = (active.data.data ?? []).find((r) => r.operation_type === "training");
   await s2.call("list_operations", { operation_type: "training", limit: 5 }, { note: "And what ran recently." });
   if (!running) throw new StepFailed("no running training found from the fresh session (with --pace 0 it finishes too fast to cancel)");
   const rid = String(running.operation_id);
-  await s2.call("cancel_operation", { operation_id: rid, reason: "User changed plans: the extra AAPL run is not needed" }, { note: "Cancel it, saying why (the reason is recorded)." });
-  await s2.call("get_operation_status", { operation_id: rid, wait_seconds: 10 }, { note: "Cancelling takes effect at the next batch: wait for it to settle." });
-  await s2.call("get_operation_results", { operation_id: rid }, { note: "A cancelled operation has no results: the server says cancelled, not failed, even where KTRDR itself reports a failure." });
+  await s2.call(
+    "cancel_operation",
+    { operation_id: rid, reason: "User changed plans: the extra AAPL run is not needed" },
+    { note: "Cancel it, saying why (the reason is recorded)." },
+  );
+  await s2.call(
+    "get_operation_status",
+    { operation_id: rid, wait_seconds: 10 },
+    { note: "Cancelling takes effect at the next batch: wait for it to settle." },
+  );
+  await s2.call(
+    "get_operation_results",
+    { operation_id: rid },
+    { note: "A cancelled operation has no results: the server says cancelled, not failed, even where KTRDR itself reports a failure." },
+  );
   await s2.close();
 }
 
@@ -280,19 +333,35 @@ async function uiDemo(mcpUrl) {
   };
   out();
   const load = await call("trigger_data_loading", { symbol: "AAPL", timeframe: "1h", mode: "tail", wait_seconds: 45 });
-  for (let st = load.operation ?? {}; !FINISHED.has(String(st.status)); ) st = await call("get_operation_status", { operation_id: load.operation_id, wait_seconds: 45 });
-  const training = await call("start_training", { strategy_name: "mlp_basic", symbols: ["AAPL"], timeframes: ["1h"], allow_duplicate: true });
+  for (let st = load.operation ?? {}; !FINISHED.has(String(st.status)); )
+    st = await call("get_operation_status", { operation_id: load.operation_id, wait_seconds: 45 });
+  const training = await call("start_training", {
+    strategy_name: "mlp_basic",
+    symbols: ["AAPL"],
+    timeframes: ["1h"],
+    allow_duplicate: true,
+  });
   // A server that outlives the demo (--url) gets back what it was given: the training is cancelled on exit.
-  if (opts.url) running.push({ stop: () => client.callTool({ name: "cancel_operation", arguments: { operation_id: training.operation_id, reason: "demo --ui stopped" } }).finally(() => client.close()) });
+  if (opts.url)
+    running.push({
+      stop: () =>
+        client
+          .callTool({ name: "cancel_operation", arguments: { operation_id: training.operation_id, reason: "demo --ui stopped" } })
+          .finally(() => client.close()),
+    });
   else await client.close();
   const url = page.pageUrl({ mcp: mcpUrl, op: String(training.operation_id), theme: "dark" });
   const ports = [new URL(url).port, new URL(mcpUrl).port || "80"];
   out();
   out(c.bold("  The operation view (MCP Apps), in a test host page:"));
   out(`  ${c.magenta(url)}`);
-  out(c.dim(`  Open it in a browser on this machine (from another one, forward both ports: ssh ${ports.map((p) => `-L ${p}:127.0.0.1:${p}`).join(" ")} …).`));
+  out(
+    c.dim(
+      `  Open it in a browser on this machine (from another one, forward both ports: ssh ${ports.map((p) => `-L ${p}:127.0.0.1:${p}`).join(" ")} …).`,
+    ),
+  );
   out(c.dim(`  It shows training ${String(training.operation_id)} live: progress, loss and accuracy per epoch, a Cancel button.`));
-  out(c.dim("  \"Recent operations\" opens the others (the data load too). Ctrl-C stops everything."));
+  out(c.dim('  "Recent operations" opens the others (the data load too). Ctrl-C stops everything.'));
   await new Promise(() => {});
 }
 
@@ -329,10 +398,24 @@ async function main() {
     out(c.dim(`  MCP server: ${mcpUrl} (${found ? "the stack npm start runs" : "already running"})`));
   } else {
     const dir = tempDir("demo");
-    out(c.dim(`  Starting the local stack: KTRDR stand-in backend (${WIRE}, pace ${PACE}) + the Worker under wrangler dev … (logs in ${dir})`));
-    const backend = await startBackend({ wire: WIRE, pace: PACE, quiet: true, dataDir: join(dir, "data"), logFile: join(dir, "backend.log") });
+    out(
+      c.dim(
+        `  Starting the local stack: KTRDR stand-in backend (${WIRE}, pace ${PACE}) + the Worker under wrangler dev … (logs in ${dir})`,
+      ),
+    );
+    const backend = await startBackend({
+      wire: WIRE,
+      pace: PACE,
+      quiet: true,
+      dataDir: join(dir, "data"),
+      logFile: join(dir, "backend.log"),
+    });
     running.push(backend);
-    const worker = await startWorker({ vars: { KTRDR_API_URL: backend.url, AUTH_MODE: "local" }, persistTo: join(dir, "state"), logFile: join(dir, "worker.log") });
+    const worker = await startWorker({
+      vars: { KTRDR_API_URL: backend.url, AUTH_MODE: "local" },
+      persistTo: join(dir, "state"),
+      logFile: join(dir, "worker.log"),
+    });
     running.push(worker);
     mcpUrl = worker.mcpUrl;
     out(c.dim(`  MCP server: ${mcpUrl} (streamable HTTP) → backend ${backend.url} · ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`));
@@ -349,8 +432,12 @@ async function main() {
   out();
   out(c.bold(`━━ Summary ${"━".repeat(WIDTH - 11)}`));
   out(`  ${tally.calls} tool calls in ${tally.sessions} MCP sessions`);
-  out(`  ${fmtN(tally.resultTokens + tally.argTokens)} tokens in total: ${fmtN(tally.resultTokens)} in results the agent read + ${fmtN(tally.argTokens)} in its calls (o200k_base)`);
-  out(`  elapsed ${agentSeconds.toFixed(1)} s in the agent's sessions${opts.url ? "" : `, ${((Date.now() - t0) / 1000).toFixed(1)} s including stack start-up`}`);
+  out(
+    `  ${fmtN(tally.resultTokens + tally.argTokens)} tokens in total: ${fmtN(tally.resultTokens)} in results the agent read + ${fmtN(tally.argTokens)} in its calls (o200k_base)`,
+  );
+  out(
+    `  elapsed ${agentSeconds.toFixed(1)} s in the agent's sessions${opts.url ? "" : `, ${((Date.now() - t0) / 1000).toFixed(1)} s including stack start-up`}`,
+  );
   if (error) {
     out(c.red(`  ✗ the demo failed: ${error instanceof Error ? error.message : String(error)}`));
     if (!(error instanceof StepFailed) && error instanceof Error && error.stack) console.error(error.stack);
@@ -364,7 +451,7 @@ let code = 1;
 try {
   code = await main();
 } catch (err) {
-  console.error(`demo failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  console.error(`demo failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
 }
 await stopStack();
 process.exit(code);

@@ -19,7 +19,12 @@ export interface LoadOptions {
   maxErrorsKept?: number;
   log?: (message: string) => void;
 }
-export interface LoadError { session: number; call: number; tool: string; message: string }
+export interface LoadError {
+  session: number;
+  call: number;
+  tool: string;
+  message: string;
+}
 export interface LoadReport {
   url: string;
   sessions: number;
@@ -38,4 +43,9 @@ export interface LoadReport {
 }
 export declare function runLoad(o?: LoadOptions): Promise<LoadReport>;
 export declare function formatReport(r: LoadReport): string;
-export declare function planSession(index: number, calls: number, starts: number, knownId: string): Array<{ name: string; arguments: Record<string, unknown> }>;
+export declare function planSession(
+  index: number,
+  calls: number,
+  starts: number,
+  knownId: string,
+): Array<{ name: string; arguments: Record<string, unknown> }>;

@@ -123,7 +123,10 @@ async function seed(mcpUrl, headers) {
   try {
     const res = await bounded(
       client.callTool(
-        { name: "trigger_data_loading", arguments: { symbol: "AAPL", timeframe: "1d", mode: "tail", start_date: "2024-01-01", wait_seconds: 30 } },
+        {
+          name: "trigger_data_loading",
+          arguments: { symbol: "AAPL", timeframe: "1d", mode: "tail", start_date: "2024-01-01", wait_seconds: 30 },
+        },
         undefined,
         { timeout: CALL_TIMEOUT_MS },
       ),
@@ -207,7 +210,8 @@ export async function runLoad(o = {}) {
           }
           const t = performance.now();
           callCount++;
-          const stats = (byTool[req.name] ??= { calls: 0, errors: 0 });
+          byTool[req.name] ??= { calls: 0, errors: 0 };
+          const stats = byTool[req.name];
           stats.calls++;
           try {
             const res = await bounded(client.callTool(req, undefined, { timeout: CALL_TIMEOUT_MS }), HARD_TIMEOUT_MS, req.name);
@@ -327,10 +331,13 @@ async function main() {
     process.exit(2);
   }
   // A hard stop besides the per-call deadline: the run never outlives its time limit by much.
-  const hardStop = setTimeout(() => {
-    console.error(`load: still running ${timeLimitS + 120} s after the start; giving up`);
-    void Promise.resolve(ownStack?.stop()).finally(() => process.exit(3));
-  }, (timeLimitS + 120) * 1000);
+  const hardStop = setTimeout(
+    () => {
+      console.error(`load: still running ${timeLimitS + 120} s after the start; giving up`);
+      void Promise.resolve(ownStack?.stop()).finally(() => process.exit(3));
+    },
+    (timeLimitS + 120) * 1000,
+  );
   hardStop.unref();
   let report;
   try {

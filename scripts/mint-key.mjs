@@ -31,7 +31,14 @@ try {
 
 const name = values.name ?? "";
 if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) fail("--name is required: 1-64 characters of A-Z a-z 0-9 . _ -");
-const scopes = [...new Set(values.scopes.split(",").map((s) => s.trim()).filter(Boolean))];
+const scopes = [
+  ...new Set(
+    values.scopes
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ),
+];
 if (scopes.length === 0) fail("--scopes needs at least one scope");
 for (const s of scopes) if (!SCOPES.includes(s)) fail(`unknown scope '${s}' (known: ${SCOPES.join(", ")})`);
 const ordered = SCOPES.filter((s) => scopes.includes(s));

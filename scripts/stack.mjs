@@ -99,7 +99,17 @@ export async function startBackend(o = {}) {
 export async function startWorker(o = {}) {
   const port = o.port ?? (await freePort());
   const inspector = await freePort();
-  const args = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--show-interactive-dev-session=false"];
+  const args = [
+    WRANGLER,
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(inspector),
+    "--show-interactive-dev-session=false",
+  ];
   if (o.config) args.push("--config", o.config);
   args.push("--persist-to", o.persistTo ?? tempDir("wrangler-state"));
   for (const [k, v] of Object.entries(o.vars ?? {})) args.push("--var", `${k}:${v}`);
@@ -109,7 +119,14 @@ export async function startWorker(o = {}) {
     stdio: ["ignore", "pipe", "pipe"],
     // CLOUDFLARE_CF_FETCH_ENABLED=false: wrangler dev would fetch a sample `request.cf` object from
     // workers.cloudflare.com at start (this Worker does not use it); offline that prints stack traces.
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false", CI: process.env.CI ?? "", NO_COLOR: "1", FORCE_COLOR: "0" },
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
+      CI: process.env.CI ?? "",
+      NO_COLOR: "1",
+      FORCE_COLOR: "0",
+    },
   });
   pipeOutput(child, { logFile: o.logFile, prefix: "[worker] ", echo: o.echo });
   const origin = `http://127.0.0.1:${port}`;

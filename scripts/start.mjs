@@ -26,7 +26,12 @@ const backend = await startBackend({
 });
 let worker;
 try {
-  worker = await startWorker({ port: Number(values.port), vars: { KTRDR_API_URL: backend.url, AUTH_MODE: "local" }, persistTo: ".wrangler/state", echo: true });
+  worker = await startWorker({
+    port: Number(values.port),
+    vars: { KTRDR_API_URL: backend.url, AUTH_MODE: "local" },
+    persistTo: ".wrangler/state",
+    echo: true,
+  });
 } catch (err) {
   console.error(String(err));
   await backend.stop();

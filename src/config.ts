@@ -24,7 +24,6 @@ export interface WorkerConfig {
   fixtures: boolean;
 }
 
-
 /** The last configuration read, keyed by the settings it was read from. */
 let memo: { key: string; cfg: WorkerConfig } | undefined;
 
@@ -36,8 +35,10 @@ export function readConfig(env: object): WorkerConfig {
   const backend = readBackendConfig(e);
   const flag = e.MCP_TEST_FIXTURES;
   const fixtures = flag === "true";
-  if (flag !== undefined && flag !== "" && flag !== "true" && flag !== "false") throw new ConfigError("MCP_TEST_FIXTURES must be true or false.");
-  if (fixtures && access.mode !== "local") throw new ConfigError("MCP_TEST_FIXTURES=true is for tests only and needs AUTH_MODE=local; remove it.");
+  if (flag !== undefined && flag !== "" && flag !== "true" && flag !== "false")
+    throw new ConfigError("MCP_TEST_FIXTURES must be true or false.");
+  if (fixtures && access.mode !== "local")
+    throw new ConfigError("MCP_TEST_FIXTURES=true is for tests only and needs AUTH_MODE=local; remove it.");
   const cfg = { access, backend, fixtures };
   memo = { key, cfg };
   return cfg;

@@ -68,7 +68,11 @@ async function route(request: Request, env: Env, ctx: ExecutionContext, config: 
       const auth = localAuth(request);
       if (!auth) {
         return json(
-          { error: "forbidden", message: "This server runs in local mode and only answers on localhost. Configure AUTH_MODE (api_keys or oauth) for remote access." },
+          {
+            error: "forbidden",
+            message:
+              "This server runs in local mode and only answers on localhost. Configure AUTH_MODE (api_keys or oauth) for remote access.",
+          },
           403,
         );
       }

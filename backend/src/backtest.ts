@@ -111,7 +111,16 @@ function signals(bars: Bar[], model: ModelArtifact | null): Int8Array {
 }
 
 function staticProgress(op: Operation, percentage: number, step: string, stepsCompleted: number): void {
-  op.progress = { percentage, current_step: step, steps_completed: stepsCompleted, steps_total: 10, items_processed: 0, items_total: null, current_item: null, context: {} };
+  op.progress = {
+    percentage,
+    current_step: step,
+    steps_completed: stepsCompleted,
+    steps_total: 10,
+    items_processed: 0,
+    items_total: null,
+    current_item: null,
+    context: {},
+  };
 }
 
 /** The 22 metrics upstream reports (every one a number; 0 where undefined). */
@@ -292,7 +301,13 @@ export function backtestTask(ctx: Ctx, req: BacktestRequest): (op: Operation) =>
     const execution = (performance.now() - t0) / 1000;
     if (v === "v2026") {
       const v2026Summary: JsonObject = {
-        config: { end_date: `${endDay}T00:00:00`, slippage: req.slippage, commission: req.commission, start_date: `${startDay}T00:00:00`, initial_capital: req.initialCapital },
+        config: {
+          end_date: `${endDay}T00:00:00`,
+          slippage: req.slippage,
+          commission: req.commission,
+          start_date: `${startDay}T00:00:00`,
+          initial_capital: req.initialCapital,
+        },
         symbol: req.symbol,
         metrics,
         end_time: `${endDay}T00:00:00`,
@@ -312,7 +327,13 @@ export function backtestTask(ctx: Ctx, req: BacktestRequest): (op: Operation) =>
       start_time: isoMicros(wallStart).slice(0, -1),
       end_time: isoMicros(nowMicros()).slice(0, -1),
       execution_time_seconds: execution,
-      config: { initial_capital: req.initialCapital, commission: req.commission, slippage: req.slippage, start_date: startDay, end_date: endDay },
+      config: {
+        initial_capital: req.initialCapital,
+        commission: req.commission,
+        slippage: req.slippage,
+        start_date: startDay,
+        end_date: endDay,
+      },
       metrics,
       trade_count: trades.length,
       equity_curve_length: values.length,

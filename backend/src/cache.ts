@@ -68,7 +68,7 @@ export class BarCache {
     const last = existing[existing.length - 1];
     if (last && sorted[0]!.t > last.t && sorted.every((b, i) => i === 0 || b.t > sorted[i - 1]!.t)) {
       // The common case (a tail load): append instead of rewriting the file.
-      appendFileSync(this.filePath(symbol, timeframe), sorted.map(row).join("\n") + "\n");
+      appendFileSync(this.filePath(symbol, timeframe), `${sorted.map(row).join("\n")}\n`);
       this.memory.set(`${symbol}_${timeframe}`, existing.concat(sorted));
       return sorted.length;
     }
@@ -89,7 +89,7 @@ export class BarCache {
     for (const b of bars) rows.push(row(b));
     const path = this.filePath(symbol, timeframe);
     const tmp = `${path}.tmp`;
-    writeFileSync(tmp, rows.join("\n") + "\n");
+    writeFileSync(tmp, `${rows.join("\n")}\n`);
     renameSync(tmp, path);
     this.memory.set(`${symbol}_${timeframe}`, bars);
   }

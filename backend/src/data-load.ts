@@ -71,7 +71,10 @@ export function runDataLoad(ctx: Ctx, op: Operation, req: LoadRequest): Promise<
         context: { ...service, ...extra },
       };
     };
-    ctx.ops.progress(op, { current_step: `Analyzing cached data for ${sym} ${tf} (mode: ${req.mode})`, context: { ...service, symbol: sym, timeframe: tf, mode: req.mode } });
+    ctx.ops.progress(op, {
+      current_step: `Analyzing cached data for ${sym} ${tf} (mode: ${req.mode})`,
+      context: { ...service, symbol: sym, timeframe: tf, mode: req.mode },
+    });
     await pause(ctx.opts.pace * 200);
     if (req.mode === "local") {
       if (!cachedBefore) {
@@ -105,7 +108,16 @@ export function runDataLoad(ctx: Ctx, op: Operation, req: LoadRequest): Promise<
         current_step: `Fetch ${n} segments from IB`,
         percentage: round((i / n) * 100, 2),
         current_item: detail,
-        context: { ...service, symbol: sym, timeframe: tf, mode: req.mode, step_current: i + 1, step_total: n, step_detail: detail, step_progress: `${i + 1}/${n}` },
+        context: {
+          ...service,
+          symbol: sym,
+          timeframe: tf,
+          mode: req.mode,
+          step_current: i + 1,
+          step_total: n,
+          step_detail: detail,
+          step_progress: `${i + 1}/${n}`,
+        },
       });
       await pause(ctx.opts.pace * 250);
       if (op.abort.signal.aborted) throw new CancelledError();

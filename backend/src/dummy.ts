@@ -38,7 +38,10 @@ export function startDummy(ctx: Ctx): Operation {
     symbol: "N/A",
     timeframe: "N/A",
     mode: "N/A",
-    parameters: ctx.opts.wire === "v2026" ? { service_name: "DummyService", operation_name: "dummy_task" } : { operation_name: "dummy_task", service_name: "DummyService" },
+    parameters:
+      ctx.opts.wire === "v2026"
+        ? { service_name: "DummyService", operation_name: "dummy_task" }
+        : { operation_name: "dummy_task", service_name: "DummyService" },
   });
   const iterationMs = () => Math.max(ITERATION_MS * ctx.opts.pace, DUMMY_MIN_ITERATION_MS);
   ctx.ops.run(op, async (o) => {

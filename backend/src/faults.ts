@@ -53,15 +53,20 @@ export class FaultInjector {
   /** Parse and add rules; returns an error message for a bad request. */
   add(body: unknown): string | null {
     const rules = (body as { rules?: unknown } | null)?.rules;
-    if (!Array.isArray(rules) || rules.length === 0) return "body must be {\"rules\": [ {method?, path, fault, times?, delay_ms?, status?}, ... ]}";
+    if (!Array.isArray(rules) || rules.length === 0)
+      return 'body must be {"rules": [ {method?, path, fault, times?, delay_ms?, status?}, ... ]}';
     const parsed: FaultRule[] = [];
     for (const r of rules as Record<string, unknown>[]) {
       if (typeof r !== "object" || r === null) return "each rule must be an object";
       if (typeof r.path !== "string" || !r.path.startsWith("/")) return "rule.path must be a path glob starting with /";
-      if (typeof r.fault !== "string" || !(FAULT_KINDS as readonly string[]).includes(r.fault)) return `rule.fault must be one of: ${FAULT_KINDS.join(", ")}`;
-      if (r.times !== undefined && r.times !== null && (typeof r.times !== "number" || !Number.isInteger(r.times) || r.times < 1)) return "rule.times must be a positive integer";
-      if (r.delay_ms !== undefined && (typeof r.delay_ms !== "number" || r.delay_ms < 0 || r.delay_ms > 600_000)) return "rule.delay_ms must be 0..600000";
-      if (r.status !== undefined && (typeof r.status !== "number" || r.status < 100 || r.status > 599)) return "rule.status must be an HTTP status";
+      if (typeof r.fault !== "string" || !(FAULT_KINDS as readonly string[]).includes(r.fault))
+        return `rule.fault must be one of: ${FAULT_KINDS.join(", ")}`;
+      if (r.times !== undefined && r.times !== null && (typeof r.times !== "number" || !Number.isInteger(r.times) || r.times < 1))
+        return "rule.times must be a positive integer";
+      if (r.delay_ms !== undefined && (typeof r.delay_ms !== "number" || r.delay_ms < 0 || r.delay_ms > 600_000))
+        return "rule.delay_ms must be 0..600000";
+      if (r.status !== undefined && (typeof r.status !== "number" || r.status < 100 || r.status > 599))
+        return "rule.status must be an HTTP status";
       parsed.push({
         method: typeof r.method === "string" ? r.method.toUpperCase() : "*",
         path: r.path,
@@ -150,7 +155,10 @@ export function faultReply(rule: FaultRule): Reply | null {
     case "500_detail":
       return json(500, { detail: "Internal server error" });
     case "503_envelope":
-      return json(503, { success: false, error: { code: "CONNECTION-Error", message: "Service unavailable: IB Gateway not connected", details: {} } });
+      return json(503, {
+        success: false,
+        error: { code: "CONNECTION-Error", message: "Service unavailable: IB Gateway not connected", details: {} },
+      });
     case "404_detail":
       return json(404, { detail: "Not Found" });
     case "404_envelope":
@@ -164,10 +172,18 @@ export function faultReply(rule: FaultRule): Reply | null {
     case "422_envelope":
       return json(422, {
         success: false,
-        error: { code: "VALIDATION_ERROR", message: "Request validation failed", details: [{ field: "query -> injected", message: "Field required", type: "missing" }] },
+        error: {
+          code: "VALIDATION_ERROR",
+          message: "Request validation failed",
+          details: [{ field: "query -> injected", message: "Field required", type: "missing" }],
+        },
       });
     case "malformed_json":
-      return { status: 200, headers: { "content-type": "application/json" }, body: '{"success": true, "data": {"operation_id": "op_x", status: running,, }' };
+      return {
+        status: 200,
+        headers: { "content-type": "application/json" },
+        body: '{"success": true, "data": {"operation_id": "op_x", status: running,, }',
+      };
     case "drop":
       return { status: 0, body: "", drop: true };
     case "slow":

@@ -49,25 +49,51 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Partial<Ba
     faults: truthy(env.KTRDR_FAULT_INJECTION),
     quiet: truthy(env.KTRDR_QUIET),
     quirks: env.KTRDR_QUIRKS || "all",
-    workerReleaseMs: env.KTRDR_WORKER_RELEASE_MS !== undefined && env.KTRDR_WORKER_RELEASE_MS !== "" ? Number(env.KTRDR_WORKER_RELEASE_MS) : null,
+    workerReleaseMs:
+      env.KTRDR_WORKER_RELEASE_MS !== undefined && env.KTRDR_WORKER_RELEASE_MS !== "" ? Number(env.KTRDR_WORKER_RELEASE_MS) : null,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const [flag, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
     const value = () => inline ?? argv[++i] ?? fail(`${flag} needs a value`);
     switch (flag) {
-      case "--host": o.host = value(); break;
-      case "--port": o.port = Number(value()); break;
-      case "--wire": o.wire = value() as BackendOptions["wire"]; break;
-      case "--no-results-endpoints": o.resultsEndpoints = false; break;
-      case "--pace": o.pace = Number(value()); break;
-      case "--data-dir": o.dataDir = resolve(value()); break;
-      case "--faults": o.faults = true; break;
-      case "--quiet": o.quiet = true; break;
-      case "--quirks": o.quirks = value(); break;
-      case "--worker-release-ms": o.workerReleaseMs = Number(value()); break;
-      case "--help": case "-h": console.log(USAGE); process.exit(0); break;
-      default: fail(`unknown option ${a}`);
+      case "--host":
+        o.host = value();
+        break;
+      case "--port":
+        o.port = Number(value());
+        break;
+      case "--wire":
+        o.wire = value() as BackendOptions["wire"];
+        break;
+      case "--no-results-endpoints":
+        o.resultsEndpoints = false;
+        break;
+      case "--pace":
+        o.pace = Number(value());
+        break;
+      case "--data-dir":
+        o.dataDir = resolve(value());
+        break;
+      case "--faults":
+        o.faults = true;
+        break;
+      case "--quiet":
+        o.quiet = true;
+        break;
+      case "--quirks":
+        o.quirks = value();
+        break;
+      case "--worker-release-ms":
+        o.workerReleaseMs = Number(value());
+        break;
+      case "--help":
+      case "-h":
+        console.log(USAGE);
+        process.exit(0);
+        break;
+      default:
+        fail(`unknown option ${a}`);
     }
   }
   if (o.wire !== "v2025" && o.wire !== "v2026") fail(`--wire must be v2025 or v2026, got ${String(o.wire)}`);
@@ -85,7 +111,9 @@ const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(imp
 if (isMain) {
   const opts = parseOptions(process.argv.slice(2), process.env);
   const backend = await startBackend(opts);
-  const shownDir = backend.ctx.opts.dataDir.startsWith(REPO_ROOT + "/") ? backend.ctx.opts.dataDir.slice(REPO_ROOT.length + 1) : backend.ctx.opts.dataDir;
+  const shownDir = backend.ctx.opts.dataDir.startsWith(`${REPO_ROOT}/`)
+    ? backend.ctx.opts.dataDir.slice(REPO_ROOT.length + 1)
+    : backend.ctx.opts.dataDir;
   const extras = [
     backend.ctx.opts.resultsEndpoints ? null : "no results/metrics endpoints",
     backend.ctx.opts.faults ? "admin API ON (/__faults, /__reset, /__restart, /__pace, /__quirks, /__workers)" : null,

@@ -87,7 +87,7 @@ export class MLP {
         out[o] = z;
       }
       if (l < L - 1) {
-        if (this.activation === "relu") for (let o = 0; o < nO; o++) out[o] = out[o]! > 0 ? out[o]! : 0;
+        if (this.activation === "relu") for (let o = 0; o < nO; o++) out[o] = Math.max(out[o]!, 0);
         else for (let o = 0; o < nO; o++) out[o] = Math.tanh(out[o]!);
       } else {
         let max = -Infinity;
@@ -104,7 +104,15 @@ export class MLP {
   }
 
   /** One Adam step over the given rows; returns mean loss and correct count. */
-  trainBatch(X: Float64Array, y: Int32Array, rows: Int32Array, start: number, end: number, lr: number, l2 = 1e-4): { loss: number; correct: number } {
+  trainBatch(
+    X: Float64Array,
+    y: Int32Array,
+    rows: Int32Array,
+    start: number,
+    end: number,
+    lr: number,
+    l2 = 1e-4,
+  ): { loss: number; correct: number } {
     for (const g of this.gW) g.fill(0);
     for (const g of this.gb) g.fill(0);
     const L = this.W.length;
@@ -183,13 +191,18 @@ export class MLP {
   }
 
   toJSON(): MlpJson {
-    return { sizes: this.sizes, activation: this.activation, weights: this.W.map((w) => Array.from(w)), biases: this.b.map((b) => Array.from(b)) };
+    return {
+      sizes: this.sizes,
+      activation: this.activation,
+      weights: this.W.map((w) => Array.from(w)),
+      biases: this.b.map((b) => Array.from(b)),
+    };
   }
 
   static fromJSON(j: MlpJson): MLP {
     const m = new MLP(j.sizes, j.activation, 1);
-    j.weights.forEach((w, l) => m.W[l]!.set(w));
-    j.biases.forEach((b, l) => m.b[l]!.set(b));
+    for (const [l, w] of j.weights.entries()) m.W[l]!.set(w);
+    for (const [l, b] of j.biases.entries()) m.b[l]!.set(b);
     return m;
   }
 }

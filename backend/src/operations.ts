@@ -102,7 +102,16 @@ export class CancelledError extends Error {
 }
 
 export function emptyProgress(): Progress {
-  return { percentage: 0, current_step: null, steps_completed: 0, steps_total: 0, items_processed: 0, items_total: null, current_item: null, context: {} };
+  return {
+    percentage: 0,
+    current_step: null,
+    steps_completed: 0,
+    steps_total: 0,
+    items_processed: 0,
+    items_total: null,
+    current_item: null,
+    context: {},
+  };
 }
 
 export interface ListFilters {
@@ -278,7 +287,11 @@ export class OperationsRegistry {
 
   /** A failed operation's retry: a new pending record that runs nothing (as the real backend). */
   retry(op: Operation): Operation {
-    const copy = this.create(op.type, { ...op.metadata, parameters: { ...op.metadata.parameters, retry_of: op.id } as JsonObject }, `retry_${op.type}`);
+    const copy = this.create(
+      op.type,
+      { ...op.metadata, parameters: { ...op.metadata.parameters, retry_of: op.id } as JsonObject },
+      `retry_${op.type}`,
+    );
     return copy;
   }
 

@@ -27,15 +27,31 @@ export function registerDataRoutes(router: Router, ctx: Ctx): void {
     const end = check.date("end_date");
     const filters = check.object("filters");
     if (start && end && start[1] > end[1]) {
-      check.issues.push({ type: "value_error", loc: ["body"], msg: "Value error, start_date must be before end_date", input: body, ctx: { error: {} } });
+      check.issues.push({
+        type: "value_error",
+        loc: ["body"],
+        msg: "Value error, start_date must be before end_date",
+        input: body,
+        ctx: { error: {} },
+      });
     }
     if (check.issues.length) return validationError(v, check.issues);
     const info = findSymbol(symbol!);
     if (!info) {
       if (v === "v2026") return detail(500, `Failed to start data download: Invalid symbol '${symbol}': not found in data source`);
-      return envelope(400, "DATA-InvalidSymbol", `Invalid symbol: ${symbol}`, { symbol: symbol!, reason: "Symbol not found in data source" });
+      return envelope(400, "DATA-InvalidSymbol", `Invalid symbol: ${symbol}`, {
+        symbol: symbol!,
+        reason: "Symbol not found in data source",
+      });
     }
-    return { symbol: info, timeframe: findTimeframe(timeframe!)!, mode: mode!, startMs: start?.[1] ?? null, endMs: end?.[1] ?? null, filters };
+    return {
+      symbol: info,
+      timeframe: findTimeframe(timeframe!)!,
+      mode: mode!,
+      startMs: start?.[1] ?? null,
+      endMs: end?.[1] ?? null,
+      filters,
+    };
   };
 
   const startLoad = (req: LoadRequest) => {
@@ -45,14 +61,22 @@ export function registerDataRoutes(router: Router, ctx: Ctx): void {
     // ("N/A" everywhere); v2026's acquisition service names symbol, timeframe and mode.
     const op =
       v === "v2025"
-        ? ctx.ops.create("data_load", { symbol: "N/A", timeframe: "N/A", mode: "N/A", parameters: { operation_name: "data_load", service_name: "Data/IB" } })
+        ? ctx.ops.create("data_load", {
+            symbol: "N/A",
+            timeframe: "N/A",
+            mode: "N/A",
+            parameters: { operation_name: "data_load", service_name: "Data/IB" },
+          })
         : ctx.ops.create("data_load", {
             symbol: req.symbol.symbol,
             timeframe: req.timeframe.id,
             mode: req.mode,
             start_date: startIso,
             end_date: endIso,
-            parameters: { service_name: "Data/Acquisition", operation_name: `Download ${req.symbol.symbol} ${req.timeframe.id} (${req.mode} mode)` },
+            parameters: {
+              service_name: "Data/Acquisition",
+              operation_name: `Download ${req.symbol.symbol} ${req.timeframe.id} (${req.mode} mode)`,
+            },
           });
     ctx.ops.run(op, (o) => runDataLoad(ctx, o, req));
     return op;
@@ -71,7 +95,7 @@ export function registerDataRoutes(router: Router, ctx: Ctx): void {
     router.add("POST", "/data/load", (req) => {
       const started = acceptLoad(req);
       if (isReply(started)) return started;
-      const { op, parsed } = started;
+      const { op } = started;
       return json(200, {
         success: true,
         error: null,
@@ -139,7 +163,8 @@ export function registerDataRoutes(router: Router, ctx: Ctx): void {
     if (check.issues.length) return validationError(v, check.issues);
     const s = findSymbol(symbol!)?.symbol ?? symbol!;
     const bars = ctx.cache.read(s, timeframe!);
-    if (bars.length === 0) return envelope(404, "DATA-NotFound", `Data not found for ${symbol} (${timeframe})`, { symbol: symbol!, timeframe: timeframe! });
+    if (bars.length === 0)
+      return envelope(404, "DATA-NotFound", `Data not found for ${symbol} (${timeframe})`, { symbol: symbol!, timeframe: timeframe! });
     const first = bars[0]!.t;
     const last = bars[bars.length - 1]!.t;
     // range-point-count-hours: upstream counts the calendar periods between the first and the last
@@ -163,7 +188,8 @@ export function registerDataRoutes(router: Router, ctx: Ctx): void {
     const parse = (raw: string | undefined): number | null | Reply => {
       if (raw === undefined || raw === "") return null;
       const ms = parseDate(raw);
-      if (ms === null) return envelope(400, "DATA-InvalidDate", `Invalid date format: ${raw}`, { date: raw, expected: "ISO 8601 or YYYY-MM-DD" });
+      if (ms === null)
+        return envelope(400, "DATA-InvalidDate", `Invalid date format: ${raw}`, { date: raw, expected: "ISO 8601 or YYYY-MM-DD" });
       return ms;
     };
     const start = parse(startRaw);
@@ -178,7 +204,11 @@ export function registerDataRoutes(router: Router, ctx: Ctx): void {
     let bars = ctx.cache.range(symbol, tf, start, end);
     if (limit !== undefined) bars = bars.slice(-limit);
     if (bars.length === 0) {
-      return json(200, { success: true, error: null, data: { dates: [], ohlcv: [], points: null, metadata: { symbol, timeframe: tf, start: "", end: "", points: 0 } } });
+      return json(200, {
+        success: true,
+        error: null,
+        data: { dates: [], ohlcv: [], points: null, metadata: { symbol, timeframe: tf, start: "", end: "", points: 0 } },
+      });
     }
     return json(200, {
       success: true,
@@ -187,7 +217,13 @@ export function registerDataRoutes(router: Router, ctx: Ctx): void {
         dates: bars.map((b) => isoNaive(b.t)),
         ohlcv: bars.map((b) => [b.o, b.h, b.l, b.c, b.v]),
         points: null,
-        metadata: { symbol, timeframe: tf, start_date: `${isoNaive(bars[0]!.t)}+00:00`, end_date: `${isoNaive(bars[bars.length - 1]!.t)}+00:00`, point_count: bars.length },
+        metadata: {
+          symbol,
+          timeframe: tf,
+          start_date: `${isoNaive(bars[0]!.t)}+00:00`,
+          end_date: `${isoNaive(bars[bars.length - 1]!.t)}+00:00`,
+          point_count: bars.length,
+        },
       },
     });
   });
@@ -230,7 +266,13 @@ export function registerDataRoutes(router: Router, ctx: Ctx): void {
     return json(200, {
       status: "ok",
       version: BACKEND_VERSION.v2026,
-      orphan_detector: { running: true, potential_orphans_count: 0, last_check: isoMicros(lastCheck * 1000 + 684, "+00:00"), orphan_timeout_seconds: 60, check_interval_seconds: 15 },
+      orphan_detector: {
+        running: true,
+        potential_orphans_count: 0,
+        last_check: isoMicros(lastCheck * 1000 + 684, "+00:00"),
+        orphan_timeout_seconds: 60,
+        check_interval_seconds: 15,
+      },
     });
   });
 }

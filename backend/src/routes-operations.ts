@@ -6,7 +6,17 @@ import type { Operation, OperationStatus, OperationType } from "./operations.ts"
 import type { Router } from "./router.ts";
 import { isoMicros } from "./util.ts";
 import { QueryCheck, bodyObject, BodyCheck, isReply } from "./validation.ts";
-import { detail, json, metricsPayload, notFoundRoute, operationInfo, operationSummary, refreshMetrics, serializationError, validationError } from "./wire.ts";
+import {
+  detail,
+  json,
+  metricsPayload,
+  notFoundRoute,
+  operationInfo,
+  operationSummary,
+  refreshMetrics,
+  serializationError,
+  validationError,
+} from "./wire.ts";
 import type { Reply } from "./wire.ts";
 
 /** Reading a v2026 remote operation by id for the first time (since its start or a restart). */
@@ -33,7 +43,12 @@ export function registerOperationRoutes(router: Router, ctx: Ctx): void {
     if (check.issues.length) return validationError(v, check.issues);
     const listedOnly = listCache();
     const { rows, total } = ctx.ops.list({ status, type, activeOnly, limit, offset, parentId, listedOnly });
-    return json(200, { success: true, data: rows.map((o) => operationSummary(o, ctx)), total_count: total, active_count: ctx.ops.activeCount(listedOnly) });
+    return json(200, {
+      success: true,
+      data: rows.map((o) => operationSummary(o, ctx)),
+      total_count: total,
+      active_count: ctx.ops.activeCount(listedOnly),
+    });
   };
 
   router.add("GET", "/operations", (req) => listReply(req.query));
@@ -44,7 +59,8 @@ export function registerOperationRoutes(router: Router, ctx: Ctx): void {
     if (!op.listed) {
       // v2026-list-cache: the first read puts it in the list; after a while (or once it completed)
       // that read comes from the database row rather than the start-time record.
-      if (op.remote && op.view === "start" && (op.status === "completed" || Date.now() - op.createdAt / 1000 >= FIRST_READ_DB_AFTER_MS)) op.view = "db";
+      if (op.remote && op.view === "start" && (op.status === "completed" || Date.now() - op.createdAt / 1000 >= FIRST_READ_DB_AFTER_MS))
+        op.view = "db";
       op.listed = true;
     }
     refreshMetrics(op, ctx);
@@ -106,7 +122,11 @@ export function registerOperationRoutes(router: Router, ctx: Ctx): void {
   // KTRDR's test operation (both versions, whatever the quirks).
   router.add("POST", "/dummy/start", () => {
     const op = startDummy(ctx);
-    return json(200, { success: true, data: { operation_id: op.id, status: "started", message: "Started dummy_task operation" }, error: null });
+    return json(200, {
+      success: true,
+      data: { operation_id: op.id, status: "started", message: "Started dummy_task operation" },
+      error: null,
+    });
   });
 
   router.add("POST", "/operations/{operation_id}/retry", (_req, p) => {
@@ -127,7 +147,8 @@ export function registerOperationRoutes(router: Router, ctx: Ctx): void {
     router.add("POST", "/operations/{operation_id}/resume", (_req, p) => {
       const op: Operation | undefined = ctx.ops.get(p.operation_id!);
       if (!op) return notFound(p.operation_id!);
-      if (op.status !== "cancelled" && op.status !== "failed") return detail(400, `Operation ${op.id} cannot be resumed (status: ${op.status})`);
+      if (op.status !== "cancelled" && op.status !== "failed")
+        return detail(400, `Operation ${op.id} cannot be resumed (status: ${op.status})`);
       if (op.type !== "training") return detail(400, `Operation ${op.id} cannot be resumed: only training operations support resume`);
       if (!op.checkpoint || !op.resume) return detail(404, `No checkpoint available for operation ${op.id}`);
       if (op.remote && q.has("v2026-one-worker") && ctx.workers.isBusy("training")) return noWorker(ctx, "training");
@@ -136,7 +157,11 @@ export function registerOperationRoutes(router: Router, ctx: Ctx): void {
       ctx.ops.startResume(op);
       return json(200, {
         success: true,
-        data: { operation_id: op.id, status: "resuming", resumed_from: { checkpoint_type: cp.checkpoint_type, created_at: cp.created_at, epoch: cp.epoch } },
+        data: {
+          operation_id: op.id,
+          status: "resuming",
+          resumed_from: { checkpoint_type: cp.checkpoint_type, created_at: cp.created_at, epoch: cp.epoch },
+        },
       });
     });
 

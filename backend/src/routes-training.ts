@@ -69,11 +69,23 @@ export function registerTrainingRoutes(router: Router, ctx: Ctx): void {
     const analytics = check.bool("detailed_analytics", false);
     const suffix = v === "v2026" ? " when symbols are provided" : "";
     if (symbols && symbols.length === 0) {
-      check.issues.push({ type: "value_error", loc: ["body", "symbols"], msg: `Value error, At least one symbol must be specified${suffix}`, input: [], ctx: { error: {} } });
+      check.issues.push({
+        type: "value_error",
+        loc: ["body", "symbols"],
+        msg: `Value error, At least one symbol must be specified${suffix}`,
+        input: [],
+        ctx: { error: {} },
+      });
     }
     if (timeframes && timeframes.length === 0) {
       const tfSuffix = v === "v2026" ? " when timeframes are provided" : "";
-      check.issues.push({ type: "value_error", loc: ["body", "timeframes"], msg: `Value error, At least one timeframe must be specified${tfSuffix}`, input: [], ctx: { error: {} } });
+      check.issues.push({
+        type: "value_error",
+        loc: ["body", "timeframes"],
+        msg: `Value error, At least one timeframe must be specified${tfSuffix}`,
+        input: [],
+        ctx: { error: {} },
+      });
     }
     if (check.issues.length) return validationError(v, check.issues);
     const strategy = loadStrategy(strategyName!);
@@ -95,7 +107,14 @@ export function registerTrainingRoutes(router: Router, ctx: Ctx): void {
       const workerId = onWorker(op, "training");
       op.dbDates = { start: naiveDateTime(startDate), end: naiveDateTime(endDate) };
       // Upstream stores the strategy's YAML (truncated), not its name.
-      op.metadata.parameters = { strategy_yaml: strategy.text.slice(0, 200), symbols, timeframes, start_date: startDate, end_date: endDate, worker_id: workerId };
+      op.metadata.parameters = {
+        strategy_yaml: strategy.text.slice(0, 200),
+        symbols,
+        timeframes,
+        start_date: startDate,
+        end_date: endDate,
+        worker_id: workerId,
+      };
     } else {
       op = ctx.ops.create("training", {
         symbol: symbols[0]!,
@@ -109,7 +128,10 @@ export function registerTrainingRoutes(router: Router, ctx: Ctx): void {
           training_type: "mlp",
           symbols,
           timeframes,
-          epochs: typeof (strategy.raw.model as JsonObject | undefined)?.training === "object" ? (((strategy.raw.model as JsonObject).training as JsonObject).epochs ?? null) : null,
+          epochs:
+            typeof (strategy.raw.model as JsonObject | undefined)?.training === "object"
+              ? (((strategy.raw.model as JsonObject).training as JsonObject).epochs ?? null)
+              : null,
           use_host_service: false,
           analytics_enabled: analytics,
           training_mode: "local",
@@ -144,10 +166,17 @@ export function registerTrainingRoutes(router: Router, ctx: Ctx): void {
 
   router.add("GET", "/trainings/{task_id}/performance", (_req, p) => {
     const op = ctx.ops.get(p.task_id!);
-    if (!op || op.type !== "training") return detail(404, `Training task not found: ${p.task_id}`);
+    if (op?.type !== "training") return detail(404, `Training task not found: ${p.task_id}`);
     if (op.status !== "completed" || !op.training) return detail(404, `Training task ${op.id} is not completed (status: ${op.status})`);
     const t = op.training;
-    return json(200, { success: true, task_id: op.id, status: op.status, training_metrics: t.training_metrics!, test_metrics: t.test_metrics!, model_info: t.model_info! });
+    return json(200, {
+      success: true,
+      task_id: op.id,
+      status: op.status,
+      training_metrics: t.training_metrics!,
+      test_metrics: t.test_metrics!,
+      model_info: t.model_info!,
+    });
   });
 
   // ---- backtests ----
@@ -158,8 +187,10 @@ export function registerTrainingRoutes(router: Router, ctx: Ctx): void {
     let timeframe = check.str("timeframe", v === "v2025");
     const start = check.date("start_date");
     const end = check.date("end_date");
-    if (!start && body.start_date === undefined) check.issues.push({ type: "missing", loc: ["body", "start_date"], msg: "Field required", input: body });
-    if (!end && body.end_date === undefined) check.issues.push({ type: "missing", loc: ["body", "end_date"], msg: "Field required", input: body });
+    if (!start && body.start_date === undefined)
+      check.issues.push({ type: "missing", loc: ["body", "start_date"], msg: "Field required", input: body });
+    if (!end && body.end_date === undefined)
+      check.issues.push({ type: "missing", loc: ["body", "end_date"], msg: "Field required", input: body });
     const initialCapital = check.num("initial_capital", 100000, 0);
     const commission = check.num("commission", 0.001, 0);
     const slippage = check.num("slippage", 0.0005, 0);
@@ -199,9 +230,30 @@ export function registerTrainingRoutes(router: Router, ctx: Ctx): void {
         parameters: { strategy_name: strategyName!, initial_capital: initialCapital },
       });
     }
-    ctx.ops.run(op, backtestTask(ctx, { strategyName: strategyName!, symbol, timeframe: timeframe!, startDate, endDate, initialCapital, commission, slippage, modelPath }));
+    ctx.ops.run(
+      op,
+      backtestTask(ctx, {
+        strategyName: strategyName!,
+        symbol,
+        timeframe: timeframe!,
+        startDate,
+        endDate,
+        initialCapital,
+        commission,
+        slippage,
+        modelPath,
+      }),
+    );
     if (v === "v2026") {
-      return json(200, { success: true, operation_id: op.id, status: "started", message: `Backtest started for ${symbol} ${timeframe}`, symbol, timeframe: timeframe!, mode: "distributed" });
+      return json(200, {
+        success: true,
+        operation_id: op.id,
+        status: "started",
+        message: `Backtest started for ${symbol} ${timeframe}`,
+        symbol,
+        timeframe: timeframe!,
+        mode: "distributed",
+      });
     }
     return json(200, { success: true, backtest_id: op.id, status: "starting", message: `Backtest ${op.id} started for ${strategyName}` });
   };
@@ -266,7 +318,13 @@ export function registerTrainingRoutes(router: Router, ctx: Ctx): void {
           profit_factor: m.profit_factor!,
           total_trades: m.total_trades!,
         },
-        summary: { initial_capital: d.initialCapital, final_value: d.finalValue, total_pnl: pnl, winning_trades: m.winning_trades!, losing_trades: m.losing_trades! },
+        summary: {
+          initial_capital: d.initialCapital,
+          final_value: d.finalValue,
+          total_pnl: pnl,
+          winning_trades: m.winning_trades!,
+          losing_trades: m.losing_trades!,
+        },
       });
     });
 
@@ -314,7 +372,10 @@ export function registerTrainingRoutes(router: Router, ctx: Ctx): void {
 
   router.add("GET", "/strategies/", () => {
     if (emptyList()) return json(200, { success: true, strategies: [] });
-    const strategies = ctx.strategies.names().map(strategyInfo).filter((s): s is JsonObject => s !== null);
+    const strategies = ctx.strategies
+      .names()
+      .map(strategyInfo)
+      .filter((s): s is JsonObject => s !== null);
     return json(200, { success: true, strategies });
   });
 

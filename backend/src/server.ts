@@ -136,18 +136,19 @@ export async function startBackend(options: Partial<BackendOptions> = {}): Promi
       if (method !== "POST") return methodNotAllowed();
       const body = parseJson(raw) as { enable?: unknown; disable?: unknown } | JsonParseError | undefined;
       if (body instanceof JsonParseError || typeof body !== "object" || body === null || Array.isArray(body)) {
-        return json(400, { error: "body must be {\"enable\": [names], \"disable\": [names]}" });
+        return json(400, { error: 'body must be {"enable": [names], "disable": [names]}' });
       }
       const err = ctx.quirks.change(body.enable, body.disable);
       return err ? json(400, { error: err }) : json(200, ctx.quirks.describe());
     }
     if (path === "/__workers") {
       // v2026 workers: how long a worker stays busy after its operation ended (= health-check interval).
-      if (method === "GET") return json(200, { release_ms: workerReleaseMs(opts), workers: opts.wire === "v2026" ? ctx.workers.list() : [] });
+      if (method === "GET")
+        return json(200, { release_ms: workerReleaseMs(opts), workers: opts.wire === "v2026" ? ctx.workers.list() : [] });
       if (method !== "POST") return methodNotAllowed();
       const body = parseJson(raw) as { release_ms?: unknown } | JsonParseError;
       const ms = body instanceof JsonParseError ? NaN : body?.release_ms === null ? null : Number(body?.release_ms);
-      if (ms !== null && (!Number.isFinite(ms) || ms < 0)) return json(400, { error: "body must be {\"release_ms\": number >= 0 | null}" });
+      if (ms !== null && (!Number.isFinite(ms) || ms < 0)) return json(400, { error: 'body must be {"release_ms": number >= 0 | null}' });
       opts.workerReleaseMs = ms;
       return json(200, { release_ms: workerReleaseMs(opts) });
     }
@@ -157,7 +158,7 @@ export async function startBackend(options: Partial<BackendOptions> = {}): Promi
       if (method !== "POST") return methodNotAllowed();
       const body = parseJson(raw) as { pace?: unknown } | JsonParseError;
       const pace = body instanceof JsonParseError ? NaN : Number(body?.pace);
-      if (!Number.isFinite(pace) || pace < 0) return json(400, { error: "body must be {\"pace\": number >= 0}" });
+      if (!Number.isFinite(pace) || pace < 0) return json(400, { error: 'body must be {"pace": number >= 0}' });
       ctx.opts.pace = pace;
       return json(200, { pace });
     }
@@ -171,7 +172,8 @@ export async function startBackend(options: Partial<BackendOptions> = {}): Promi
     const m = router.match(method, sub, API_PREFIX);
     if (m.kind === "not_found") return notFoundRoute();
     if (m.kind === "method_not_allowed") return methodNotAllowed();
-    if (m.kind === "redirect") return { status: 307, headers: { location: `${url.protocol}//${url.host}${m.location}${url.search}` }, body: "" };
+    if (m.kind === "redirect")
+      return { status: 307, headers: { location: `${url.protocol}//${url.host}${m.location}${url.search}` }, body: "" };
     const req: Req = { method, path: sub, query: url.searchParams, rawBody: raw, body: parseJson(raw), requestId };
     return await m.route.handler(req, m.params);
   };
@@ -207,7 +209,9 @@ export async function startBackend(options: Partial<BackendOptions> = {}): Promi
     }
     const ms = performance.now() - t0;
     if (!opts.quiet) {
-      console.log(`${new Date().toISOString()} ${method} ${url.pathname}${url.search} ${reply.drop ? "DROP" : reply.status} ${ms.toFixed(1)}ms rid=${requestId ?? "-"}`);
+      console.log(
+        `${new Date().toISOString()} ${method} ${url.pathname}${url.search} ${reply.drop ? "DROP" : reply.status} ${ms.toFixed(1)}ms rid=${requestId ?? "-"}`,
+      );
     }
     if (reply.drop) {
       req.socket.destroy();

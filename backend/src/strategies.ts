@@ -119,17 +119,25 @@ export function trainingConfig(s: StrategyFile): TrainingConfig {
   const standIn = (s.raw.stand_in ?? {}) as JsonObject;
 
   if (model.type !== undefined && model.type !== "mlp") {
-    throw new Error(`Invalid model configuration in strategy '${s.name}': model type '${String(model.type)}' is not supported (supported: mlp)`);
+    throw new Error(
+      `Invalid model configuration in strategy '${s.name}': model type '${String(model.type)}' is not supported (supported: mlp)`,
+    );
   }
   const hidden = arch.hidden_layers ?? [32, 16];
-  if (!Array.isArray(hidden) || hidden.length === 0 || !hidden.every((h) => typeof h === "number" && Number.isInteger(h) && h > 0 && h <= 1024)) {
+  if (
+    !Array.isArray(hidden) ||
+    hidden.length === 0 ||
+    !hidden.every((h) => typeof h === "number" && Number.isInteger(h) && h > 0 && h <= 1024)
+  ) {
     throw new Error(
       `Invalid model architecture in strategy '${s.name}': hidden_layers must be a non-empty list of positive integers (1-1024), got ${JSON.stringify(hidden)}`,
     );
   }
   const activation = arch.activation ?? "relu";
   if (activation !== "relu" && activation !== "tanh") {
-    throw new Error(`Invalid model architecture in strategy '${s.name}': activation '${String(activation)}' is not supported (use relu or tanh)`);
+    throw new Error(
+      `Invalid model architecture in strategy '${s.name}': activation '${String(activation)}' is not supported (use relu or tanh)`,
+    );
   }
   const indicators: IndicatorUse[] = [];
   for (const ind of s.indicators) {
@@ -147,8 +155,10 @@ export function trainingConfig(s: StrategyFile): TrainingConfig {
   const sp = { train: num(split.train, 0.7), validation: num(split.validation, 0.15), test: num(split.test, 0.15) };
   const epochs = Math.floor(num(tr.epochs, 50));
   const batchSize = Math.floor(num(tr.batch_size, 32));
-  if (epochs < 1 || epochs > 10000) throw new Error(`Invalid training configuration in strategy '${s.name}': epochs must be 1..10000, got ${epochs}`);
-  if (batchSize < 1 || batchSize > 4096) throw new Error(`Invalid training configuration in strategy '${s.name}': batch_size must be 1..4096, got ${batchSize}`);
+  if (epochs < 1 || epochs > 10000)
+    throw new Error(`Invalid training configuration in strategy '${s.name}': epochs must be 1..10000, got ${epochs}`);
+  if (batchSize < 1 || batchSize > 4096)
+    throw new Error(`Invalid training configuration in strategy '${s.name}': batch_size must be 1..4096, got ${batchSize}`);
   return {
     hiddenLayers: hidden as number[],
     activation,

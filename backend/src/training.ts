@@ -24,7 +24,6 @@ export interface TrainingRequest {
   endDate: string | null;
 }
 
-
 interface CheckpointFile {
   operation_id: string;
   epoch: number;
@@ -161,7 +160,7 @@ export function listModels(ctx: Ctx, strategy: string): SavedModel[] {
 export function resolveModelPath(ctx: Ctx, given: string): string | null {
   if (given.includes("\0")) return null;
   const base = isAbsolute(given) ? given : join(ctx.opts.dataDir, given);
-  if (!base.startsWith(ctx.opts.dataDir + "/") && !isAbsolute(given)) return null;
+  if (!base.startsWith(`${ctx.opts.dataDir}/`) && !isAbsolute(given)) return null;
   for (const candidate of [join(base, "model.json"), base, `${base}.json`]) {
     try {
       if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
@@ -419,7 +418,9 @@ export function trainingTask(ctx: Ctx, req: TrainingRequest, from: CheckpointFil
       ctx.ops.progress(op, { steps_completed: epoch });
       if (sinceImprovement >= cfg.patience && epoch < E) {
         earlyStopped = true;
-        op.warnings.push(`Early stopping at epoch ${epoch}: no validation improvement for ${cfg.patience} epochs (best epoch ${bestEpoch})`);
+        op.warnings.push(
+          `Early stopping at epoch ${epoch}: no validation improvement for ${cfg.patience} epochs (best epoch ${bestEpoch})`,
+        );
         break;
       }
     }
@@ -450,12 +451,18 @@ export function trainingTask(ctx: Ctx, req: TrainingRequest, from: CheckpointFil
       }
       for (const symbol of req.symbols) {
         const idx: number[] = [];
-        testParts.symbol.forEach((s, i) => s === symbol && idx.push(i));
+        for (const [i, s] of testParts.symbol.entries()) if (s === symbol) idx.push(i);
         const pred = Int32Array.from(idx, (i) => test.predictions[i]!);
         const ys = Int32Array.from(idx, (i) => testY[i]!);
         const ok = idx.filter((i) => test.predictions[i] === testY[i]).length;
         const m = prf(pred, ys);
-        perSymbol[symbol] = { accuracy: idx.length ? ok / idx.length : 0, precision: m.precision, recall: m.recall, f1_score: m.f1, sample_count: idx.length };
+        perSymbol[symbol] = {
+          accuracy: idx.length ? ok / idx.length : 0,
+          precision: m.precision,
+          recall: m.recall,
+          f1_score: m.f1,
+          sample_count: idx.length,
+        };
       }
     }
     const lastRec = epochs[epochs.length - 1]!;
@@ -465,7 +472,8 @@ export function trainingTask(ctx: Ctx, req: TrainingRequest, from: CheckpointFil
     mkdirSync(dir, { recursive: true });
     const version = (listModels(ctx, req.strategy.name).at(-1)?.version ?? 0) + 1;
     // v2025 names models by symbols and timeframes, v2026 by timeframes only.
-    const name = v === "v2026" ? `${req.timeframes.join("-")}_v${version}` : `${req.symbols.join("-")}_${req.timeframes.join("-")}_v${version}`;
+    const name =
+      v === "v2026" ? `${req.timeframes.join("-")}_v${version}` : `${req.symbols.join("-")}_${req.timeframes.join("-")}_v${version}`;
     mkdirSync(join(dir, name), { recursive: true });
     const modelFile = join(dir, name, "model.json");
     const modelRef = `models/${req.strategy.name}/${name}`;
@@ -473,8 +481,11 @@ export function trainingTask(ctx: Ctx, req: TrainingRequest, from: CheckpointFil
     const analyticsDir = join(ctx.analyticsDir, op.id, "analytics");
     if (analytics) {
       mkdirSync(analyticsDir, { recursive: true });
-      const metricsCsv = ["epoch,train_loss,val_loss,train_accuracy,val_accuracy", ...epochs.map((e) => `${e.epoch},${e.train_loss},${e.val_loss},${e.train_accuracy},${e.val_accuracy}`)];
-      writeFileSync(join(analyticsDir, "epoch_metrics.csv"), metricsCsv.join("\n") + "\n");
+      const metricsCsv = [
+        "epoch,train_loss,val_loss,train_accuracy,val_accuracy",
+        ...epochs.map((e) => `${e.epoch},${e.train_loss},${e.val_loss},${e.train_accuracy},${e.val_accuracy}`),
+      ];
+      writeFileSync(join(analyticsDir, "epoch_metrics.csv"), `${metricsCsv.join("\n")}\n`);
     }
     const trainingMetrics: JsonObject = {
       final_train_loss: lastRec.train_loss,
@@ -513,10 +524,17 @@ export function trainingTask(ctx: Ctx, req: TrainingRequest, from: CheckpointFil
     op.training = {
       training_metrics: trainingMetrics,
       test_metrics: testMetrics,
-      model_info: { model_size_bytes: modelSize, parameters_count: model.parameterCount, architecture: `multi_symbol_mlp_${req.symbols.length}symbols` },
+      model_info: {
+        model_size_bytes: modelSize,
+        parameters_count: model.parameterCount,
+        architecture: `multi_symbol_mlp_${req.symbols.length}symbols`,
+      },
     };
     // The last batch stays the current step (upstream's list rows show "Epoch 3/3 · Batch 80/80").
-    op.progress = { ...batchProgress(lastBatch.epoch, lastBatch.b, lastBatch.loss, lastBatch.accuracy, "completed"), steps_completed: epochs.length };
+    op.progress = {
+      ...batchProgress(lastBatch.epoch, lastBatch.b, lastBatch.loss, lastBatch.accuracy, "completed"),
+      steps_completed: epochs.length,
+    };
     if (earlyStopped) op.progress.steps_total = E;
     const dataSummary = {
       symbols: req.symbols,
@@ -542,7 +560,13 @@ export function trainingTask(ctx: Ctx, req: TrainingRequest, from: CheckpointFil
           training_mode: "local",
           use_host_service: false,
         },
-        test_metrics: { recall: testMetrics.recall!, f1_score: testMetrics.f1_score!, precision: testMetrics.precision!, test_loss: testMetrics.test_loss!, test_accuracy: testMetrics.test_accuracy! },
+        test_metrics: {
+          recall: testMetrics.recall!,
+          f1_score: testMetrics.f1_score!,
+          precision: testMetrics.precision!,
+          test_loss: testMetrics.test_loss!,
+          test_accuracy: testMetrics.test_accuracy!,
+        },
         resource_usage: { training_mode: "local" },
         training_metrics: {
           history: {

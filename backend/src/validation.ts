@@ -8,7 +8,12 @@ function quoteList(values: readonly string[]): string {
   return q.length > 1 ? `${q.slice(0, -1).join(", ")} or ${q[q.length - 1]}` : q.join("");
 }
 
-export function enumIssue(loc: (string | number)[], allowed: readonly string[], input: Json, type: "enum" | "literal_error" = "enum"): ValidationIssue {
+export function enumIssue(
+  loc: (string | number)[],
+  allowed: readonly string[],
+  input: Json,
+  type: "enum" | "literal_error" = "enum",
+): ValidationIssue {
   const expected = quoteList(allowed);
   return { type, loc, msg: `Input should be ${expected}`, input, ctx: { expected } };
 }
@@ -37,16 +42,33 @@ export class QueryCheck {
     const v = this.q.get(name);
     if (v === null) return def;
     if (!/^[+-]?\d+$/.test(v.trim())) {
-      this.issues.push({ type: "int_parsing", loc: ["query", name], msg: "Input should be a valid integer, unable to parse string as an integer", input: v });
+      this.issues.push({
+        type: "int_parsing",
+        loc: ["query", name],
+        msg: "Input should be a valid integer, unable to parse string as an integer",
+        input: v,
+      });
       return def;
     }
     const n = Number(v);
     if (n < min) {
-      this.issues.push({ type: "greater_than_equal", loc: ["query", name], msg: `Input should be greater than or equal to ${min}`, input: v, ctx: { ge: min } });
+      this.issues.push({
+        type: "greater_than_equal",
+        loc: ["query", name],
+        msg: `Input should be greater than or equal to ${min}`,
+        input: v,
+        ctx: { ge: min },
+      });
       return def;
     }
     if (n > max) {
-      this.issues.push({ type: "less_than_equal", loc: ["query", name], msg: `Input should be less than or equal to ${max}`, input: v, ctx: { le: max } });
+      this.issues.push({
+        type: "less_than_equal",
+        loc: ["query", name],
+        msg: `Input should be less than or equal to ${max}`,
+        input: v,
+        ctx: { le: max },
+      });
       return def;
     }
     return n;
@@ -58,7 +80,12 @@ export class QueryCheck {
     const s = v.toLowerCase();
     if (["true", "1", "yes", "on", "t", "y"].includes(s)) return true;
     if (["false", "0", "no", "off", "f", "n"].includes(s)) return false;
-    this.issues.push({ type: "bool_parsing", loc: ["query", name], msg: "Input should be a valid boolean, unable to interpret input", input: v });
+    this.issues.push({
+      type: "bool_parsing",
+      loc: ["query", name],
+      msg: "Input should be a valid boolean, unable to interpret input",
+      input: v,
+    });
     return def;
   }
 
@@ -118,11 +145,18 @@ export class BodyCheck {
     }
     const out: string[] = [];
     v.forEach((x, i) => {
-      if (typeof x !== "string") this.issues.push({ type: "string_type", loc: ["body", name, i], msg: "Input should be a valid string", input: x });
+      if (typeof x !== "string")
+        this.issues.push({ type: "string_type", loc: ["body", name, i], msg: "Input should be a valid string", input: x });
       else out.push(x);
     });
     if (nonEmpty && v.length === 0) {
-      this.issues.push({ type: "too_short", loc: ["body", name], msg: "List should have at least 1 item after validation, not 0", input: v, ctx: { field_type: "List", min_length: 1, actual_length: 0 } });
+      this.issues.push({
+        type: "too_short",
+        loc: ["body", name],
+        msg: "List should have at least 1 item after validation, not 0",
+        input: v,
+        ctx: { field_type: "List", min_length: 1, actual_length: 0 },
+      });
       return null;
     }
     return out;
@@ -136,7 +170,13 @@ export class BodyCheck {
       return def;
     }
     if (min !== undefined && v < min) {
-      this.issues.push({ type: "greater_than_equal", loc: ["body", name], msg: `Input should be greater than or equal to ${min}`, input: v, ctx: { ge: min } });
+      this.issues.push({
+        type: "greater_than_equal",
+        loc: ["body", name],
+        msg: `Input should be greater than or equal to ${min}`,
+        input: v,
+        ctx: { ge: min },
+      });
       return def;
     }
     return v;
@@ -158,7 +198,12 @@ export class BodyCheck {
     if (s === null) return null;
     const ms = parseDate(s);
     if (ms === null) {
-      this.issues.push({ type: "datetime_from_date_parsing", loc: ["body", name], msg: "Input should be a valid datetime or date, invalid character in year", input: s });
+      this.issues.push({
+        type: "datetime_from_date_parsing",
+        loc: ["body", name],
+        msg: "Input should be a valid datetime or date, invalid character in year",
+        input: s,
+      });
       return null;
     }
     return [s, ms];
@@ -168,7 +213,12 @@ export class BodyCheck {
     if (!this.has(name) || this.body[name] === null) return null;
     const v = this.body[name];
     if (typeof v !== "object" || Array.isArray(v)) {
-      this.issues.push({ type: "model_type", loc: ["body", name], msg: "Input should be a valid dictionary or instance of the model", input: v ?? null });
+      this.issues.push({
+        type: "model_type",
+        loc: ["body", name],
+        msg: "Input should be a valid dictionary or instance of the model",
+        input: v ?? null,
+      });
       return null;
     }
     return v as JsonObject;
@@ -193,7 +243,12 @@ export function bodyObject(req: Req, version: WireVersion, optional = false): Js
   }
   if (!isObject(req.body)) {
     return validationError(version, [
-      { type: "model_attributes_type", loc: ["body"], msg: "Input should be a valid dictionary or object to extract fields from", input: req.body as Json },
+      {
+        type: "model_attributes_type",
+        loc: ["body"],
+        msg: "Input should be a valid dictionary or object to extract fields from",
+        input: req.body as Json,
+      },
     ]);
   }
   return req.body;

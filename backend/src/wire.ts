@@ -55,7 +55,11 @@ export class ValidationFailure extends Error {
 export function validationError(version: WireVersion, issues: ValidationIssue[]): Reply {
   if (version === "v2025") {
     return json(422, {
-      detail: issues.map((i) => (i.ctx ? { type: i.type, loc: i.loc, msg: i.msg, input: i.input, ctx: i.ctx } : { type: i.type, loc: i.loc, msg: i.msg, input: i.input })),
+      detail: issues.map((i) =>
+        i.ctx
+          ? { type: i.type, loc: i.loc, msg: i.msg, input: i.input, ctx: i.ctx }
+          : { type: i.type, loc: i.loc, msg: i.msg, input: i.input },
+      ),
     });
   }
   return json(422, {
@@ -195,5 +199,8 @@ export function operationSummary(op: Operation, ctx: Ctx): JsonObject {
 
 /** v2025-tensor-500: what the backend's exception handler answers when it cannot serialise the record. */
 export function serializationError(): Reply {
-  return { ...envelope(500, "INTERNAL_SERVER_ERROR", "An unexpected error occurred", { type: "PydanticSerializationError" }), noProcessTime: true };
+  return {
+    ...envelope(500, "INTERNAL_SERVER_ERROR", "An unexpected error occurred", { type: "PydanticSerializationError" }),
+    noProcessTime: true,
+  };
 }

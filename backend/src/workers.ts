@@ -27,8 +27,22 @@ export class WorkerRegistry {
     this.releaseMs = releaseMs;
     const hex = () => randomBytes(4).toString("hex");
     this.workers = [
-      { id: `backtesting-worker-${hex()}`, type: "backtesting", endpoint: "http://127.0.0.1:18103", capabilities: {}, opId: null, endedAt: null },
-      { id: `training-worker-${hex()}`, type: "training", endpoint: "http://127.0.0.1:18102", capabilities: { gpu: false }, opId: null, endedAt: null },
+      {
+        id: `backtesting-worker-${hex()}`,
+        type: "backtesting",
+        endpoint: "http://127.0.0.1:18103",
+        capabilities: {},
+        opId: null,
+        endedAt: null,
+      },
+      {
+        id: `training-worker-${hex()}`,
+        type: "training",
+        endpoint: "http://127.0.0.1:18102",
+        capabilities: { gpu: false },
+        opId: null,
+        endedAt: null,
+      },
     ];
   }
 

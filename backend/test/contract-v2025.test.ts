@@ -1,7 +1,15 @@
 // Contract tests against the v2025 wire: every endpoint, field set, null and error shape.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  ISO_MICRO_Z, OPERATION_INFO_KEYS_V2025, OP_ID, PROGRESS_KEYS, SUMMARY_KEYS, call, loadData, startTestBackend, waitForOp,
+  ISO_MICRO_Z,
+  OPERATION_INFO_KEYS_V2025,
+  OP_ID,
+  PROGRESS_KEYS,
+  SUMMARY_KEYS,
+  call,
+  loadData,
+  startTestBackend,
+  waitForOp,
 } from "./helpers.ts";
 import type { TestBackend } from "./helpers.ts";
 import { backtestDetails } from "../src/backtest.ts";
@@ -40,7 +48,10 @@ describe("plumbing", () => {
     expect(r.headers.get("x-request-id")).toBe("req-123");
     expect(r.headers.get("access-control-allow-origin")).toBe("https://x.example");
     expect((await api("GET", "/health")).headers.get("access-control-allow-origin")).toBeNull();
-    const pre = await fetch(`${b.url}/operations`, { method: "OPTIONS", headers: { Origin: "https://x", "Access-Control-Request-Method": "DELETE" } });
+    const pre = await fetch(`${b.url}/operations`, {
+      method: "OPTIONS",
+      headers: { Origin: "https://x", "Access-Control-Request-Method": "DELETE" },
+    });
     expect(pre.status).toBe(200);
     expect(pre.headers.get("access-control-allow-origin")).toBe("https://x");
     expect(pre.headers.get("access-control-allow-methods")).toContain("DELETE");
@@ -53,7 +64,10 @@ describe("plumbing", () => {
   });
   it("v2026-only routes are absent", async () => {
     // /data/acquire/download has the shape of GET /data/{symbol}/{timeframe}: FastAPI answers 405, not 404.
-    expect(await api("POST", "/data/acquire/download", { symbol: "AAPL" })).toMatchObject({ status: 405, body: { detail: "Method Not Allowed" } });
+    expect(await api("POST", "/data/acquire/download", { symbol: "AAPL" })).toMatchObject({
+      status: 405,
+      body: { detail: "Method Not Allowed" },
+    });
     expect((await api("GET", `/operations/${trainingId}/children`)).status).toBe(404);
     expect((await api("POST", `/operations/${trainingId}/resume`)).status).toBe(404);
     // POST /backtests/start has the shape of GET /backtests/{backtest_id}: 405 as FastAPI would answer.
@@ -66,15 +80,36 @@ describe("data", () => {
     const r = await api("POST", "/data/load", { symbol: "MSFT", timeframe: "1d", mode: "tail" });
     expect(r.status).toBe(200);
     expect(r.body).toEqual({
-      success: true, error: null,
-      data: { status: "started", operation_id: expect.stringMatching(OP_ID("data_load")), fetched_bars: 0, cached_before: false, merged_file: "", gaps_analyzed: 0, segments_fetched: 0, ib_requests_made: 0, execution_time_seconds: 0, error_message: null },
+      success: true,
+      error: null,
+      data: {
+        status: "started",
+        operation_id: expect.stringMatching(OP_ID("data_load")),
+        fetched_bars: 0,
+        cached_before: false,
+        merged_file: "",
+        gaps_analyzed: 0,
+        segments_fetched: 0,
+        ib_requests_made: 0,
+        execution_time_seconds: 0,
+        error_message: null,
+      },
     });
     expect(r.body.operation_id).toBeUndefined();
     await waitForOp(b.url, r.body.data.operation_id);
   });
   it("completed load: result_summary has exactly the contract's keys and progress context", () => {
     expect(loadOp.status).toBe("completed");
-    expect(Object.keys(loadOp.result_summary).sort()).toEqual(["cached_before", "execution_time_seconds", "fetched_bars", "gaps_analyzed", "ib_requests_made", "merged_file", "segments_fetched", "status"]);
+    expect(Object.keys(loadOp.result_summary).sort()).toEqual([
+      "cached_before",
+      "execution_time_seconds",
+      "fetched_bars",
+      "gaps_analyzed",
+      "ib_requests_made",
+      "merged_file",
+      "segments_fetched",
+      "status",
+    ]);
     expect(loadOp.result_summary).toMatchObject({ status: "success", cached_before: false, merged_file: "AAPL_1h.csv" });
     expect(loadOp.result_summary.fetched_bars).toBeGreaterThan(1500);
     expect(loadOp.result_summary.segments_fetched).toBeGreaterThanOrEqual(12);
@@ -86,8 +121,20 @@ describe("data", () => {
     expect(Object.keys(loadOp).sort()).toEqual(OPERATION_INFO_KEYS_V2025);
     expect(Object.keys(loadOp.progress).sort()).toEqual(PROGRESS_KEYS);
     // v2025's data service registers loads generically (recorded: v2025/011).
-    expect(loadOp.metadata).toEqual({ symbol: "N/A", timeframe: "N/A", mode: "N/A", start_date: null, end_date: null, parameters: { operation_name: "data_load", service_name: "Data/IB" } });
-    expect(loadOp.progress).toMatchObject({ percentage: 100, current_step: "Operation data_load completed [100/100] (100.0%)", steps_completed: 100, steps_total: 100 });
+    expect(loadOp.metadata).toEqual({
+      symbol: "N/A",
+      timeframe: "N/A",
+      mode: "N/A",
+      start_date: null,
+      end_date: null,
+      parameters: { operation_name: "data_load", service_name: "Data/IB" },
+    });
+    expect(loadOp.progress).toMatchObject({
+      percentage: 100,
+      current_step: "Operation data_load completed [100/100] (100.0%)",
+      steps_completed: 100,
+      steps_total: 100,
+    });
   });
   it("unknown symbol → 400 envelope DATA-InvalidSymbol", async () => {
     const r = await api("POST", "/data/load", { symbol: "ZZZZ", timeframe: "1h", mode: "tail" });
@@ -104,7 +151,9 @@ describe("data", () => {
       const r = await api("POST", "/data/load", body);
       expect(r.status, JSON.stringify(body)).toBe(422);
       expect(Array.isArray(r.body.detail)).toBe(true);
-      expect(r.body.detail[0]).toEqual(expect.objectContaining({ type: expect.any(String), loc: expect.any(Array), msg: expect.any(String) }));
+      expect(r.body.detail[0]).toEqual(
+        expect.objectContaining({ type: expect.any(String), loc: expect.any(Array), msg: expect.any(String) }),
+      );
       expect("input" in r.body.detail[0]).toBe(true);
     }
     const bad = await api("POST", "/data/load", "{not json");
@@ -125,7 +174,13 @@ describe("data", () => {
       expect(l).toBeLessThanOrEqual(Math.min(o, c));
       expect(v).toBeGreaterThan(0);
     }
-    expect(d.metadata).toEqual({ symbol: "AAPL", timeframe: "1h", start_date: `${d.dates[0]}+00:00`, end_date: `${d.dates.at(-1)}+00:00`, point_count: d.dates.length });
+    expect(d.metadata).toEqual({
+      symbol: "AAPL",
+      timeframe: "1h",
+      start_date: `${d.dates[0]}+00:00`,
+      end_date: `${d.dates.at(-1)}+00:00`,
+      point_count: d.dates.length,
+    });
     const ranged = await api("GET", `/data/AAPL/1h?start_date=${d.dates[10].slice(0, 10)}&end_date=${d.dates[60]}`);
     expect(ranged.body.data.dates[0] >= d.dates[10].slice(0, 10)).toBe(true);
     expect(ranged.body.data.dates.at(-1)).toBe(d.dates[60]);
@@ -134,7 +189,12 @@ describe("data", () => {
     for (const path of ["/data/ZZZZ/1h", "/data/TSLA/1h"]) {
       const r = await api("GET", path);
       expect(r.status).toBe(200);
-      expect(r.body.data).toEqual({ dates: [], ohlcv: [], points: null, metadata: { symbol: path.split("/")[2], timeframe: "1h", start: "", end: "", points: 0 } });
+      expect(r.body.data).toEqual({
+        dates: [],
+        ohlcv: [],
+        points: null,
+        metadata: { symbol: path.split("/")[2], timeframe: "1h", start: "", end: "", points: 0 },
+      });
     }
     const bad = await api("GET", "/data/AAPL/1h?start_date=yesterday");
     expect(bad.status).toBe(400);
@@ -144,7 +204,16 @@ describe("data", () => {
   });
   it("POST /data/range; uncached → 404 envelope", async () => {
     const r = await api("POST", "/data/range", { symbol: "AAPL", timeframe: "1h" });
-    expect(r.body).toEqual({ success: true, data: { symbol: "AAPL", timeframe: "1h", start_date: expect.any(String), end_date: expect.any(String), point_count: loadOp.result_summary.fetched_bars } });
+    expect(r.body).toEqual({
+      success: true,
+      data: {
+        symbol: "AAPL",
+        timeframe: "1h",
+        start_date: expect.any(String),
+        end_date: expect.any(String),
+        point_count: loadOp.result_summary.fetched_bars,
+      },
+    });
     const nf = await api("POST", "/data/range", { symbol: "TSLA", timeframe: "1h" });
     expect(nf.status).toBe(404);
     expect(nf.body).toMatchObject({ success: false, error: { code: "DATA-NotFound" } });
@@ -159,7 +228,16 @@ describe("data", () => {
     const t = await api("GET", "/timeframes");
     expect(t.body.data).toContainEqual({ id: "1h", name: expect.any(String), description: expect.any(String) });
     const i = await api("GET", "/data/info");
-    expect(Object.keys(i.body.data).sort()).toEqual(["available_symbols", "data_directory", "data_sources", "features", "symbol_types", "timeframes_available", "total_symbols", "total_timeframes"]);
+    expect(Object.keys(i.body.data).sort()).toEqual([
+      "available_symbols",
+      "data_directory",
+      "data_sources",
+      "features",
+      "symbol_types",
+      "timeframes_available",
+      "total_symbols",
+      "total_timeframes",
+    ]);
     expect(i.body.data.available_symbols).toContain("AAPL");
     const ind = await api("GET", "/indicators/");
     expect(ind.body.success).toBe(true);
@@ -195,7 +273,16 @@ describe("operations", () => {
     expect(active.body.data.every((x: any) => x.status === "pending" || x.status === "running")).toBe(true);
   });
   it("list: invalid params → 422 FastAPI list", async () => {
-    for (const q of ["status=done", "operation_type=magic", "limit=0", "limit=1001", "limit=abc", "offset=-1", "active_only=maybe", "status=resuming"]) {
+    for (const q of [
+      "status=done",
+      "operation_type=magic",
+      "limit=0",
+      "limit=1001",
+      "limit=abc",
+      "offset=-1",
+      "active_only=maybe",
+      "status=resuming",
+    ]) {
       const r = await api("GET", `/operations?${q}`);
       expect(r.status, q).toBe(422);
       expect(r.body.detail[0].loc[0]).toBe("query");
@@ -226,7 +313,15 @@ describe("operations", () => {
     expect(c.status).toBe(200);
     expect(c.body).toEqual({
       success: true,
-      data: { success: true, operation_id: id, status: "cancelled", cancelled_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\+00:00$/), cancellation_reason: "user changed mind", task_cancelled: true, training_session_cancelled: false },
+      data: {
+        success: true,
+        operation_id: id,
+        status: "cancelled",
+        cancelled_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\+00:00$/),
+        cancellation_reason: "user changed mind",
+        task_cancelled: true,
+        training_session_cancelled: false,
+      },
     });
     const op = (await api("GET", `/operations/${id}`)).body.data;
     expect(op).toMatchObject({ status: "cancelled", error_message: "user changed mind" });
@@ -267,9 +362,24 @@ describe("operations", () => {
     const r = await api("GET", `/operations/${trainingId}/metrics`);
     expect(r.body).toMatchObject({ success: true, data: { operation_id: trainingId, operation_type: "training" } });
     const m = r.body.data.metrics;
-    for (const k of ["epochs", "total_epochs_planned", "total_epochs_completed", "best_epoch", "epochs_since_improvement", "is_overfitting", "is_plateaued"]) expect(m).toHaveProperty(k);
+    for (const k of [
+      "epochs",
+      "total_epochs_planned",
+      "total_epochs_completed",
+      "best_epoch",
+      "epochs_since_improvement",
+      "is_overfitting",
+      "is_plateaued",
+    ])
+      expect(m).toHaveProperty(k);
     expect(m.epochs.length).toBe(m.total_epochs_completed);
-    expect(m.epochs[0]).toMatchObject({ epoch: 1, train_loss: expect.any(Number), val_loss: expect.any(Number), train_accuracy: expect.any(Number), val_accuracy: expect.any(Number) });
+    expect(m.epochs[0]).toMatchObject({
+      epoch: 1,
+      train_loss: expect.any(Number),
+      val_loss: expect.any(Number),
+      train_accuracy: expect.any(Number),
+      val_accuracy: expect.any(Number),
+    });
   });
 });
 
@@ -277,8 +387,24 @@ describe("training", () => {
   it("start: flat, task_id, no operation_id key", async () => {
     const r = await api("POST", "/trainings/start", { symbols: ["AAPL"], timeframes: ["1h"], strategy_name: "mlp_basic" });
     expect(r.status).toBe(200);
-    expect(Object.keys(r.body).sort()).toEqual(["estimated_duration_minutes", "message", "status", "strategy_name", "success", "symbols", "task_id", "timeframes"]);
-    expect(r.body).toMatchObject({ success: true, status: "training_started", message: "Neural network training started for AAPL using mlp_basic strategy", symbols: ["AAPL"], timeframes: ["1h"], strategy_name: "mlp_basic" });
+    expect(Object.keys(r.body).sort()).toEqual([
+      "estimated_duration_minutes",
+      "message",
+      "status",
+      "strategy_name",
+      "success",
+      "symbols",
+      "task_id",
+      "timeframes",
+    ]);
+    expect(r.body).toMatchObject({
+      success: true,
+      status: "training_started",
+      message: "Neural network training started for AAPL using mlp_basic strategy",
+      symbols: ["AAPL"],
+      timeframes: ["1h"],
+      strategy_name: "mlp_basic",
+    });
     expect(r.body.task_id).toMatch(OP_ID("training"));
     await waitForOp(b.url, r.body.task_id);
   });
@@ -288,7 +414,15 @@ describe("training", () => {
     expect(missing.body.detail.map((d: any) => d.loc.join("."))).toEqual(expect.arrayContaining(["body.symbols", "body.timeframes"]));
     const empty = await api("POST", "/trainings/start", { symbols: [], timeframes: ["1h"], strategy_name: "mlp_basic" });
     expect(empty.status).toBe(422);
-    expect(empty.body.detail).toEqual([{ type: "value_error", loc: ["body", "symbols"], msg: "Value error, At least one symbol must be specified", input: [], ctx: { error: {} } }]);
+    expect(empty.body.detail).toEqual([
+      {
+        type: "value_error",
+        loc: ["body", "symbols"],
+        msg: "Value error, At least one symbol must be specified",
+        input: [],
+        ctx: { error: {} },
+      },
+    ]);
     const nf = await api("POST", "/trainings/start", { symbols: ["AAPL"], timeframes: ["1h"], strategy_name: "no_such" });
     expect(nf.status).toBe(400);
     expect(nf.body.detail).toMatch(/^Strategy file not found: no_such\.yaml \(searched: \/.*mlp_basic\.yaml.*\)$/);
@@ -303,15 +437,63 @@ describe("training", () => {
   it("result_summary has the contract's structure", async () => {
     const op = (await api("GET", `/operations/${trainingId}`)).body.data;
     const rs = op.result_summary;
-    expect(Object.keys(rs).sort()).toEqual(["artifacts", "model_info", "resource_usage", "session_info", "test_metrics", "training_metrics", "validation_metrics"]);
-    expect(Object.keys(rs.training_metrics).sort()).toEqual(["best_epoch", "early_stopped", "epochs_completed", "final_learning_rate", "final_train_accuracy", "final_train_loss", "final_val_accuracy", "final_val_loss", "training_time_minutes"]);
+    expect(Object.keys(rs).sort()).toEqual([
+      "artifacts",
+      "model_info",
+      "resource_usage",
+      "session_info",
+      "test_metrics",
+      "training_metrics",
+      "validation_metrics",
+    ]);
+    expect(Object.keys(rs.training_metrics).sort()).toEqual([
+      "best_epoch",
+      "early_stopped",
+      "epochs_completed",
+      "final_learning_rate",
+      "final_train_accuracy",
+      "final_train_loss",
+      "final_val_accuracy",
+      "final_val_loss",
+      "training_time_minutes",
+    ]);
     expect(Object.keys(rs.validation_metrics).sort()).toEqual(["val_accuracy", "val_loss"]);
     expect(Object.keys(rs.test_metrics).sort()).toEqual(["f1_score", "precision", "recall", "test_accuracy", "test_loss"]);
     expect(Object.keys(rs.resource_usage).sort()).toEqual(["gpu_used", "peak_memory_mb", "training_mode"]);
-    expect(Object.keys(rs.artifacts).sort()).toEqual(["analytics_dir", "checkpoints", "feature_importance", "model_path", "per_symbol_metrics"]);
-    expect(Object.keys(rs.session_info).sort()).toEqual(["data_summary", "end_date", "operation_id", "start_date", "strategy_name", "symbols", "timeframes", "training_mode", "use_host_service"]);
-    expect(Object.keys(rs.session_info.data_summary).sort()).toEqual(["end_date", "feature_count", "start_date", "symbol_distribution", "symbols", "timeframes", "total_samples"]);
-    expect(Object.keys(rs.model_info).sort()).toEqual(["architecture", "model_size_bytes", "parameters_count", "symbol_embedding_dim", "trainable_parameters"]);
+    expect(Object.keys(rs.artifacts).sort()).toEqual([
+      "analytics_dir",
+      "checkpoints",
+      "feature_importance",
+      "model_path",
+      "per_symbol_metrics",
+    ]);
+    expect(Object.keys(rs.session_info).sort()).toEqual([
+      "data_summary",
+      "end_date",
+      "operation_id",
+      "start_date",
+      "strategy_name",
+      "symbols",
+      "timeframes",
+      "training_mode",
+      "use_host_service",
+    ]);
+    expect(Object.keys(rs.session_info.data_summary).sort()).toEqual([
+      "end_date",
+      "feature_count",
+      "start_date",
+      "symbol_distribution",
+      "symbols",
+      "timeframes",
+      "total_samples",
+    ]);
+    expect(Object.keys(rs.model_info).sort()).toEqual([
+      "architecture",
+      "model_size_bytes",
+      "parameters_count",
+      "symbol_embedding_dim",
+      "trainable_parameters",
+    ]);
     expect(rs.session_info.operation_id).toBe(trainingId);
     // As upstream: relative to the data directory (v2025-fixed-tensor: "models/mcp_smoke_fast/AAPL_1h_v1").
     expect(rs.artifacts.model_path).toMatch(/^models\/mlp_basic\/AAPL_1h_v\d+$/);
@@ -321,7 +503,13 @@ describe("training", () => {
   });
   it("performance: completed → metrics; unknown → 404 detail", async () => {
     const r = await api("GET", `/trainings/${trainingId}/performance`);
-    expect(r.body).toMatchObject({ success: true, task_id: trainingId, status: "completed", training_metrics: expect.any(Object), test_metrics: expect.any(Object) });
+    expect(r.body).toMatchObject({
+      success: true,
+      task_id: trainingId,
+      status: "completed",
+      training_metrics: expect.any(Object),
+      test_metrics: expect.any(Object),
+    });
     expect(Object.keys(r.body.model_info).sort()).toEqual(["architecture", "model_size_bytes", "parameters_count"]);
     const nf = await api("GET", "/trainings/op_training_x/performance");
     expect(nf.status).toBe(404);
@@ -331,7 +519,19 @@ describe("training", () => {
     const r = await api("GET", "/strategies/");
     expect(Object.keys(r.body).sort()).toEqual(["strategies", "success"]);
     const s = r.body.strategies.find((x: any) => x.name === "mlp_basic");
-    expect(Object.keys(s).sort()).toEqual(["available_versions", "description", "fuzzy_config", "indicators", "latest_metrics", "latest_training_date", "latest_version", "name", "symbol", "timeframe", "training_status"]);
+    expect(Object.keys(s).sort()).toEqual([
+      "available_versions",
+      "description",
+      "fuzzy_config",
+      "indicators",
+      "latest_metrics",
+      "latest_training_date",
+      "latest_version",
+      "name",
+      "symbol",
+      "timeframe",
+      "training_status",
+    ]);
     expect(s.training_status).toBe("trained");
     expect(r.body.strategies.map((x: any) => x.name)).toEqual(expect.arrayContaining(["mlp_basic", "momentum_fx", "broken_indicator"]));
   });
@@ -339,7 +539,13 @@ describe("training", () => {
 
 describe("backtests (v2025 routes)", () => {
   it("POST /backtests/ → backtest_id; status, results, trades, equity curve", async () => {
-    const r = await api("POST", "/backtests/", { strategy_name: "mlp_basic", symbol: "AAPL", timeframe: "1h", start_date: "2000-01-01", end_date: "2100-01-01" });
+    const r = await api("POST", "/backtests/", {
+      strategy_name: "mlp_basic",
+      symbol: "AAPL",
+      timeframe: "1h",
+      start_date: "2000-01-01",
+      end_date: "2100-01-01",
+    });
     expect(r.status).toBe(200);
     expect(Object.keys(r.body).sort()).toEqual(["backtest_id", "message", "status", "success"]);
     const id = r.body.backtest_id;
@@ -347,10 +553,26 @@ describe("backtests (v2025 routes)", () => {
     const op = await waitForOp(b.url, id);
     expect(op.status).toBe("completed");
     const rs = op.result_summary;
-    expect(rs).toMatchObject({ strategy_name: "mlp_basic", symbol: "AAPL", timeframe: "1h", metrics: { total_trades: expect.any(Number), total_return: expect.any(Number), max_drawdown: expect.any(Number), sharpe_ratio: expect.any(Number) } });
+    expect(rs).toMatchObject({
+      strategy_name: "mlp_basic",
+      symbol: "AAPL",
+      timeframe: "1h",
+      metrics: {
+        total_trades: expect.any(Number),
+        total_return: expect.any(Number),
+        max_drawdown: expect.any(Number),
+        sharpe_ratio: expect.any(Number),
+      },
+    });
     expect(Object.keys(rs.metrics)).toHaveLength(22);
     expect(backtestDetails(id)?.signalSource).toBe("model"); // the model trained above made the decisions
-    expect((await api("GET", `/backtests/${id}`)).body).toMatchObject({ success: true, backtest_id: id, strategy_name: "mlp_basic", status: "completed", progress: 100 });
+    expect((await api("GET", `/backtests/${id}`)).body).toMatchObject({
+      success: true,
+      backtest_id: id,
+      strategy_name: "mlp_basic",
+      status: "completed",
+      progress: 100,
+    });
     const res = await api("GET", `/backtests/${id}/results`);
     expect(res.body.metrics.total_trades).toBe(rs.metrics.total_trades);
     expect(res.body.summary.final_value).toBeCloseTo(100000 + rs.metrics.total_return, 1);

@@ -14,10 +14,18 @@ afterAll(() => b.close());
 
 describe("v2026 wire", () => {
   it("POST /data/load is gone (404); /data/acquire/download answers flat", async () => {
-    expect(await api("POST", "/data/load", { symbol: "AAPL", timeframe: "1h" })).toMatchObject({ status: 404, body: { detail: "Not Found" } });
+    expect(await api("POST", "/data/load", { symbol: "AAPL", timeframe: "1h" })).toMatchObject({
+      status: 404,
+      body: { detail: "Not Found" },
+    });
     const r = await api("POST", "/data/acquire/download", { symbol: "AAPL", timeframe: "1h", mode: "tail" });
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ success: true, operation_id: expect.stringMatching(OP_ID("data_load")), status: "started", message: "Started tail download for AAPL 1h" });
+    expect(r.body).toEqual({
+      success: true,
+      operation_id: expect.stringMatching(OP_ID("data_load")),
+      status: "started",
+      message: "Started tail download for AAPL 1h",
+    });
     const op = await waitForOp(b.url, r.body.operation_id);
     expect(op.status).toBe("completed");
     expect(Object.keys(op).sort()).toEqual(OPERATION_INFO_KEYS_V2026);
@@ -63,7 +71,13 @@ describe("v2026 wire", () => {
     expect(r.status).toBe(400);
     expect(r.body.detail).toMatch(/^Strategy file not found: missing_one\.yaml \(searched: .*\)$/);
     const e = await api("POST", "/trainings/start", { strategy_name: "mlp_basic", symbols: [] });
-    expect(e.body.error.details).toEqual([{ field: "body -> symbols", message: "Value error, At least one symbol must be specified when symbols are provided", type: "value_error" }]);
+    expect(e.body.error.details).toEqual([
+      {
+        field: "body -> symbols",
+        message: "Value error, At least one symbol must be specified when symbols are provided",
+        type: "value_error",
+      },
+    ]);
     const s = await api("POST", "/trainings/start", { strategy_name: "mlp_basic", symbols: ["ZZZZ"] });
     expect(s.status).toBe(200);
     const op = await waitForOp(b.url, s.body.task_id);
@@ -78,7 +92,14 @@ describe("v2026 wire", () => {
       await waitForOp(slow.url, id, (op) => op.progress.steps_completed >= 1); // worker progress has no context details
       const c = await call(slow.url, "DELETE", `/operations/${id}`, { reason: "pause for now" });
       expect(c.body.data).toEqual({
-        success: true, operation_id: id, status: "cancelled", cancelled_at: expect.stringMatching(/\+00:00$/), cancellation_reason: "pause for now", task_cancelled: false, remote_cancelled: true, children_cancelled: [], // a worker operation (recorded: v2026/038)
+        success: true,
+        operation_id: id,
+        status: "cancelled",
+        cancelled_at: expect.stringMatching(/\+00:00$/),
+        cancellation_reason: "pause for now",
+        task_cancelled: false,
+        remote_cancelled: true,
+        children_cancelled: [], // a worker operation (recorded: v2026/038)
       });
       expect("training_session_cancelled" in c.body.data).toBe(false);
       // checkpoint is written at the next batch boundary
@@ -89,7 +110,14 @@ describe("v2026 wire", () => {
         await sleep(20);
       }
       expect(resume.status).toBe(200);
-      expect(resume.body).toEqual({ success: true, data: { operation_id: id, status: "resuming", resumed_from: { checkpoint_type: "cancellation", created_at: expect.any(String), epoch: expect.any(Number) } } });
+      expect(resume.body).toEqual({
+        success: true,
+        data: {
+          operation_id: id,
+          status: "resuming",
+          resumed_from: { checkpoint_type: "cancellation", created_at: expect.any(String), epoch: expect.any(Number) },
+        },
+      });
       const epoch = resume.body.data.resumed_from.epoch;
       expect(epoch).toBeGreaterThanOrEqual(1);
       const running = await waitForOp(slow.url, id, (op) => op.status === "running" && op.progress.steps_completed > epoch);
@@ -123,7 +151,15 @@ describe("v2026 wire", () => {
     expect((await api("POST", "/backtests/", { strategy_name: "mlp_basic" })).status).toBe(404);
     const r = await api("POST", "/backtests/start", { strategy_name: "mlp_basic", start_date: "2000-01-01", end_date: "2100-01-01" });
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ success: true, operation_id: expect.stringMatching(OP_ID("backtesting")), status: "started", message: "Backtest started for AAPL 1h", symbol: "AAPL", timeframe: "1h", mode: "distributed" });
+    expect(r.body).toEqual({
+      success: true,
+      operation_id: expect.stringMatching(OP_ID("backtesting")),
+      status: "started",
+      message: "Backtest started for AAPL 1h",
+      symbol: "AAPL",
+      timeframe: "1h",
+      mode: "distributed",
+    });
     const op = await waitForOp(b.url, r.body.operation_id);
     expect(op.status).toBe("completed");
     expect(op.result_summary.trade_count).toBeGreaterThanOrEqual(0);

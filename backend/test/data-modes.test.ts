@@ -20,8 +20,20 @@ describe("load modes", () => {
     expect(op.error_message).toMatch(/mode 'tail'/);
   });
   it("tail with explicit dates fetches that range; tail again is up to date; backfill extends backwards; full fills both ends", async () => {
-    const first = await loadData(b.url, "v2025", { symbol: "MSFT", timeframe: "1d", mode: "tail", start_date: "2024-01-01", end_date: "2024-06-30" });
-    expect(first.result_summary).toMatchObject({ status: "success", cached_before: false, gaps_analyzed: 1, segments_fetched: 1, ib_requests_made: 1 });
+    const first = await loadData(b.url, "v2025", {
+      symbol: "MSFT",
+      timeframe: "1d",
+      mode: "tail",
+      start_date: "2024-01-01",
+      end_date: "2024-06-30",
+    });
+    expect(first.result_summary).toMatchObject({
+      status: "success",
+      cached_before: false,
+      gaps_analyzed: 1,
+      segments_fetched: 1,
+      ib_requests_made: 1,
+    });
     let r = await range("MSFT", "1d");
     expect(r.start_date).toBe("2024-01-02T00:00:00"); // Jan 1 is a holiday
     expect(r.end_date).toBe("2024-06-28T00:00:00"); // last weekday before the end
@@ -45,7 +57,13 @@ describe("load modes", () => {
     expect(r.start_date).toBe("2023-01-02T00:00:00"); // first weekday of 2023 (observed holidays are not modelled)
     expect(r.point_count).toBe(n2 + tail.result_summary.fetched_bars);
 
-    const full = await loadData(b.url, "v2025", { symbol: "MSFT", timeframe: "1d", mode: "full", start_date: "2022-06-01", end_date: "2025-03-01" });
+    const full = await loadData(b.url, "v2025", {
+      symbol: "MSFT",
+      timeframe: "1d",
+      mode: "full",
+      start_date: "2022-06-01",
+      end_date: "2025-03-01",
+    });
     expect(full.result_summary.gaps_analyzed).toBe(2);
     r = await range("MSFT", "1d");
     expect(r.start_date).toBe("2022-06-01T00:00:00");
@@ -54,17 +72,41 @@ describe("load modes", () => {
     // As recorded (v2025/011): a local load "fetches" the cached bars in one segment, no IB request.
     const local = await loadData(b.url, "v2025", { symbol: "MSFT", timeframe: "1d", mode: "local" });
     expect(local.status).toBe("completed");
-    expect(local.result_summary).toMatchObject({ fetched_bars: r.point_count, cached_before: true, gaps_analyzed: 1, segments_fetched: 1, ib_requests_made: 0 });
+    expect(local.result_summary).toMatchObject({
+      fetched_bars: r.point_count,
+      cached_before: true,
+      gaps_analyzed: 1,
+      segments_fetched: 1,
+      ib_requests_made: 0,
+    });
   });
   it("overlapping loads agree bar for bar (deterministic per symbol)", async () => {
     const a = (await api("GET", "/data/MSFT/1d?start_date=2024-03-01&end_date=2024-03-31")).body.data;
-    const bars = generateBars(findSymbol("MSFT")!, findTimeframe("1d")!, Date.parse("2024-03-01T00:00:00Z"), Date.parse("2024-04-01T00:00:00Z"), Date.now());
+    const bars = generateBars(
+      findSymbol("MSFT")!,
+      findTimeframe("1d")!,
+      Date.parse("2024-03-01T00:00:00Z"),
+      Date.parse("2024-04-01T00:00:00Z"),
+      Date.now(),
+    );
     expect(a.ohlcv).toEqual(bars.map((x) => [x.o, x.h, x.l, x.c, x.v]));
-    const other = generateBars(findSymbol("AAPL")!, findTimeframe("1d")!, Date.parse("2024-03-01T00:00:00Z"), Date.parse("2024-04-01T00:00:00Z"), Date.now());
+    const other = generateBars(
+      findSymbol("AAPL")!,
+      findTimeframe("1d")!,
+      Date.parse("2024-03-01T00:00:00Z"),
+      Date.parse("2024-04-01T00:00:00Z"),
+      Date.now(),
+    );
     expect(other.map((x) => x.c)).not.toEqual(bars.map((x) => x.c));
   });
   it("1h segments are ~30 days, as IB's limits", async () => {
-    const op = await loadData(b.url, "v2025", { symbol: "GOOGL", timeframe: "1h", mode: "tail", start_date: "2024-01-01", end_date: "2024-12-31" });
+    const op = await loadData(b.url, "v2025", {
+      symbol: "GOOGL",
+      timeframe: "1h",
+      mode: "tail",
+      start_date: "2024-01-01",
+      end_date: "2024-12-31",
+    });
     expect(op.result_summary.segments_fetched).toBe(13);
     expect(op.progress.context.step_detail).toMatch(/^Segment 13\/13: 2024-12-\d\dT00:00:00 to 2024-12-31T00:00:00$/);
   });
@@ -73,7 +115,13 @@ describe("load modes", () => {
 describe("market data generator", () => {
   const now = Date.now();
   it("stock intraday bars only inside regular trading hours, weekdays", () => {
-    const bars = generateBars(findSymbol("AAPL")!, findTimeframe("1h")!, Date.parse("2024-07-01T00:00:00Z"), Date.parse("2024-07-15T00:00:00Z"), now);
+    const bars = generateBars(
+      findSymbol("AAPL")!,
+      findTimeframe("1h")!,
+      Date.parse("2024-07-01T00:00:00Z"),
+      Date.parse("2024-07-15T00:00:00Z"),
+      now,
+    );
     expect(bars.length).toBe(9 * 7); // 10 weekdays minus July 4th, 7 bars a day
     for (const x of bars) {
       const d = new Date(x.t);
@@ -84,9 +132,21 @@ describe("market data generator", () => {
     }
   });
   it("daily bars skip weekends; FX trades 24/5", () => {
-    const d = generateBars(findSymbol("EURUSD")!, findTimeframe("1d")!, Date.parse("2024-03-01T00:00:00Z"), Date.parse("2024-04-01T00:00:00Z"), now);
+    const d = generateBars(
+      findSymbol("EURUSD")!,
+      findTimeframe("1d")!,
+      Date.parse("2024-03-01T00:00:00Z"),
+      Date.parse("2024-04-01T00:00:00Z"),
+      now,
+    );
     expect(d.every((x) => ![0, 6].includes(new Date(x.t).getUTCDay()))).toBe(true);
-    const h = generateBars(findSymbol("EURUSD")!, findTimeframe("1h")!, Date.parse("2024-03-04T00:00:00Z"), Date.parse("2024-03-11T00:00:00Z"), now);
+    const h = generateBars(
+      findSymbol("EURUSD")!,
+      findTimeframe("1h")!,
+      Date.parse("2024-03-04T00:00:00Z"),
+      Date.parse("2024-03-11T00:00:00Z"),
+      now,
+    );
     expect(h.length).toBe(24 * 5); // Mon 00:00 .. Fri 22:00, plus Sun 22:00-24:00
     expect(h.some((x) => new Date(x.t).getUTCDay() === 6)).toBe(false);
   });
@@ -103,8 +163,14 @@ describe("--no-results-endpoints", () => {
       const op = await loadData(early.url, "v2025", { symbol: "MSFT", timeframe: "1d", mode: "local" });
       expect(op.status).toBe("completed");
       expect(op.result_summary.status).toBe("success");
-      expect(await call(early.url, "GET", `/operations/${op.operation_id}/results`)).toMatchObject({ status: 404, body: { detail: "Not Found" } });
-      expect(await call(early.url, "GET", `/operations/${op.operation_id}/metrics`)).toMatchObject({ status: 404, body: { detail: "Not Found" } });
+      expect(await call(early.url, "GET", `/operations/${op.operation_id}/results`)).toMatchObject({
+        status: 404,
+        body: { detail: "Not Found" },
+      });
+      expect(await call(early.url, "GET", `/operations/${op.operation_id}/metrics`)).toMatchObject({
+        status: 404,
+        body: { detail: "Not Found" },
+      });
     } finally {
       await early.close();
     }

@@ -30,11 +30,16 @@ export interface ApiResponse {
   status: number;
   headers: Headers;
   text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
 }
 
-export async function call(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<ApiResponse> {
   const init: RequestInit = { method, headers: { ...headers }, redirect: "manual" };
   if (body !== undefined) {
     init.body = typeof body === "string" ? body : JSON.stringify(body);
@@ -42,7 +47,7 @@ export async function call(base: string, method: string, path: string, body?: un
   }
   const res = await fetch(`${base}${path}`, init);
   const text = await res.text();
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
@@ -55,8 +60,12 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function waitForOp(base: string, id: string, pred: (op: any) => boolean = (op) => !["pending", "running", "resuming"].includes(op.status), timeoutMs = 30_000): Promise<any> {
+export async function waitForOp(
+  base: string,
+  id: string,
+  pred: (op: any) => boolean = (op) => !["pending", "running", "resuming"].includes(op.status),
+  timeoutMs = 30_000,
+): Promise<any> {
   const t0 = Date.now();
   for (;;) {
     const r = await call(base, "GET", `/operations/${id}`);
@@ -68,7 +77,6 @@ export async function waitForOp(base: string, id: string, pred: (op: any) => boo
 }
 
 /** Load data (v2025 /data/load or v2026 /data/acquire/download) and wait for completion. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function loadData(base: string, wire: "v2025" | "v2026", body: Record<string, unknown>): Promise<any> {
   const r = wire === "v2025" ? await call(base, "POST", "/data/load", body) : await call(base, "POST", "/data/acquire/download", body);
   if (r.status !== 200) throw new Error(`load failed: ${r.status} ${r.text}`);
@@ -77,11 +85,39 @@ export async function loadData(base: string, wire: "v2025" | "v2026", body: Reco
 }
 
 export const OPERATION_INFO_KEYS_V2025 = [
-  "operation_id", "operation_type", "status", "created_at", "started_at", "completed_at", "progress", "metadata",
-  "error_message", "warnings", "errors", "result_summary",
+  "operation_id",
+  "operation_type",
+  "status",
+  "created_at",
+  "started_at",
+  "completed_at",
+  "progress",
+  "metadata",
+  "error_message",
+  "warnings",
+  "errors",
+  "result_summary",
 ].sort();
 export const OPERATION_INFO_KEYS_V2026 = [...OPERATION_INFO_KEYS_V2025, "metrics", "parent_operation_id", "is_backend_local"].sort();
-export const SUMMARY_KEYS = ["operation_id", "operation_type", "status", "created_at", "progress_percentage", "current_step", "symbol", "duration_seconds"].sort();
-export const PROGRESS_KEYS = ["percentage", "current_step", "steps_completed", "steps_total", "items_processed", "items_total", "current_item", "context"].sort();
+export const SUMMARY_KEYS = [
+  "operation_id",
+  "operation_type",
+  "status",
+  "created_at",
+  "progress_percentage",
+  "current_step",
+  "symbol",
+  "duration_seconds",
+].sort();
+export const PROGRESS_KEYS = [
+  "percentage",
+  "current_step",
+  "steps_completed",
+  "steps_total",
+  "items_processed",
+  "items_total",
+  "current_item",
+  "context",
+].sort();
 export const ISO_MICRO_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 export const OP_ID = (type: string) => new RegExp(`^op_${type}_\\d{8}_\\d{6}_[0-9a-f]{8}$`);

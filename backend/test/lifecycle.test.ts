@@ -54,8 +54,18 @@ describe("progress", () => {
     }
     for (let i = 1; i < seen.length; i++) expect(seen[i].progress.percentage).toBeGreaterThanOrEqual(seen[i - 1].progress.percentage);
     const ctx = seen.at(-1).progress.context;
-    expect(ctx).toMatchObject({ epoch_index: expect.any(Number), total_epochs: 50, batch_number: expect.any(Number), batch_total_per_epoch: expect.any(Number) });
-    expect(ctx.epoch_metrics).toMatchObject({ train_loss: expect.any(Number), val_loss: expect.any(Number), train_accuracy: expect.any(Number), val_accuracy: expect.any(Number) });
+    expect(ctx).toMatchObject({
+      epoch_index: expect.any(Number),
+      total_epochs: 50,
+      batch_number: expect.any(Number),
+      batch_total_per_epoch: expect.any(Number),
+    });
+    expect(ctx.epoch_metrics).toMatchObject({
+      train_loss: expect.any(Number),
+      val_loss: expect.any(Number),
+      train_accuracy: expect.any(Number),
+      val_accuracy: expect.any(Number),
+    });
     expect(seen.at(-1).progress.current_step).toMatch(/^Epoch \d+\/50 · Batch \d+\/\d+$/);
 
     const c = await call(paced.url, "DELETE", `/operations/${id}`, { reason: "testing cancel" });
@@ -79,24 +89,42 @@ describe("failures", () => {
     const op = await waitForOp(fast.url, r.body.task_id);
     expect(op.status).toBe("failed");
     expect(op.error_message).toBe("Data not found for NVDA (1h)"); // recorded: v2025/043
-    expect(op.progress).toMatchObject({ current_step: "Loading market data", steps_total: 3, context: { operation: "training", service: "TrainingService", phase_name: "data_preparation" } });
+    expect(op.progress).toMatchObject({
+      current_step: "Loading market data",
+      steps_total: 3,
+      context: { operation: "training", service: "TrainingService", phase_name: "data_preparation" },
+    });
     expect(op.completed_at).not.toBeNull();
     expect(op.result_summary).toBeNull();
   });
   it("a strategy with an unknown indicator fails with a clear error", async () => {
-    const r = await call(fast.url, "POST", "/trainings/start", { symbols: ["AAPL"], timeframes: ["1h"], strategy_name: "broken_indicator" });
+    const r = await call(fast.url, "POST", "/trainings/start", {
+      symbols: ["AAPL"],
+      timeframes: ["1h"],
+      strategy_name: "broken_indicator",
+    });
     const op = await waitForOp(fast.url, r.body.task_id);
     expect(op.status).toBe("failed");
     expect(op.error_message).toMatch(/Unknown indicator 'supertrend'/);
   });
   it("a strategy with an invalid layer configuration fails with a clear error", async () => {
-    const r = await call(fast.url, "POST", "/trainings/start", { symbols: ["AAPL"], timeframes: ["1h"], strategy_name: "bad_architecture" });
+    const r = await call(fast.url, "POST", "/trainings/start", {
+      symbols: ["AAPL"],
+      timeframes: ["1h"],
+      strategy_name: "bad_architecture",
+    });
     const op = await waitForOp(fast.url, r.body.task_id);
     expect(op.status).toBe("failed");
     expect(op.error_message).toMatch(/hidden_layers/);
   });
   it("backtest without cached data fails", async () => {
-    const r = await call(fast.url, "POST", "/backtests/", { strategy_name: "mlp_basic", symbol: "AMZN", timeframe: "1h", start_date: "2020-01-01", end_date: "2100-01-01" });
+    const r = await call(fast.url, "POST", "/backtests/", {
+      strategy_name: "mlp_basic",
+      symbol: "AMZN",
+      timeframe: "1h",
+      start_date: "2020-01-01",
+      end_date: "2100-01-01",
+    });
     const op = await waitForOp(fast.url, r.body.backtest_id);
     expect(op.status).toBe("failed");
     expect(op.error_message).toContain("trigger_data_loading");
@@ -121,8 +149,13 @@ describe("learning", () => {
 describe("concurrency", () => {
   it("ten concurrent operations run while reads keep being answered", async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 7; i++) ids.push((await call(paced.url, "POST", "/trainings/start", { symbols: ["AAPL"], timeframes: ["1h"], strategy_name: "mlp_basic" })).body.task_id);
-    for (const s of ["GOOGL", "TSLA", "SPY"]) ids.push((await call(paced.url, "POST", "/data/load", { symbol: s, timeframe: "5m", mode: "tail" })).body.data.operation_id);
+    for (let i = 0; i < 7; i++)
+      ids.push(
+        (await call(paced.url, "POST", "/trainings/start", { symbols: ["AAPL"], timeframes: ["1h"], strategy_name: "mlp_basic" })).body
+          .task_id,
+      );
+    for (const s of ["GOOGL", "TSLA", "SPY"])
+      ids.push((await call(paced.url, "POST", "/data/load", { symbol: s, timeframe: "5m", mode: "tail" })).body.data.operation_id);
     let readsWhileAllActive = 0;
     let maxActive = 0;
     for (let i = 0; i < 40; i++) {

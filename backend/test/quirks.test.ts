@@ -15,7 +15,14 @@ describe("quirk selection", () => {
   it("default and 'all' = every quirk of the wire; 'none'; lists; '-name'; other wire ignored; unknown → error", () => {
     expect(parseQuirks(undefined, "v2025")).toEqual({ quirks: quirksFor("v2025") });
     expect(parseQuirks("all", "v2026")).toEqual({ quirks: quirksFor("v2026") });
-    expect(quirksFor("v2025")).toEqual(["v2025-tensor-500", "v2025-no-metrics-route", "v2025-cancel-fails-training", "dummy-cancel-completes", "enum-status-text", "range-point-count-hours"]);
+    expect(quirksFor("v2025")).toEqual([
+      "v2025-tensor-500",
+      "v2025-no-metrics-route",
+      "v2025-cancel-fails-training",
+      "dummy-cancel-completes",
+      "enum-status-text",
+      "range-point-count-hours",
+    ]);
     expect(quirksFor("v2026")).not.toContain("v2025-tensor-500");
     expect(parseQuirks("none", "v2025")).toEqual({ quirks: [] });
     expect(parseQuirks("enum-status-text,v2026-list-cache", "v2025")).toEqual({ quirks: ["enum-status-text"] });
@@ -26,7 +33,10 @@ describe("quirk selection", () => {
   });
 
   it("CLI: --quirks and KTRDR_QUIRKS; an unknown name is a clear error", () => {
-    expect(parseOptions(["--wire", "v2026", "--quirks", "none", "--worker-release-ms", "250"], {})).toMatchObject({ quirks: "none", workerReleaseMs: 250 });
+    expect(parseOptions(["--wire", "v2026", "--quirks", "none", "--worker-release-ms", "250"], {})).toMatchObject({
+      quirks: "none",
+      workerReleaseMs: 250,
+    });
     expect(parseOptions([], { KTRDR_QUIRKS: "enum-status-text" })).toMatchObject({ quirks: "enum-status-text" });
     expect(parseOptions([], {})).toMatchObject({ quirks: "all", workerReleaseMs: null });
     const bad = spawnSync(process.execPath, [MAIN, "--quirks", "v2025-tensor-500,no-such-quirk"], { encoding: "utf8", timeout: 30_000 });
@@ -49,15 +59,26 @@ describe("admin API (with --faults)", () => {
   it("GET /__quirks lists the active quirks; POST enables and disables them at run time", async () => {
     const r = await admin("GET", "/__quirks");
     expect(r.body).toMatchObject({ wire: "v2026", active: quirksFor("v2026") });
-    expect(r.body.available[0]).toEqual({ name: expect.any(String), active: true, summary: expect.any(String), recordings: expect.any(String) });
+    expect(r.body.available[0]).toEqual({
+      name: expect.any(String),
+      active: true,
+      summary: expect.any(String),
+      recordings: expect.any(String),
+    });
     expect((await call(b.url, "GET", "/strategies/")).body.strategies).toEqual([]);
     const off = await admin("POST", "/__quirks", { disable: ["v2026-empty-strategy-list"] });
     expect(off.body.active).not.toContain("v2026-empty-strategy-list");
     expect((await call(b.url, "GET", "/strategies/")).body.strategies.map((s: { name: string }) => s.name)).toContain("mcp_smoke_fast");
-    expect((await call(b.url, "GET", "/strategies/mcp_smoke_fast")).body).toMatchObject({ name: "mcp_smoke_fast", training_status: "untrained" });
+    expect((await call(b.url, "GET", "/strategies/mcp_smoke_fast")).body).toMatchObject({
+      name: "mcp_smoke_fast",
+      training_status: "untrained",
+    });
     const on = await admin("POST", "/__quirks", { enable: ["v2026-empty-strategy-list"] });
     expect(on.body.active).toContain("v2026-empty-strategy-list");
-    expect(await call(b.url, "GET", "/strategies/mcp_smoke_fast")).toMatchObject({ status: 404, body: { detail: "Strategy 'mcp_smoke_fast' not found" } });
+    expect(await call(b.url, "GET", "/strategies/mcp_smoke_fast")).toMatchObject({
+      status: 404,
+      body: { detail: "Strategy 'mcp_smoke_fast' not found" },
+    });
     expect((await admin("POST", "/__quirks", { enable: ["nope"] })).status).toBe(400);
     expect((await admin("POST", "/__quirks", { enable: ["v2025-tensor-500"] })).body.error).toContain("applies to v2025 only");
     expect((await admin("POST", "/__quirks", "[1]")).status).toBe(400);
@@ -76,20 +97,37 @@ describe("admin API (with --faults)", () => {
     await loadData(b.url, "v2026", { symbol: "AAPL", timeframe: "1h", mode: "tail", start_date: "2024-01-01", end_date: "2024-12-31" });
     expect((await admin("POST", "/__workers", { release_ms: 600 })).body).toEqual({ release_ms: 600 });
     expect((await admin("POST", "/__workers", { release_ms: -1 })).status).toBe(400);
-    const start = (strategy: string) => call(b.url, "POST", "/trainings/start", { strategy_name: strategy, symbols: ["AAPL"], timeframes: ["1h"], start_date: "2024-01-01", end_date: "2024-12-31" });
+    const start = (strategy: string) =>
+      call(b.url, "POST", "/trainings/start", {
+        strategy_name: strategy,
+        symbols: ["AAPL"],
+        timeframes: ["1h"],
+        start_date: "2024-01-01",
+        end_date: "2024-12-31",
+      });
     const first = await start("mcp_smoke_slow");
     expect(first.status).toBe(200);
     const busy = await start("mcp_smoke_fast");
     expect(busy.status).toBe(503);
     expect(busy.body).toEqual({
       detail: {
-        error: "No training workers available", worker_type: "training", registered_workers: 1, backend_uptime_seconds: expect.any(Number),
+        error: "No training workers available",
+        worker_type: "training",
+        registered_workers: 1,
+        backend_uptime_seconds: expect.any(Number),
         hint: "Workers auto-register after startup. Retry in a few seconds, or check worker container logs.",
       },
     });
     const workers = (await call(b.url, "GET", "/workers")).body;
-    expect(workers.find((w: { worker_type: string }) => w.worker_type === "training")).toMatchObject({ status: "busy", current_operation_id: first.body.task_id, capabilities: { gpu: false } });
-    expect(workers.find((w: { worker_type: string }) => w.worker_type === "backtesting")).toMatchObject({ status: "available", current_operation_id: null });
+    expect(workers.find((w: { worker_type: string }) => w.worker_type === "training")).toMatchObject({
+      status: "busy",
+      current_operation_id: first.body.task_id,
+      capabilities: { gpu: false },
+    });
+    expect(workers.find((w: { worker_type: string }) => w.worker_type === "backtesting")).toMatchObject({
+      status: "available",
+      current_operation_id: null,
+    });
     await call(b.url, "DELETE", `/operations/${first.body.task_id}`);
     expect((await start("mcp_smoke_fast")).status).toBe(503); // still busy until the next health check
     let r = await start("mcp_smoke_fast");
@@ -103,13 +141,23 @@ describe("admin API (with --faults)", () => {
   });
 
   it("v2026-list-cache and POST /__restart: worker operations are listed once read by id; a restart empties the list", async () => {
-    const t = await call(b.url, "POST", "/trainings/start", { strategy_name: "mcp_smoke_fast", symbols: ["AAPL"], timeframes: ["1h"], start_date: "2024-01-01", end_date: "2024-12-31" });
+    const t = await call(b.url, "POST", "/trainings/start", {
+      strategy_name: "mcp_smoke_fast",
+      symbols: ["AAPL"],
+      timeframes: ["1h"],
+      start_date: "2024-01-01",
+      end_date: "2024-12-31",
+    });
     const d = await call(b.url, "POST", "/dummy/start");
-    const ids = async () => (await call(b.url, "GET", "/operations?limit=1000")).body.data.map((x: { operation_id: string }) => x.operation_id);
+    const ids = async () =>
+      (await call(b.url, "GET", "/operations?limit=1000")).body.data.map((x: { operation_id: string }) => x.operation_id);
     expect(await ids()).toContain(d.body.data.operation_id); // backend-local: listed at once
     expect(await ids()).not.toContain(t.body.task_id);
     const op = (await call(b.url, "GET", `/operations/${t.body.task_id}`)).body.data;
-    expect(op).toMatchObject({ is_backend_local: false, metadata: { start_date: null, parameters: { worker_id: expect.stringMatching(/^training-worker-/) } } });
+    expect(op).toMatchObject({
+      is_backend_local: false,
+      metadata: { start_date: null, parameters: { worker_id: expect.stringMatching(/^training-worker-/) } },
+    });
     expect(op.metadata.parameters.strategy_yaml).toMatch(/^name: mcp_smoke_fast\n/);
     expect(op.metadata.parameters).not.toHaveProperty("strategy_name");
     expect(await ids()).toContain(t.body.task_id);
@@ -129,8 +177,20 @@ describe("admin API (with --faults)", () => {
     expect(r.body).toMatchObject({ status: "started", mode: "distributed", message: "Backtest started for AAPL 1h" });
     const failed = await waitForOp(b.url, r.body.operation_id);
     expect(failed).toMatchObject({ status: "failed", error_message: "model_path is required for backtesting" });
-    expect((await call(b.url, "GET", `/operations/${r.body.operation_id}/results`)).body).toEqual({ success: true, operation_id: r.body.operation_id, operation_type: "backtesting", status: "failed", results: {} });
-    const t = await call(b.url, "POST", "/trainings/start", { strategy_name: "mcp_smoke_fast", symbols: ["AAPL"], timeframes: ["1h"], start_date: "2024-01-01", end_date: "2024-12-31" });
+    expect((await call(b.url, "GET", `/operations/${r.body.operation_id}/results`)).body).toEqual({
+      success: true,
+      operation_id: r.body.operation_id,
+      operation_type: "backtesting",
+      status: "failed",
+      results: {},
+    });
+    const t = await call(b.url, "POST", "/trainings/start", {
+      strategy_name: "mcp_smoke_fast",
+      symbols: ["AAPL"],
+      timeframes: ["1h"],
+      start_date: "2024-01-01",
+      end_date: "2024-12-31",
+    });
     await waitForOp(b.url, t.body.task_id);
     const modelPath = (await call(b.url, "GET", `/operations/${t.body.task_id}/results`)).body.results.model_path;
     expect(modelPath).toMatch(/^models\/mcp_smoke_fast\/1h_v\d+$/);
@@ -175,54 +235,101 @@ describe("v2025 quirks", () => {
   });
 
   it("v2025-tensor-500, v2025-no-metrics-route; /trainings/{id}/performance still answers", async () => {
-    const t = await call(b.url, "POST", "/trainings/start", { strategy_name: "mcp_smoke_fast", symbols: ["AAPL"], timeframes: ["1h"], start_date: "2023-01-01", end_date: "2024-12-31" });
+    const t = await call(b.url, "POST", "/trainings/start", {
+      strategy_name: "mcp_smoke_fast",
+      symbols: ["AAPL"],
+      timeframes: ["1h"],
+      start_date: "2023-01-01",
+      end_date: "2024-12-31",
+    });
     const id = t.body.task_id;
     let r = await call(b.url, "GET", `/operations/${id}`);
     for (let i = 0; i < 200 && r.status === 200; i++) {
       await sleep(20);
       r = await call(b.url, "GET", `/operations/${id}`);
     }
-    const err = { success: false, error: { code: "INTERNAL_SERVER_ERROR", message: "An unexpected error occurred", details: { type: "PydanticSerializationError" } } };
+    const err = {
+      success: false,
+      error: { code: "INTERNAL_SERVER_ERROR", message: "An unexpected error occurred", details: { type: "PydanticSerializationError" } },
+    };
     expect(r).toMatchObject({ status: 500, body: err });
     expect(r.headers.get("x-process-time")).toBeNull();
     expect(await call(b.url, "GET", `/operations/${id}/results`)).toMatchObject({ status: 500, body: err });
     expect(await call(b.url, "GET", `/operations/${id}/metrics`)).toMatchObject({ status: 404, body: { detail: "Not Found" } });
-    const row = (await call(b.url, "GET", "/operations?operation_type=training")).body.data.find((x: { operation_id: string }) => x.operation_id === id);
-    expect(row).toMatchObject({ status: "completed", progress_percentage: 100, current_step: expect.stringMatching(/^Epoch 3\/3 · Batch (\d+)\/\1$/) });
+    const row = (await call(b.url, "GET", "/operations?operation_type=training")).body.data.find(
+      (x: { operation_id: string }) => x.operation_id === id,
+    );
+    expect(row).toMatchObject({
+      status: "completed",
+      progress_percentage: 100,
+      current_step: expect.stringMatching(/^Epoch 3\/3 · Batch (\d+)\/\1$/),
+    });
     const perf = await call(b.url, "GET", `/trainings/${id}/performance`);
     expect(perf.status).toBe(200);
-    expect(Object.keys(perf.body.training_metrics).sort()).toEqual(["early_stopped", "epochs_completed", "final_train_accuracy", "final_train_loss", "final_val_accuracy", "final_val_loss", "training_time_minutes"]);
+    expect(Object.keys(perf.body.training_metrics).sort()).toEqual([
+      "early_stopped",
+      "epochs_completed",
+      "final_train_accuracy",
+      "final_train_loss",
+      "final_val_accuracy",
+      "final_val_loss",
+      "training_time_minutes",
+    ]);
     await call(b.root, "POST", "/__quirks", { disable: ["v2025-tensor-500", "v2025-no-metrics-route"] });
-    expect((await call(b.url, "GET", `/operations/${id}`)).body.data.result_summary.artifacts.model_path).toMatch(/^models\/mcp_smoke_fast\/AAPL_1h_v\d+$/);
+    expect((await call(b.url, "GET", `/operations/${id}`)).body.data.result_summary.artifacts.model_path).toMatch(
+      /^models\/mcp_smoke_fast\/AAPL_1h_v\d+$/,
+    );
     expect((await call(b.url, "GET", `/operations/${id}/metrics`)).body.data.metrics.total_epochs_completed).toBe(3);
     await call(b.root, "POST", "/__quirks", { enable: ["v2025-tensor-500", "v2025-no-metrics-route"] });
   });
 
   it("v2025-cancel-fails-training and enum-status-text; mcp_smoke_slow still runs at pace 0", async () => {
-    const t = await call(b.url, "POST", "/trainings/start", { strategy_name: "mcp_smoke_slow", symbols: ["AAPL"], timeframes: ["1h"], start_date: "2023-01-01", end_date: "2024-12-31" });
+    const t = await call(b.url, "POST", "/trainings/start", {
+      strategy_name: "mcp_smoke_slow",
+      symbols: ["AAPL"],
+      timeframes: ["1h"],
+      start_date: "2023-01-01",
+      end_date: "2024-12-31",
+    });
     const id = t.body.task_id;
     const running = await waitForOp(b.url, id, (op) => op.progress.steps_completed >= 2);
     expect(running).toMatchObject({ status: "running", progress: { steps_total: 1500, context: { epoch_metrics: expect.any(Object) } } });
     await sleep(1000);
     expect((await call(b.url, "GET", `/operations/${id}`)).body.data.status).toBe("running");
     const c = await call(b.url, "DELETE", `/operations/${id}`, { reason: "enough" });
-    expect(c.body.data).toMatchObject({ status: "cancelled", cancellation_reason: "enough", task_cancelled: true, training_session_cancelled: false });
+    expect(c.body.data).toMatchObject({
+      status: "cancelled",
+      cancellation_reason: "enough",
+      task_cancelled: true,
+      training_session_cancelled: false,
+    });
     const now = (await call(b.url, "GET", `/operations/${id}`)).body.data;
     expect(now).toMatchObject({ status: "cancelled", error_message: "enough" });
     const failed = await waitForOp(b.url, id, (op) => op.status !== "cancelled");
     expect(failed).toMatchObject({ status: "failed", error_message: "Training operation cancelled" });
     expect(failed.progress).toEqual(now.progress);
     expect(failed.completed_at > now.completed_at).toBe(true);
-    expect(await call(b.url, "DELETE", `/operations/${id}`)).toMatchObject({ status: 400, body: { detail: `Operation ${id} cannot be cancelled (status: OperationStatus.FAILED)` } });
+    expect(await call(b.url, "DELETE", `/operations/${id}`)).toMatchObject({
+      status: 400,
+      body: { detail: `Operation ${id} cannot be cancelled (status: OperationStatus.FAILED)` },
+    });
   });
 
   it("dummy-cancel-completes; without the quirk a cancelled dummy stays cancelled", async () => {
     const d = await call(b.url, "POST", "/dummy/start");
-    expect(d.body).toEqual({ success: true, data: { operation_id: expect.stringMatching(/^op_dummy_/), status: "started", message: "Started dummy_task operation" }, error: null });
+    expect(d.body).toEqual({
+      success: true,
+      data: { operation_id: expect.stringMatching(/^op_dummy_/), status: "started", message: "Started dummy_task operation" },
+      error: null,
+    });
     const id = d.body.data.operation_id;
     await call(b.url, "DELETE", `/operations/${id}`, { reason: "stop it" });
     const done = await waitForOp(b.url, id, (op) => op.status !== "cancelled");
-    expect(done).toMatchObject({ status: "completed", error_message: "stop it", result_summary: { status: "cancelled", iterations_completed: 1, message: "Stopped after 1 iterations" } });
+    expect(done).toMatchObject({
+      status: "completed",
+      error_message: "stop it",
+      result_summary: { status: "cancelled", iterations_completed: 1, message: "Stopped after 1 iterations" },
+    });
     await call(b.root, "POST", "/__quirks", { disable: ["dummy-cancel-completes"] });
     const d2 = (await call(b.url, "POST", "/dummy/start")).body.data.operation_id;
     await call(b.url, "DELETE", `/operations/${d2}`);

@@ -31,10 +31,10 @@ const FIXTURES = fileURLToPath(new URL("../../test/fixtures/real-ktrdr/", import
  */
 export const EXEMPTIONS: Record<string, string> = {
   "v2025/015_data_load_tail_final_status.json":
-    "No IB Gateway was connected while recording, so the tail load failed at symbol validation (\"Host service connection failed\"); the stand-in simulates a connected IB and the load completes.",
+    'No IB Gateway was connected while recording, so the tail load failed at symbol validation ("Host service connection failed"); the stand-in simulates a connected IB and the load completes.',
   "v2025/016_data_load_tail_final_results.json": "Results of that failed IB load (see v2025/015).",
   "v2026/014_data_load_tail_final_status.json":
-    "No IB Gateway was connected while recording, so the tail download failed (\"Host service connection failed\"); the stand-in simulates a connected IB and the download completes.",
+    'No IB Gateway was connected while recording, so the tail download failed ("Host service connection failed"); the stand-in simulates a connected IB and the download completes.',
   "v2026/015_data_load_tail_final_results.json": "Results of that failed IB download (see v2026/014).",
 };
 
@@ -68,7 +68,13 @@ const FOLDERS: Folder[] = [
   { folder: "v2026", wire: "v2026", options: { workerReleaseMs: 300 } },
   { folder: "v2025-focus", wire: "v2025", timeline: true },
   // Recorded right after backend restarts (no health check yet), with upstream's 10 s health-check interval.
-  { folder: "v2026-focus", wire: "v2026", timeline: true, options: { workerReleaseMs: 10_000 }, restartBefore: ["023_q4_after_restart_list_all.json"] },
+  {
+    folder: "v2026-focus",
+    wire: "v2026",
+    timeline: true,
+    options: { workerReleaseMs: 10_000 },
+    restartBefore: ["023_q4_after_restart_list_all.json"],
+  },
 ];
 
 const RETRY_MS = 10_000;
@@ -78,7 +84,11 @@ function steps(folder: string): Step[] {
   return readdirSync(join(FIXTURES, folder))
     .filter((f) => /^\d{3}_.*\.json$/.test(f))
     .sort()
-    .map((f) => ({ key: `${folder}/${f}`, name: f.replace(/\.json$/, ""), rec: JSON.parse(readFileSync(join(FIXTURES, folder, f), "utf8")) as Recording }));
+    .map((f) => ({
+      key: `${folder}/${f}`,
+      name: f.replace(/\.json$/, ""),
+      rec: JSON.parse(readFileSync(join(FIXTURES, folder, f), "utf8")) as Recording,
+    }));
 }
 
 /**
@@ -91,7 +101,8 @@ function seed(dataDir: string): void {
     seeded = mkdtempSync(join(tmpdir(), "ktrdr-recorded-seed-"));
     const cache = new BarCache(seeded);
     for (const s of ["AAPL", "MSFT", "EURUSD"]) {
-      for (const tf of ["1h", "1d"]) cache.merge(s, tf, generateBars(findSymbol(s)!, findTimeframe(tf)!, Date.UTC(2022, 0, 1), Date.now(), Date.now()));
+      for (const tf of ["1h", "1d"])
+        cache.merge(s, tf, generateBars(findSymbol(s)!, findTimeframe(tf)!, Date.UTC(2022, 0, 1), Date.now(), Date.now()));
     }
   }
   cpSync(join(seeded, "cache"), join(dataDir, "cache"), { recursive: true });
@@ -173,8 +184,24 @@ function compareShapes(rec: unknown, ours: unknown): string[] {
 
 /** Keys whose (string) values are facts: statuses, error texts, names echoed from the request. */
 const FACT_KEYS = new Set([
-  "status", "detail", "msg", "message", "error", "hint", "code", "type", "field", "error_message", "worker_type",
-  "operation_type", "mode", "symbol", "timeframe", "strategy_name", "version", "cancellation_reason",
+  "status",
+  "detail",
+  "msg",
+  "message",
+  "error",
+  "hint",
+  "code",
+  "type",
+  "field",
+  "error_message",
+  "worker_type",
+  "operation_type",
+  "mode",
+  "symbol",
+  "timeframe",
+  "strategy_name",
+  "version",
+  "cancellation_reason",
 ]);
 /** Numbers that are facts. */
 const FACT_NUMBERS = new Set(["estimated_duration_minutes", "registered_workers", "steps_total"]);
@@ -213,7 +240,7 @@ function compareValues(rec: unknown, ours: unknown, ids: Ids, path = "$", key = 
     if (key === "loc") {
       if (ra.join(".") !== oa.join(".")) out.push(`${path}: ${JSON.stringify(oa)}, recorded ${JSON.stringify(ra)}`);
     } else if (ra.length === oa.length) {
-      ra.forEach((v, i) => out.push(...compareValues(v, oa[i], ids, `${path}[${i}]`, key)));
+      for (const [i, v] of ra.entries()) out.push(...compareValues(v, oa[i], ids, `${path}[${i}]`, key));
     }
   } else if (kr === "boolean") {
     if (rec !== ours) out.push(`${path}: ${String(ours)}, recorded ${String(rec)}`);
@@ -264,7 +291,7 @@ function compare(step: Step, got: Outcome, ids: Ids, exemptOps: Set<string>, our
   const ours = ourExempt();
   const keep = (b: unknown, drop: (id: string) => boolean) =>
     kind(b) === "object" && Array.isArray((b as { data?: unknown }).data)
-      ? { ...(b as Record<string, unknown>), data: ((b as { data: Row[] }).data).filter((r) => !drop(r.operation_id)) }
+      ? { ...(b as Record<string, unknown>), data: (b as { data: Row[] }).data.filter((r) => !drop(r.operation_id)) }
       : b;
   const recBody = listing ? keep(rec.body, (id) => exemptOps.has(id)) : rec.body;
   const gotBody = listing ? keep(got.body, (id) => ours.has(id)) : got.body;
@@ -275,7 +302,10 @@ function compare(step: Step, got: Outcome, ids: Ids, exemptOps: Set<string>, our
     const loc = got.headers.get("location");
     if (!loc || new URL(loc).pathname !== new URL(rh.location!).pathname) problems.push(`location ${String(loc)}, recorded ${rh.location}`);
   }
-  if (("x-process-time" in rh) !== got.headers.has("x-process-time")) problems.push(`x-process-time header ${got.headers.has("x-process-time") ? "present" : "absent"}, recorded ${"x-process-time" in rh ? "present" : "absent"}`);
+  if ("x-process-time" in rh !== got.headers.has("x-process-time"))
+    problems.push(
+      `x-process-time header ${got.headers.has("x-process-time") ? "present" : "absent"}, recorded ${"x-process-time" in rh ? "present" : "absent"}`,
+    );
   // Lists: the same operations, in the same order, with the same statuses.
   if (listing) {
     const rows = (b: unknown) => (((b as { data?: Row[] } | null)?.data ?? []) as Row[]).map((r) => `${r.operation_id}:${r.status}`);
@@ -329,7 +359,10 @@ function hintSeconds(name: string): number | null {
 /** [start, end) index runs of identical starts answered 503 … 503 then 200. */
 function busyGroups(list: Step[]): Map<number, number> {
   const groups = new Map<number, number>();
-  const same = (a: Step, b: Step) => a.rec.request.method === b.rec.request.method && a.rec.request.path === b.rec.request.path && JSON.stringify(a.rec.request.body) === JSON.stringify(b.rec.request.body);
+  const same = (a: Step, b: Step) =>
+    a.rec.request.method === b.rec.request.method &&
+    a.rec.request.path === b.rec.request.path &&
+    JSON.stringify(a.rec.request.body) === JSON.stringify(b.rec.request.body);
   for (let i = 0; i < list.length; i++) {
     if (list[i]!.rec.status !== 503) continue;
     let j = i;
@@ -362,12 +395,25 @@ async function replay(f: Folder): Promise<Report> {
   const base = backend.url;
   const admin = backend.url.replace(/\/api\/v1$/, "");
   const list = steps(f.folder);
-  const timeline = f.timeline ? (JSON.parse(readFileSync(join(FIXTURES, f.folder, "timeline.json"), "utf8")) as Record<string, { scenario: string; t_s: number }>) : null;
+  const timeline = f.timeline
+    ? (JSON.parse(readFileSync(join(FIXTURES, f.folder, "timeline.json"), "utf8")) as Record<string, { scenario: string; t_s: number }>)
+    : null;
   const ids = new Ids();
   const exemptRecIds = new Set<string>();
-  for (const s of list) if (EXEMPTIONS[s.key]) for (const m of s.rec.request.path.matchAll(/op_[a-z_]+_\d{8}_\d{6}_[0-9a-f]{8}/g)) exemptRecIds.add(m[0]);
+  for (const s of list)
+    if (EXEMPTIONS[s.key]) for (const m of s.rec.request.path.matchAll(/op_[a-z_]+_\d{8}_\d{6}_[0-9a-f]{8}/g)) exemptRecIds.add(m[0]);
   const ourExempt = () => new Set([...exemptRecIds].map((r) => ids.toOurs(r)));
-  const report: Report = { folder: f.folder, steps: list.length, matched: 0, exempted: 0, busyGroups: 0, retried: 0, retriedSteps: [], busyAnswers: 0, problems: [] };
+  const report: Report = {
+    folder: f.folder,
+    steps: list.length,
+    matched: 0,
+    exempted: 0,
+    busyGroups: 0,
+    retried: 0,
+    retriedSteps: [],
+    busyAnswers: 0,
+    problems: [],
+  };
   const groups = busyGroups(list);
   let scenario = "";
   let scenarioStart = Date.now();
@@ -434,7 +480,8 @@ async function replay(f: Folder): Promise<Report> {
       if (exempt) report.exempted++;
       else if (problems.length) {
         report.problems.push(...problems.map((p) => `${step.key}: ${p}`));
-        if (first !== problems && first.join() !== problems.join()) report.problems.push(...first.map((p) => `${step.key} (first try): ${p}`));
+        if (first !== problems && first.join() !== problems.join())
+          report.problems.push(...first.map((p) => `${step.key} (first try): ${p}`));
       } else report.matched++;
     }
   } finally {
@@ -445,7 +492,6 @@ async function replay(f: Folder): Promise<Report> {
 }
 
 const haveFixtures = existsSync(FIXTURES);
-
 
 // Sequential on purpose: the backends, their tasks and this client share one event loop, and the
 // "immediate" steps need the stand-in to answer at local speed.
@@ -467,13 +513,19 @@ describe.skipIf(!haveFixtures)("recorded real-KTRDR traffic replayed against the
     });
   }
 
-  it("v2025-fixed-tensor: without v2025-tensor-500 a completed training's record and results look as recorded", { timeout: 60_000 }, async () => {
+  it("v2025-fixed-tensor: without v2025-tensor-500 a completed training's record and results look as recorded", {
+    timeout: 60_000,
+  }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "ktrdr-recorded-fixed-tensor-"));
     seed(dataDir);
     const backend = await startBackend({ port: 0, pace: 0, quiet: true, wire: "v2025", dataDir, quirks: "all,-v2025-tensor-500" });
     try {
-      const recStatus = JSON.parse(readFileSync(join(FIXTURES, "v2025-fixed-tensor/training_completed_status.txt"), "utf8").split("\n")[0]!);
-      const recResults = JSON.parse(readFileSync(join(FIXTURES, "v2025-fixed-tensor/training_completed_results.txt"), "utf8").split("\n")[0]!);
+      const recStatus = JSON.parse(
+        readFileSync(join(FIXTURES, "v2025-fixed-tensor/training_completed_status.txt"), "utf8").split("\n")[0]!,
+      );
+      const recResults = JSON.parse(
+        readFileSync(join(FIXTURES, "v2025-fixed-tensor/training_completed_results.txt"), "utf8").split("\n")[0]!,
+      );
       const start = await fetch(`${backend.url}/trainings/start`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -488,9 +540,22 @@ describe.skipIf(!haveFixtures)("recorded real-KTRDR traffic replayed against the
         await sleep(50);
         got = await send(backend.url, { request: { method: "GET", path: `/operations/${id}`, body: null }, status: 200, body: null }, ids);
       } while ((got.body as { data: { status: string } }).data.status !== "completed" && Date.now() < deadline);
-      const asStep = (path: string, body: unknown): Step => ({ key: `v2025-fixed-tensor${path}`, name: path, rec: { request: { method: "GET", path, body: null }, status: 200, headers: { "content-type": "application/json", "x-process-time": "1ms" }, body } });
+      const asStep = (path: string, body: unknown): Step => ({
+        key: `v2025-fixed-tensor${path}`,
+        name: path,
+        rec: {
+          request: { method: "GET", path, body: null },
+          status: 200,
+          headers: { "content-type": "application/json", "x-process-time": "1ms" },
+          body,
+        },
+      });
       expect(compare(asStep(`/operations/${id}`, recStatus), got, ids, new Set(), () => new Set())).toEqual([]);
-      const results = await send(backend.url, { request: { method: "GET", path: `/operations/${id}/results`, body: null }, status: 200, body: null }, ids);
+      const results = await send(
+        backend.url,
+        { request: { method: "GET", path: `/operations/${id}/results`, body: null }, status: 200, body: null },
+        ids,
+      );
       expect(compare(asStep(`/operations/${id}/results`, recResults), results, ids, new Set(), () => new Set())).toEqual([]);
     } finally {
       await backend.close();

@@ -27,7 +27,6 @@ export interface AccessConfig {
   allowedOrigins: string[];
 }
 
-
 /** The settings access is read from. */
 export const accessSettings = z.object({
   AUTH_MODE: z.string().optional(),
@@ -86,7 +85,8 @@ function checkBackendUrl(raw: string | undefined, allowInsecure: string | undefi
 
 function parsePublicUrl(raw: string | undefined): string {
   const value = raw?.trim();
-  if (!value) throw new ConfigError("AUTH_MODE=oauth needs PUBLIC_URL, the Worker's public origin (e.g. https://ktrdr-mcp.example.workers.dev).");
+  if (!value)
+    throw new ConfigError("AUTH_MODE=oauth needs PUBLIC_URL, the Worker's public origin (e.g. https://ktrdr-mcp.example.workers.dev).");
   let url: URL;
   try {
     url = new URL(value);

@@ -44,13 +44,17 @@ export function parseKeyList(secretName: string, raw: string | undefined): KeyEn
   try {
     json = JSON.parse(raw);
   } catch {
-    throw new KeyConfigError(`${secretName} is not valid JSON. Expected [{"name":…,"sha256":…,"scopes":[…]}] as printed by npm run mint-key.`);
+    throw new KeyConfigError(
+      `${secretName} is not valid JSON. Expected [{"name":…,"sha256":…,"scopes":[…]}] as printed by npm run mint-key.`,
+    );
   }
   const parsed = keyListSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length > 0 ? `entry ${issue.path.join(".")}` : "the list";
-    throw new KeyConfigError(`${secretName} is malformed (${where}: ${issue?.message ?? "invalid"}). Expected [{"name":…,"sha256":…,"scopes":[…]}] as printed by npm run mint-key.`);
+    throw new KeyConfigError(
+      `${secretName} is malformed (${where}: ${issue?.message ?? "invalid"}). Expected [{"name":…,"sha256":…,"scopes":[…]}] as printed by npm run mint-key.`,
+    );
   }
   return parsed.data;
 }

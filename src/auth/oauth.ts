@@ -127,7 +127,10 @@ async function authorize(request: Request, env: Env): Promise<Response> {
   try {
     if (request.method === "GET") return await showConsent(request, env, nonce);
     if (request.method === "POST") return await submitConsent(request, env, nonce);
-    return new Response(messageHtml("Method not allowed", "Use GET or POST.", nonce), { status: 405, headers: pageHeaders(nonce, undefined) });
+    return new Response(messageHtml("Method not allowed", "Use GET or POST.", nonce), {
+      status: 405,
+      headers: pageHeaders(nonce, undefined),
+    });
   } catch (error) {
     if (error instanceof AuthorizationError && error.redirectTo) return Response.redirect(error.redirectTo, 302);
     if (error instanceof AuthorizationError || error instanceof CimdFetchError) {
@@ -152,7 +155,10 @@ async function showConsent(request: Request, env: Env, nonce: string, error?: st
     headers = consent.headers;
     h = consent.handle;
   }
-  const html = consentHtml({ details, offered: offeredScopes(authReq), handle: h, collectsKey: identityProvider(env).collectsKey, error }, nonce);
+  const html = consentHtml(
+    { details, offered: offeredScopes(authReq), handle: h, collectsKey: identityProvider(env).collectsKey, error },
+    nonce,
+  );
   return new Response(html, { status: error ? 401 : 200, headers: pageHeaders(nonce, redirectOrigin(details.redirectUri), headers) });
 }
 

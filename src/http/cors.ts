@@ -8,7 +8,8 @@ import type { AccessConfig } from "../auth/config";
 import { isLoopbackHost } from "../auth/local";
 
 /** 2025 sessions send mcp-session-id and last-event-id; 2026-07-28 requests name their method and target (mcp-method, mcp-name). */
-export const CORS_ALLOW_HEADERS = "authorization, content-type, accept, mcp-session-id, mcp-protocol-version, mcp-method, mcp-name, last-event-id";
+export const CORS_ALLOW_HEADERS =
+  "authorization, content-type, accept, mcp-session-id, mcp-protocol-version, mcp-method, mcp-name, last-event-id";
 export const CORS_EXPOSE_HEADERS = "mcp-session-id, mcp-protocol-version, www-authenticate";
 const CORS_METHODS = "GET, POST, DELETE, OPTIONS";
 
@@ -54,7 +55,13 @@ export function withCors(response: Response, origin: string | null): Response {
     res.headers.set("Access-Control-Allow-Origin", origin);
     res.headers.set("Access-Control-Expose-Headers", CORS_EXPOSE_HEADERS);
     const vary = res.headers.get("Vary");
-    if (!vary?.toLowerCase().split(/\s*,\s*/).includes("origin")) res.headers.set("Vary", vary ? `${vary}, Origin` : "Origin");
+    if (
+      !vary
+        ?.toLowerCase()
+        .split(/\s*,\s*/)
+        .includes("origin")
+    )
+      res.headers.set("Vary", vary ? `${vary}, Origin` : "Origin");
   }
   return res;
 }

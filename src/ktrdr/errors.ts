@@ -89,8 +89,11 @@ const MAX_MESSAGE = 300;
 
 /** Backend-provided text, made safe to show: single line, no control characters, bounded. */
 export function cleanText(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  const oneLine = text.replace(/[\u0000-\u001f\u007f]+/g, " ").replace(/\s+/g, " ").trim();
+  const oneLine = text
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+    .replace(/[\u0000-\u001f\u007f]+/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
   return oneLine.length > MAX_MESSAGE ? `${oneLine.slice(0, MAX_MESSAGE - 1)}…` : oneLine;
 }
 
@@ -138,9 +141,7 @@ export function readErrorBody(body: unknown): ErrorBody | undefined {
     const d = b.detail;
     if (typeof d === "string") return { message: cleanText(d) };
     if (Array.isArray(d)) {
-      const parts = d
-        .map((x) => (x && typeof x === "object" ? formatFieldError(x as Record<string, unknown>) : String(x)))
-        .filter(Boolean);
+      const parts = d.map((x) => (x && typeof x === "object" ? formatFieldError(x as Record<string, unknown>) : String(x))).filter(Boolean);
       return { message: cleanText(parts.join("; ") || "validation error"), code: "VALIDATION_ERROR" };
     }
     if (d && typeof d === "object") {

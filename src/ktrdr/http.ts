@@ -55,7 +55,11 @@ export class KtrdrHttp {
   /** The same client, but every call (and retry) ends by `deadline` (epoch ms). */
   withDeadline(deadline: number): KtrdrHttp {
     const d = this.deadline === undefined ? deadline : Math.min(this.deadline, deadline);
-    return new KtrdrHttp(this.cfg, { fetch: this.fetchImpl, requestId: this.requestId, signal: this.signal }, { counter: this.counter, deadline: d });
+    return new KtrdrHttp(
+      this.cfg,
+      { fetch: this.fetchImpl, requestId: this.requestId, signal: this.signal },
+      { counter: this.counter, deadline: d },
+    );
   }
 
   get callCount(): number {
@@ -189,7 +193,11 @@ export class KtrdrHttp {
     const looksHtml = /html/i.test(contentType) || /^\s*</.test(text);
     if (res.status >= 300 && res.status < 400) {
       const location = res.headers.get("location") ?? "";
-      return fail({ kind: "not_json", status: res.status, hint: /cloudflareaccess|cdn-cgi\/access/i.test(location) ? "access_login" : "other" });
+      return fail({
+        kind: "not_json",
+        status: res.status,
+        hint: /cloudflareaccess|cdn-cgi\/access/i.test(location) ? "access_login" : "other",
+      });
     }
     if (looksHtml || (text.trim() !== "" && !/json/i.test(contentType) && !/^\s*[[{]/.test(text))) {
       const hint = TRANSIENT_STATUSES.has(res.status)

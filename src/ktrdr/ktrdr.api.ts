@@ -10,6 +10,7 @@
  * - Cancels the backend reports as failed or completed are read back as cancelled (`normalise.ts`).
  * - Results of a failed operation come with its error message, which only the record holds.
  */
+import type { z } from "zod";
 import type { BackendConfig } from "../config";
 import { BackendError, type HttpCause, Unsupported } from "./errors";
 import { KtrdrHttp, type HttpOptions, segment, type WireVersion } from "./http";
@@ -224,7 +225,10 @@ export class KtrdrApi {
     if (q.status) {
       kept = rows.filter((r) => r.status === q.status);
       const moved = rows.length - kept.length;
-      if (moved > 0) notes.push(`${moved} operation(s) KTRDR lists as ${q.status} were in fact ${[...new Set(rows.filter((r) => r.status !== q.status).map((r) => r.status))].join(", ")} and are left out; total_count is KTRDR's own count.`);
+      if (moved > 0)
+        notes.push(
+          `${moved} operation(s) KTRDR lists as ${q.status} were in fact ${[...new Set(rows.filter((r) => r.status !== q.status).map((r) => r.status))].join(", ")} and are left out; total_count is KTRDR's own count.`,
+        );
     }
     const listed = new Set(rows.map((r) => r.operation_id));
     const extra = revealed.filter((op) => !listed.has(op.operation_id) && matches(op, q)).map((op) => rowFromOperation(op, Date.now()));
@@ -267,7 +271,8 @@ export class KtrdrApi {
     const base = main ? main.data.map(rowFromSummary) : [];
     const seen = new Set(base.map((r) => r.operation_id));
     const merged = [...base, ...found.filter((r) => !seen.has(r.operation_id))];
-    for (const op of revealed) if (!merged.some((r) => r.operation_id === op.operation_id) && matches(op, q)) merged.push(rowFromOperation(op, Date.now()));
+    for (const op of revealed)
+      if (!merged.some((r) => r.operation_id === op.operation_id) && matches(op, q)) merged.push(rowFromOperation(op, Date.now()));
     merged.sort(newestFirst);
     if (found.length > 0) notes.push(`${found.length} operation(s) KTRDR lists as failed or completed were cancelled and are included.`);
     const exact = !truncated && checks.skipped === 0 && main?.total_count != null;
@@ -283,7 +288,13 @@ export class KtrdrApi {
 
   private async rawList(q: ListQuery) {
     return this.http.call("GET", "/operations", wire.operationListSchema, {
-      query: { status: q.status, operation_type: q.operation_type, active_only: q.active_only ? true : undefined, limit: q.limit, offset: q.offset },
+      query: {
+        status: q.status,
+        operation_type: q.operation_type,
+        active_only: q.active_only ? true : undefined,
+        limit: q.limit,
+        offset: q.offset,
+      },
       idempotent: true,
     });
   }
@@ -306,7 +317,11 @@ export class KtrdrApi {
           });
     const [a, r] = await Promise.all([active, resuming]);
     const seen = new Set(revealed.map((o) => o.operation_id));
-    const rows = [...a.data, ...(r?.data ?? [])].filter((row) => row.operation_type === operationType && !seen.has(row.operation_id) && (seen.add(row.operation_id), true));
+    const rows = [...a.data, ...(r?.data ?? [])].filter((row) => {
+      if (row.operation_type !== operationType || seen.has(row.operation_id)) return false;
+      seen.add(row.operation_id);
+      return true;
+    });
     rows.sort(newestFirst);
     const reads = await Promise.all(rows.slice(0, maxReads).map((row) => this.getOperation(row.operation_id).catch(() => undefined)));
     return [...revealed, ...reads.filter((o): o is Operation => o !== undefined && isActive(o.status))];
@@ -318,7 +333,12 @@ export class KtrdrApi {
     try {
       const list = await this.http.call("GET", "/workers", wire.workersSchema, { idempotent: true });
       this.http.learnVersion("v2026");
-      return list.map((w) => ({ worker_id: w.worker_id, worker_type: w.worker_type, status: w.status, ...(w.current_operation_id ? { current_operation_id: w.current_operation_id } : {}) }));
+      return list.map((w) => ({
+        worker_id: w.worker_id,
+        worker_type: w.worker_type,
+        status: w.status,
+        ...(w.current_operation_id ? { current_operation_id: w.current_operation_id } : {}),
+      }));
     } catch (err) {
       if (err instanceof BackendError && err.is("route_missing")) {
         this.http.learnVersion("v2025");
@@ -337,7 +357,9 @@ export class KtrdrApi {
     try {
       workers = await this.workers();
     } catch {
-      notes.push("KTRDR's workers could not be read, so operations running on a worker may be missing (KTRDR v2026 lists them only once read).");
+      notes.push(
+        "KTRDR's workers could not be read, so operations running on a worker may be missing (KTRDR v2026 lists them only once read).",
+      );
       return [];
     }
     const ids = [...new Set((workers ?? []).map((w) => w.current_operation_id).filter((x): x is string => Boolean(x)))];
@@ -354,7 +376,9 @@ export class KtrdrApi {
 
   async cancelOperation(id: string, reason?: string): Promise<CancelOutcome> {
     try {
-      const res = await this.http.call("DELETE", `/operations/${segment(id)}`, wire.cancelResponseSchema, { body: reason ? { reason } : {} });
+      const res = await this.http.call("DELETE", `/operations/${segment(id)}`, wire.cancelResponseSchema, {
+        body: reason ? { reason } : {},
+      });
       const d = res.data;
       return {
         cancelled: true,
@@ -380,7 +404,7 @@ export class KtrdrApi {
    * reported otherwise is cancelled; backends without `/results` answer from the record.
    */
   async getResults(id: string): Promise<ResultsOutcome> {
-    let res;
+    let res: z.infer<typeof wire.resultsResponseSchema>;
     try {
       res = await this.http.call("GET", `/operations/${segment(id)}/results`, wire.resultsResponseSchema, { idempotent: true });
     } catch (err) {
@@ -392,7 +416,15 @@ export class KtrdrApi {
       }
       if (cause.is === "not_finished") {
         const op = await this.getOperation(id).catch(() => undefined);
-        return { operation: op ?? { operation_id: id, operation_type: "unknown", status: cause.status, source: "record", unknown: ["operation_type"] } };
+        return {
+          operation: op ?? {
+            operation_id: id,
+            operation_type: "unknown",
+            status: cause.status,
+            source: "record",
+            unknown: ["operation_type"],
+          },
+        };
       }
       throw err;
     }
@@ -400,7 +432,10 @@ export class KtrdrApi {
     const raw = res.results ?? {};
     const empty = Object.keys(raw).length === 0;
     if (res.status === "completed" && !empty && raw.status !== "cancelled") {
-      return { operation: { operation_id: res.operation_id ?? id, operation_type: type, status: "completed", source: "record" }, results: resultsFrom(type, raw) };
+      return {
+        operation: { operation_id: res.operation_id ?? id, operation_type: type, status: "completed", source: "record" },
+        results: resultsFrom(type, raw),
+      };
     }
     // Failed, cancelled-but-listed-otherwise, or completed without results: the record says why.
     const op = await this.getOperation(id);
@@ -424,7 +459,14 @@ export class KtrdrApi {
     }
     const op = await this.getOperation(id);
     const epochs = op.epochs ?? op.results?.training?.history ?? (op.latest_epoch ? [op.latest_epoch] : []);
-    return { operation_id: op.operation_id, operation_type: op.operation_type, epochs, extras: {}, source: "operation_record", operation: op };
+    return {
+      operation_id: op.operation_id,
+      operation_type: op.operation_type,
+      epochs,
+      extras: {},
+      source: "operation_record",
+      operation: op,
+    };
   }
 
   // ---- starts (never retried) ---------------------------------------------------------------
@@ -446,7 +488,13 @@ export class KtrdrApi {
 
   async startTraining(r: TrainingRequest): Promise<Started> {
     const res = await this.http.call("POST", "/trainings/start", wire.trainingStartSchema, {
-      body: { symbols: r.symbols, timeframes: r.timeframes, strategy_name: r.strategy_name, start_date: r.start_date ?? null, end_date: r.end_date ?? null },
+      body: {
+        symbols: r.symbols,
+        timeframes: r.timeframes,
+        strategy_name: r.strategy_name,
+        start_date: r.start_date ?? null,
+        end_date: r.end_date ?? null,
+      },
     });
     const id = res.operation_id ?? res.task_id;
     if (!id) throw new BackendError({ kind: "bad_shape", status: 200, where: "task_id" }, "POST /trainings/start", "-");
@@ -469,21 +517,30 @@ export class KtrdrApi {
       commission: r.commission,
       slippage: r.slippage,
     };
-    const started = (res: { operation_id?: string | null; backtest_id?: string | null; message?: string | null }, route: string): Started => {
+    const started = (
+      res: { operation_id?: string | null; backtest_id?: string | null; message?: string | null },
+      route: string,
+    ): Started => {
       const id = res.operation_id ?? res.backtest_id;
       if (!id) throw new BackendError({ kind: "bad_shape", status: 200, where: "operation_id" }, route, "-");
       return { operation_id: id, operation_type: "backtesting", backend_message: res.message ?? undefined };
     };
     return this.http.versioned(
       async () => {
-        const out = started(await this.http.call("POST", "/backtests/", wire.backtestStartSchema, { body: { ...common, data_mode: "local" } }), "POST /backtests/");
+        const out = started(
+          await this.http.call("POST", "/backtests/", wire.backtestStartSchema, { body: { ...common, data_mode: "local" } }),
+          "POST /backtests/",
+        );
         // v2025 takes no model: it backtests the strategy's latest one.
         return r.model_path ? { ...out, ignored: "model_path" } : out;
       },
       async () => {
         // v2026 starts a backtest without a model and then fails it: refuse before anything starts.
         if (!r.model_path) throw new Unsupported("v2026", "backtest_without_model_path");
-        return started(await this.http.call("POST", "/backtests/start", wire.backtestStartSchema, { body: { ...common, model_path: r.model_path } }), "POST /backtests/start");
+        return started(
+          await this.http.call("POST", "/backtests/start", wire.backtestStartSchema, { body: { ...common, model_path: r.model_path } }),
+          "POST /backtests/start",
+        );
       },
     );
   }
@@ -496,7 +553,11 @@ export class KtrdrApi {
 
   // ---- data and discovery --------------------------------------------------------------------
 
-  async getMarketData(symbol: string, timeframe: string, q: { start_date?: string; end_date?: string; trading_hours_only?: boolean }): Promise<MarketData> {
+  async getMarketData(
+    symbol: string,
+    timeframe: string,
+    q: { start_date?: string; end_date?: string; trading_hours_only?: boolean },
+  ): Promise<MarketData> {
     const res = await this.http.call("GET", `/data/${segment(symbol)}/${segment(timeframe)}`, wire.marketDataSchema, {
       query: { start_date: q.start_date, end_date: q.end_date, trading_hours_only: q.trading_hours_only ? true : undefined },
       idempotent: true,
@@ -564,7 +625,9 @@ export class KtrdrApi {
     return { ...(d.start_date ? { first_bar: d.start_date } : {}), ...(d.end_date ? { last_bar: d.end_date } : {}) };
   }
 
-  async modelPerformance(taskId: string): Promise<{ task_id: string; status?: string; results: Results; model_info?: Record<string, unknown> }> {
+  async modelPerformance(
+    taskId: string,
+  ): Promise<{ task_id: string; status?: string; results: Results; model_info?: Record<string, unknown> }> {
     const r = await this.http.call("GET", `/trainings/${segment(taskId)}/performance`, wire.performanceSchema, { idempotent: true });
     return {
       task_id: r.task_id ?? taskId,

@@ -68,7 +68,9 @@ export function operationFromRecord(rec: OperationInfo): Operation {
     op.status = "cancelled";
     op.backend = { status: "failed", error_message: message };
     unknown.push("cancel_reason");
-    notes.push("KTRDR recorded this cancelled training as failed ('Training operation cancelled', a v2025 behaviour) and did not keep the cancel reason.");
+    notes.push(
+      "KTRDR recorded this cancelled training as failed ('Training operation cancelled', a v2025 behaviour) and did not keep the cancel reason.",
+    );
   } else if (rec.status === "completed" && summary?.status === "cancelled") {
     op.status = "cancelled";
     op.backend = { status: "completed", error_message: message };
@@ -346,7 +348,10 @@ export function operationFromRow(row: OperationRow, why: string): Operation {
     operation_type: row.operation_type,
     status: row.status,
     created_at: row.created_at,
-    progress: row.progress_percentage !== undefined || row.current_step ? prune({ percentage: row.progress_percentage, current_step: row.current_step }) : undefined,
+    progress:
+      row.progress_percentage !== undefined || row.current_step
+        ? prune({ percentage: row.progress_percentage, current_step: row.current_step })
+        : undefined,
     symbol: row.symbol,
     duration_seconds: row.duration_seconds,
     source: "list_row",

@@ -6,7 +6,6 @@
  */
 import { z } from "zod";
 
-
 const num = z.number();
 const str = z.string();
 const looseRecord = z.record(z.string(), z.unknown());

@@ -47,11 +47,20 @@ export function progressTo(token: string | number | undefined, send: (n: Progres
   };
 }
 
-export function runDeps(auth: AuthContext, backend: BackendConfig, signal: AbortSignal, progress?: ProgressSink, fetchImpl?: typeof fetch): RunDeps {
+export function runDeps(
+  auth: AuthContext,
+  backend: BackendConfig,
+  signal: AbortSignal,
+  progress?: ProgressSink,
+  fetchImpl?: typeof fetch,
+): RunDeps {
   return { auth, backend, signal, requestId: crypto.randomUUID(), progress, fetch: fetchImpl };
 }
 
 /** An unknown tool is a tool error (as the SDK's McpServer answers it), naming where the tools are listed. */
 export function unknownTool(name: string): CallToolResultLike {
-  return { isError: true, content: [{ type: "text", text: `Unknown tool ${name.slice(0, 80)}. tools/list shows the tools these credentials may call.` }] };
+  return {
+    isError: true,
+    content: [{ type: "text", text: `Unknown tool ${name.slice(0, 80)}. tools/list shows the tools these credentials may call.` }],
+  };
 }

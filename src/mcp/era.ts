@@ -25,7 +25,8 @@ export async function eraOf(request: Request): Promise<Era | Response> {
     return hasEnvelope(body) ? "modern" : unsupportedVersion(body, version);
   }
   if (request.method !== "POST") return "legacy";
-  if (version !== undefined && request.headers.has("mcp-session-id") && (LEGACY_VERSIONS as readonly string[]).includes(version)) return "legacy";
+  if (version !== undefined && request.headers.has("mcp-session-id") && (LEGACY_VERSIONS as readonly string[]).includes(version))
+    return "legacy";
   return (await isLegacyRequest(request)) ? "legacy" : "modern";
 }
 

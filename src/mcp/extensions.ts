@@ -15,7 +15,11 @@ export function declares(ctx: ServerContext, extension: string): boolean {
 
 /** -32021: the request needs an extension its client did not declare. */
 export function missingExtension(extension: string, what: string): ProtocolError {
-  return new ProtocolError(ProtocolErrorCode.MissingRequiredClientCapability, `${what} needs the ${extension} extension: declare it in the request's client capabilities.`, {
-    requiredCapabilities: { extensions: { [extension]: {} } },
-  });
+  return new ProtocolError(
+    ProtocolErrorCode.MissingRequiredClientCapability,
+    `${what} needs the ${extension} extension: declare it in the request's client capabilities.`,
+    {
+      requiredCapabilities: { extensions: { [extension]: {} } },
+    },
+  );
 }

@@ -20,7 +20,12 @@ const POLL_MS = 200;
 
 const LISTING: ListedTool[] = [
   fixture("greet", "Test fixture: says hello.", { name: { type: "string" } }, ["name"]),
-  fixture("slow_compute", "Test fixture: works for `seconds`, as a task when the client supports tasks.", { seconds: { type: "number", minimum: 0, maximum: 600 }, label: { type: "string" } }, ["seconds"]),
+  fixture(
+    "slow_compute",
+    "Test fixture: works for `seconds`, as a task when the client supports tasks.",
+    { seconds: { type: "number", minimum: 0, maximum: 600 }, label: { type: "string" } },
+    ["seconds"],
+  ),
   fixture("failing_job", "Test fixture: a task that ends with a tool error (needs the tasks extension).", {}, []),
   fixture("protocol_error_job", "Test fixture: a task that fails with a protocol error.", {}, []),
 ];
@@ -83,7 +88,14 @@ export class Fixtures {
         if (!tasks || seconds === 0) {
           await new Promise<void>((r) => {
             const t = setTimeout(r, Math.min(seconds, 25) * 1000);
-            ctx.mcpReq.signal.addEventListener("abort", () => (clearTimeout(t), r()), { once: true });
+            ctx.mcpReq.signal.addEventListener(
+              "abort",
+              () => {
+                clearTimeout(t);
+                r();
+              },
+              { once: true },
+            );
           });
           return text(`Computed for ${seconds} s${args.label ? ` (${String(args.label)})` : ""}.`);
         }
@@ -94,7 +106,8 @@ export class Fixtures {
         if (!tasks) throw missingExtension(TASKS_EXTENSION, "failing_job");
         return this.created({ kind: "failing", created: now, ms: SHORT_MS });
       case "protocol_error_job":
-        if (!tasks) throw new ProtocolError(ProtocolErrorCode.InternalError, "protocol_error_job failed (a test fixture's protocol error).");
+        if (!tasks)
+          throw new ProtocolError(ProtocolErrorCode.InternalError, "protocol_error_job failed (a test fixture's protocol error).");
         return this.created({ kind: "protoerr", created: now, ms: SHORT_MS });
     }
     throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool ${name}`);
@@ -102,7 +115,15 @@ export class Fixtures {
 
   private created(t: FixtureTask): Record<string, unknown> {
     const at = new Date(t.created).toISOString();
-    return { resultType: "task", taskId: encode(t), status: "working", createdAt: at, lastUpdatedAt: at, ttlMs: null, pollIntervalMs: POLL_MS };
+    return {
+      resultType: "task",
+      taskId: encode(t),
+      status: "working",
+      createdAt: at,
+      lastUpdatedAt: at,
+      ttlMs: null,
+      pollIntervalMs: POLL_MS,
+    };
   }
 
   async get(taskId: string): Promise<Record<string, unknown>> {
@@ -115,19 +136,39 @@ export class Fixtures {
       // Cancelled before its time was up: cancelled for good (the dummy operation keeps that fact).
       const op = await backendApi(this.deps).getOperation(t.operationId);
       const endedAt = Date.parse(op.completed_at ?? "");
-      if (taskStatus(op.status) === "cancelled" && !(endedAt >= due)) return { ...base, status: "cancelled", lastUpdatedAt: new Date(Number.isNaN(endedAt) ? Date.now() : endedAt).toISOString() };
+      if (taskStatus(op.status) === "cancelled" && !(endedAt >= due))
+        return { ...base, status: "cancelled", lastUpdatedAt: new Date(Number.isNaN(endedAt) ? Date.now() : endedAt).toISOString() };
     }
     if (Date.now() < due) return { ...base, status: "working", lastUpdatedAt: createdAt, pollIntervalMs: POLL_MS };
     const doneAt = new Date(due).toISOString();
-    if (t.kind === "slow") return { ...base, status: "completed", lastUpdatedAt: doneAt, result: { resultType: "complete", ...text(`Computed for ${t.ms / 1000} s.`) } };
-    if (t.kind === "failing") return { ...base, status: "completed", lastUpdatedAt: doneAt, result: { resultType: "complete", ...text("failing_job failed (a test fixture's tool error).", true) } };
-    return { ...base, status: "failed", lastUpdatedAt: doneAt, statusMessage: "protocol_error_job failed", error: { code: ProtocolErrorCode.InternalError, message: "protocol_error_job failed (a test fixture's protocol error)." } };
+    if (t.kind === "slow")
+      return {
+        ...base,
+        status: "completed",
+        lastUpdatedAt: doneAt,
+        result: { resultType: "complete", ...text(`Computed for ${t.ms / 1000} s.`) },
+      };
+    if (t.kind === "failing")
+      return {
+        ...base,
+        status: "completed",
+        lastUpdatedAt: doneAt,
+        result: { resultType: "complete", ...text("failing_job failed (a test fixture's tool error).", true) },
+      };
+    return {
+      ...base,
+      status: "failed",
+      lastUpdatedAt: doneAt,
+      statusMessage: "protocol_error_job failed",
+      error: { code: ProtocolErrorCode.InternalError, message: "protocol_error_job failed (a test fixture's protocol error)." },
+    };
   }
 
   async cancel(taskId: string): Promise<Record<string, unknown>> {
     const t = decode(taskId);
     if (!t) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task not found: ${taskId}`);
-    if (t.kind === "slow" && t.operationId) await backendApi(this.deps).cancelOperation(t.operationId, "Cancelled through MCP tasks/cancel");
+    if (t.kind === "slow" && t.operationId)
+      await backendApi(this.deps).cancelOperation(t.operationId, "Cancelled through MCP tasks/cancel");
     return {};
   }
 }

@@ -74,14 +74,22 @@ export class KtrdrMcp extends McpAgent<Env, unknown, AuthProps> {
       const { name, arguments: args, task } = request.params;
       const def = BY_NAME.get(name);
       const token = extra._meta?.progressToken;
-      const deps = runDeps(auth, this.deps.backend(), extra.signal, progressTo(token, (n) => extra.sendNotification(n)));
+      const deps = runDeps(
+        auth,
+        this.deps.backend(),
+        extra.signal,
+        progressTo(token, (n) => extra.sendNotification(n)),
+      );
       if (!def) {
         if (task) throw new TaskError(ErrorCode.InvalidParams, `Unknown tool ${name.slice(0, 80)}.`);
         return unknownTool(name) as CallToolResult;
       }
       if (task) {
         if (!isStartTool(def) || !hasScope(auth, def.scope)) {
-          throw new TaskError(ErrorCode.MethodNotFound, `Tool ${name} cannot run as a task (only the start tools can); call it without 'task'.`);
+          throw new TaskError(
+            ErrorCode.MethodNotFound,
+            `Tool ${name} cannot run as a task (only the start tools can); call it without 'task'.`,
+          );
         }
         return startAsTask(def, args, this.deps, (a) => runTool(def, a, deps));
       }

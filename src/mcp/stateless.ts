@@ -9,13 +9,7 @@
  * The MCP SDK (`@modelcontextprotocol/server`) does the protocol's ladder: envelope and header
  * validation, version negotiation (-32022), method-not-found for what this era removed.
  */
-import {
-  createMcpHandler,
-  type McpRequestContext,
-  ProtocolError,
-  ProtocolErrorCode,
-  Server,
-} from "@modelcontextprotocol/server";
+import { createMcpHandler, type McpRequestContext, ProtocolError, ProtocolErrorCode, Server } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { type AuthContext, authContextSchema, hasScope, type Scope } from "../auth/context";
 import type { WorkerConfig } from "../config";
@@ -41,7 +35,10 @@ interface RequestDeps {
 
 function requireScope(auth: AuthContext, scope: Scope, what: string): void {
   if (!hasScope(auth, scope)) {
-    throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `${what} needs the '${scope}' scope, which these credentials do not grant. Ask the operator for a key or token with '${scope}'.`);
+    throw new ProtocolError(
+      ProtocolErrorCode.InvalidRequest,
+      `${what} needs the '${scope}' scope, which these credentials do not grant. Ask the operator for a key or token with '${scope}'.`,
+    );
   }
 }
 
@@ -90,7 +87,13 @@ function buildServer(d: RequestDeps): Server {
     const def = BY_NAME.get(name);
     if (!def) return unknownTool(name) as never;
     const token = ctx.mcpReq._meta?.progressToken;
-    const deps = runDeps(d.auth, d.cfg.backend, ctx.mcpReq.signal, progressTo(token, (n) => ctx.mcpReq.notify(n)), d.fetch);
+    const deps = runDeps(
+      d.auth,
+      d.cfg.backend,
+      ctx.mcpReq.signal,
+      progressTo(token, (n) => ctx.mcpReq.notify(n)),
+      d.fetch,
+    );
     const outcome = await runTool(def, args ?? {}, deps);
     // Server-directed tasks: a start tool called by a client that declared the extension answers with
     // the operation as a task (task id = operation id). A start that failed created nothing: its error stands.
@@ -139,11 +142,22 @@ function buildServer(d: RequestDeps): Server {
  * would have been had it waited; a failed one the backend's failure as a JSON-RPC error (the
  * extension's `failed`); a cancelled one nothing more.
  */
-function detailed(task: Record<string, unknown>, status: string, result: Record<string, unknown> | undefined, reason: string | undefined): Record<string, unknown> {
+function detailed(
+  task: Record<string, unknown>,
+  status: string,
+  result: Record<string, unknown> | undefined,
+  reason: string | undefined,
+): Record<string, unknown> {
   const s = taskStatus(status);
   if (s === "completed" && result) return { ...task, result: { resultType: "complete", ...result } };
   if (s === "failed") {
-    return { ...task, error: { code: ProtocolErrorCode.InternalError, message: reason ? `The operation failed: ${reason}` : "The operation failed; KTRDR gave no reason." } };
+    return {
+      ...task,
+      error: {
+        code: ProtocolErrorCode.InternalError,
+        message: reason ? `The operation failed: ${reason}` : "The operation failed; KTRDR gave no reason.",
+      },
+    };
   }
   return task;
 }
@@ -163,5 +177,7 @@ const handler = createMcpHandler((ctx) => buildServer(depsOf(ctx)), { legacy: "r
 
 /** Serves one 2026-07-28 request (2025 traffic is routed to sessions before it gets here). */
 export function serveStateless(request: Request, auth: AuthContext, cfg: WorkerConfig, fetchImpl?: typeof fetch): Promise<Response> {
-  return handler.fetch(request, { authInfo: { token: "-", clientId: auth.principal, scopes: [...auth.scopes], extra: { ktrdr: auth, cfg, fetch: fetchImpl } } });
+  return handler.fetch(request, {
+    authInfo: { token: "-", clientId: auth.principal, scopes: [...auth.scopes], extra: { ktrdr: auth, cfg, fetch: fetchImpl } },
+  });
 }

@@ -25,7 +25,7 @@ import { hasScope } from "../auth/context";
 import type { BackendConfig } from "../config";
 import { BackendError } from "../ktrdr/errors";
 import { KtrdrApi } from "../ktrdr/ktrdr.api";
-import type { Operation, OperationRow } from "../ktrdr/model";
+import type { Operation, OperationPage, OperationRow } from "../ktrdr/model";
 import { log } from "../log";
 import { describeError } from "../tools/errors";
 import * as input from "../tools/inputs";
@@ -88,7 +88,11 @@ export function pollIntervalFor(startedMs: number | undefined, now: number): num
 }
 
 function workingMessage(status: string, step: string | null | undefined, pct: number | null | undefined): string {
-  const parts = [status === "running" ? undefined : status, step ?? undefined, typeof pct === "number" && pct > 0 ? `${Math.round(pct)}%` : undefined];
+  const parts = [
+    status === "running" ? undefined : status,
+    step ?? undefined,
+    typeof pct === "number" && pct > 0 ? `${Math.round(pct)}%` : undefined,
+  ];
   return parts.filter(Boolean).join(" · ") || status;
 }
 
@@ -117,7 +121,9 @@ export function taskFromSummary(row: OperationRow, now: number): Task {
   const createdAt = iso(row.created_at) ?? new Date(now).toISOString();
   const duration = typeof row.duration_seconds === "number" ? row.duration_seconds : undefined;
   const lastUpdatedAt =
-    isTerminal(status) && duration !== undefined && !Number.isNaN(createdMs) ? new Date(createdMs + duration * 1000).toISOString() : createdAt;
+    isTerminal(status) && duration !== undefined && !Number.isNaN(createdMs)
+      ? new Date(createdMs + duration * 1000).toISOString()
+      : createdAt;
   const task: Task = { taskId: row.operation_id, status, ttl: null, createdAt, lastUpdatedAt };
   if (!isTerminal(status)) {
     task.pollInterval = pollIntervalFor(createdMs, now);
@@ -167,7 +173,10 @@ export class BackendTaskStore implements TaskStore {
 
   /** Tasks are created by starting an operation (see `startAsTask`), never by the SDK's generic path. */
   async createTask(_params: CreateTaskOptions, _requestId: RequestId, request: Request): Promise<Task> {
-    throw new TaskError(ErrorCode.MethodNotFound, `${request.method} cannot run as a task here; only the start tools (trigger_data_loading, start_training, start_backtest) can.`);
+    throw new TaskError(
+      ErrorCode.MethodNotFound,
+      `${request.method} cannot run as a task here; only the start tools (trigger_data_loading, start_training, start_backtest) can.`,
+    );
   }
 
   async getTask(taskId: string): Promise<Task> {
@@ -184,7 +193,8 @@ export class BackendTaskStore implements TaskStore {
   async getTaskResult(taskId: string): Promise<Result> {
     this.require("ktrdr:read", "tasks/result");
     const { op, result } = await finishedTask(taskId, this.deps, "tasks/result");
-    if (!result) throw new TaskError(ErrorCode.InvalidRequest, `Task ${taskId} is still ${op.status}; its result exists once it has finished.`);
+    if (!result)
+      throw new TaskError(ErrorCode.InvalidRequest, `Task ${taskId} is still ${op.status}; its result exists once it has finished.`);
     return result;
   }
 
@@ -194,7 +204,11 @@ export class BackendTaskStore implements TaskStore {
 
   /** Only cancellation changes a task from outside; it cancels the backend operation. */
   async updateTaskStatus(taskId: string, status: Task["status"]): Promise<void> {
-    if (status !== "cancelled") throw new TaskError(ErrorCode.InvalidParams, `Task ${taskId}: only cancellation is possible (status ${status} is set by the backend).`);
+    if (status !== "cancelled")
+      throw new TaskError(
+        ErrorCode.InvalidParams,
+        `Task ${taskId}: only cancellation is possible (status ${status} is set by the backend).`,
+      );
     this.require("ktrdr:operate", "tasks/cancel");
     const { alreadyFinished } = await cancelTask(taskId, this.deps);
     // The 2025-11-25 spec: cancelling a task in a terminal status is an invalid-params error.
@@ -206,10 +220,13 @@ export class BackendTaskStore implements TaskStore {
     this.require("ktrdr:read", "tasks/list");
     const offset = cursor === undefined ? 0 : Number(cursor);
     if (!Number.isSafeInteger(offset) || offset < 0 || (cursor !== undefined && !/^\d+$/.test(cursor))) {
-      throw new TaskError(ErrorCode.InvalidParams, `Invalid cursor '${String(cursor).slice(0, 40)}': pass back the nextCursor of the previous page.`);
+      throw new TaskError(
+        ErrorCode.InvalidParams,
+        `Invalid cursor '${String(cursor).slice(0, 40)}': pass back the nextCursor of the previous page.`,
+      );
     }
     const backend = backendApi(this.deps);
-    let res;
+    let res: OperationPage;
     try {
       res = await backend.listOperations({ limit: TASKS_PAGE_SIZE, offset });
     } catch (err) {
@@ -279,11 +296,17 @@ export async function startAsTask(
 ): Promise<CreateTaskResult> {
   const parsed = z.object(def.input).safeParse(rawArgs ?? {});
   if (!parsed.success) {
-    throw new TaskError(ErrorCode.InvalidParams, `Input validation error: Invalid arguments for tool ${def.name}: ${z.prettifyError(parsed.error)}`);
+    throw new TaskError(
+      ErrorCode.InvalidParams,
+      `Input validation error: Invalid arguments for tool ${def.name}: ${z.prettifyError(parsed.error)}`,
+    );
   }
   const auth = deps.auth();
   if (!hasScope(auth, def.scope)) {
-    throw new TaskError(ErrorCode.InvalidRequest, `${def.name} needs the '${def.scope}' scope, which this session's credentials do not grant. Ask the operator for a key or token with '${def.scope}'.`);
+    throw new TaskError(
+      ErrorCode.InvalidRequest,
+      `${def.name} needs the '${def.scope}' scope, which this session's credentials do not grant. Ask the operator for a key or token with '${def.scope}'.`,
+    );
   }
   const outcome = await run(parsed.data as Record<string, unknown>);
   // A refused argument or a backend failure: the same message a plain call would show as a tool error.
@@ -308,7 +331,10 @@ export async function finishedTask(taskId: string, deps: TaskDeps, method: strin
 export async function resultOf(op: Operation, deps: TaskDeps): Promise<CallToolResult> {
   const def = getOperationResults as unknown as ToolDefinition;
   const args = z.object(def.input).parse({ operation_id: op.operation_id }) as Record<string, unknown>;
-  const outcome = await runTool(def, args, { ...runDeps(deps.auth(), deps.backend(), new AbortController().signal, undefined, deps.fetch), now: deps.now });
+  const outcome = await runTool(def, args, {
+    ...runDeps(deps.auth(), deps.backend(), new AbortController().signal, undefined, deps.fetch),
+    now: deps.now,
+  });
   if (!outcome.ok) throw new TaskError(ErrorCode.InternalError, outcome.message);
   return finishedResult(op, outcome);
 }
@@ -326,7 +352,10 @@ export async function readOperation(taskId: string, deps: TaskDeps, method: stri
     return await backend.getOperation(taskId);
   } catch (err) {
     if (err instanceof BackendError && err.is("operation_not_found")) throw taskNotFound(taskId);
-    throw new TaskError(ErrorCode.InternalError, describeError(err, { tool: method, operationId: taskId, backendHost: backend.backendHost }));
+    throw new TaskError(
+      ErrorCode.InternalError,
+      describeError(err, { tool: method, operationId: taskId, backendHost: backend.backendHost }),
+    );
   }
 }
 
@@ -345,6 +374,9 @@ export async function cancelTask(taskId: string, deps: TaskDeps): Promise<{ alre
     return { alreadyFinished: !res.cancelled };
   } catch (err) {
     log("info", "audit", { tool: "tasks/cancel", principal, operation_id: taskId, outcome: "error" });
-    throw new TaskError(ErrorCode.InternalError, describeError(err, { tool: "tasks/cancel", operationId: taskId, backendHost: backend.backendHost }));
+    throw new TaskError(
+      ErrorCode.InternalError,
+      describeError(err, { tool: "tasks/cancel", operationId: taskId, backendHost: backend.backendHost }),
+    );
   }
 }

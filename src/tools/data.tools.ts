@@ -94,7 +94,9 @@ export const getMarketData = defineTool({
       returned_bars: bars.length,
       columns: ["time", "open", "high", "low", "close", "volume"],
       bars,
-      ...(total === 0 ? { message: `No cached ${args.timeframe} data for ${args.symbol} in that range. Load it with trigger_data_loading.` } : {}),
+      ...(total === 0
+        ? { message: `No cached ${args.timeframe} data for ${args.symbol} in that range. Load it with trigger_data_loading.` }
+        : {}),
     };
   },
 });
@@ -119,7 +121,12 @@ export const getDataSummary = defineTool({
     message: z.string().optional(),
   },
   async run(args, { api }) {
-    const nothing = { symbol: args.symbol, timeframe: args.timeframe, available: false, message: "Nothing cached. Load it with trigger_data_loading." };
+    const nothing = {
+      symbol: args.symbol,
+      timeframe: args.timeframe,
+      available: false,
+      message: "Nothing cached. Load it with trigger_data_loading.",
+    };
     try {
       const r = await api.dataRange(args.symbol, args.timeframe);
       // KTRDR's point_count counts calendar hours between the bars, not bars: it is not reported.

@@ -8,7 +8,8 @@ import { prune } from "./views";
 export const checkBackendHealth = defineTool({
   name: "check_backend_health",
   title: "Check KTRDR backend health",
-  description: "Whether the KTRDR backend is reachable and healthy, its version and how long it took to answer. Use it when other tools report the backend unreachable.",
+  description:
+    "Whether the KTRDR backend is reachable and healthy, its version and how long it took to answer. Use it when other tools report the backend unreachable.",
   scope: "ktrdr:read",
   annotations: READ,
   input: {},
@@ -35,7 +36,8 @@ export const checkBackendHealth = defineTool({
 export const getAvailableSymbols = defineTool({
   name: "get_available_symbols",
   title: "List tradable symbols",
-  description: "Symbols KTRDR knows, with type, exchange and the timeframes it has. Use before trigger_data_loading or start_training to pick valid symbols.",
+  description:
+    "Symbols KTRDR knows, with type, exchange and the timeframes it has. Use before trigger_data_loading or start_training to pick valid symbols.",
   scope: "ktrdr:read",
   annotations: READ,
   input: {},
@@ -69,7 +71,8 @@ export const getAvailableIndicators = defineTool({
 export const getAvailableStrategies = defineTool({
   name: "get_available_strategies",
   title: "List strategies",
-  description: "Strategies that can be trained or backtested, with their symbol, timeframe and training status. Pass a name to start_training or start_backtest.",
+  description:
+    "Strategies that can be trained or backtested, with their symbol, timeframe and training status. Pass a name to start_training or start_backtest.",
   scope: "ktrdr:read",
   annotations: READ,
   input: {},

@@ -83,14 +83,15 @@ function describeHttp(status: number, message: string, cause: HttpCause, s: Erro
       break;
   }
   if (status === 404) return `KTRDR backend: not found (HTTP 404): ${message}. Check the names with the get_available_* tools.`;
-  if (status === 503 || status === 502 || status === 504) return `KTRDR backend is temporarily unable to serve this (HTTP ${status}): ${message}. Retry in a minute.`;
+  if (status === 503 || status === 502 || status === 504)
+    return `KTRDR backend is temporarily unable to serve this (HTTP ${status}): ${message}. Retry in a minute.`;
   if (status >= 500)
     return `KTRDR backend failed with an internal error (HTTP ${status}): ${message}${ref}. This is not known to be transient: retry once, and if it fails again the backend operator should check KTRDR's logs for this request id.`;
   return `KTRDR backend refused the request (HTTP ${status}): ${message}.`;
 }
 
 function cleanId(v: string): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
   return v.replace(/[\u0000-\u001f\u007f]/g, "?");
 }
 

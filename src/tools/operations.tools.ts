@@ -117,7 +117,11 @@ export const getOperationStatus = defineTool({
       op = w.op ?? op;
       waited = { finished: w.finished, waited_seconds: w.waited_seconds };
       if (w.readError !== undefined) {
-        const why = describeError(w.readError, { tool: "get_operation_status", operationId: args.operation_id, backendHost: ctx.api.backendHost });
+        const why = describeError(w.readError, {
+          tool: "get_operation_status",
+          operationId: args.operation_id,
+          backendHost: ctx.api.backendHost,
+        });
         op = { ...op, notes: [...(op.notes ?? []), `This is the last state seen: a later read failed (${why})`] };
       }
     }

@@ -40,7 +40,10 @@ export async function runTool(def: ToolDefinition, args: Record<string, unknown>
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "arguments"}: ${i.message}`).slice(0, 5);
     finish(def, deps, { outcome: "refused", operationId: undefined, started });
-    return { ok: false, message: `Invalid arguments for ${def.name}: ${problems.join("; ")}. Nothing was sent to KTRDR; fix them and call again.` };
+    return {
+      ok: false,
+      message: `Invalid arguments for ${def.name}: ${problems.join("; ")}. Nothing was sent to KTRDR; fix them and call again.`,
+    };
   }
   args = parsed.data as Record<string, unknown>;
   const api = new KtrdrApi(deps.backend, { fetch: deps.fetch, requestId: deps.requestId, signal: deps.signal });
@@ -58,10 +61,19 @@ export async function runTool(def: ToolDefinition, args: Record<string, unknown>
     return { ok: true, value };
   } catch (err) {
     const message = describeError(err, { tool: def.name, operationId, backendHost: api.backendHost });
-    const cause = err instanceof BackendError ? `${err.failure.kind}${err.status ? ` ${err.status}` : ""}` : err instanceof Error ? err.name : "unknown";
+    const cause =
+      err instanceof BackendError
+        ? `${err.failure.kind}${err.status ? ` ${err.status}` : ""}`
+        : err instanceof Error
+          ? err.name
+          : "unknown";
     if (!(err instanceof BackendError) && !(err instanceof Error && err.name === "ToolError")) {
       // Unexpected: keep the detail in the server log (never in the result).
-      log("error", "tool_crash", { tool: def.name, request_id: deps.requestId, error: err instanceof Error ? err.message.slice(0, 300) : "non-error thrown" });
+      log("error", "tool_crash", {
+        tool: def.name,
+        request_id: deps.requestId,
+        error: err instanceof Error ? err.message.slice(0, 300) : "non-error thrown",
+      });
     }
     finish(def, deps, { outcome: "error", operationId, started, backendCalls: api.callCount, cause });
     return { ok: false, message };

@@ -10,7 +10,7 @@
 import { z } from "zod";
 import { BackendError } from "../ktrdr/errors";
 import { isActive, type Operation, type Started } from "../ktrdr/model";
-import { findActiveTwin, type Matcher } from "./dedupe";
+import { findActiveTwin, type Matcher, type Twin } from "./dedupe";
 import { describeError } from "./errors";
 import { type ToolContext, ToolError } from "./tool";
 import { conciseStatus, round } from "./views";
@@ -18,10 +18,7 @@ import { waitForOperation, waitInput } from "./wait";
 
 export const startInput = {
   ...waitInput,
-  allow_duplicate: z
-    .boolean()
-    .default(false)
-    .describe("Start even if an identical operation is active (default: return that one)"),
+  allow_duplicate: z.boolean().default(false).describe("Start even if an identical operation is active (default: return that one)"),
 };
 
 export const startedOutput = {
@@ -50,12 +47,14 @@ export async function startOperation(
   },
 ): Promise<StartedResult> {
   if (!opts.args.allow_duplicate) {
-    let twin;
+    let twin: Twin | undefined;
     try {
       twin = await findActiveTwin(ctx, opts.type, opts.matches);
     } catch (err) {
       // Nothing was started: say so, so the agent does not go looking for a half-started operation.
-      throw new ToolError(`${describeError(err, { tool: "list_operations", backendHost: ctx.api.backendHost })} Nothing was started (the server could not check for an identical running operation first).`);
+      throw new ToolError(
+        `${describeError(err, { tool: "list_operations", backendHost: ctx.api.backendHost })} Nothing was started (the server could not check for an identical running operation first).`,
+      );
     }
     if (twin) {
       const how = twin.match === "unverified" ? " KTRDR does not report its strategy; the symbols, timeframes and dates match." : "";
@@ -110,7 +109,8 @@ function finishedSentence(op: Operation, seconds: number): string {
 /** KTRDR v2026 runs one operation per worker type: say what occupies it, and what to do instead of starting again. */
 function workerBusyMessage(type: string, busy: Operation | undefined): string {
   const head = `KTRDR's ${type} worker is busy (HTTP 503), so nothing was started.`;
-  if (!busy) return `${head} KTRDR names no operation on it: the worker may still be registering or being released. Call check_backend_health, then start again in a minute.`;
+  if (!busy)
+    return `${head} KTRDR names no operation on it: the worker may still be registering or being released. Call check_backend_health, then start again in a minute.`;
   const pct = busy.progress?.percentage !== undefined ? `, ${round(busy.progress.percentage)}%` : "";
   if (isActive(busy.status)) {
     return `${head} It is running ${busy.operation_id} (${busy.status}${pct}${busy.strategy_name ? `, ${busy.strategy_name}` : ""}). Follow that one with get_operation_status("${busy.operation_id}"), or cancel it with cancel_operation; only then can another start.`;

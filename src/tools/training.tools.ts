@@ -19,9 +19,7 @@ export const startTraining = defineTool({
   annotations: START,
   input: {
     strategy_name: input.strategyName.optional(),
-    strategy_config_path: input.strategyName
-      .optional()
-      .describe("Alias of strategy_name (a YAML path is accepted)"),
+    strategy_config_path: input.strategyName.optional().describe("Alias of strategy_name (a YAML path is accepted)"),
     symbols: z.array(input.symbol).min(1).max(20),
     timeframes: z.array(input.timeframe).min(1).max(5).default(["1h"]),
     training_config: z.record(z.string(), z.unknown()).optional().describe("Unsupported: hyperparameters come from the strategy YAML"),
@@ -36,7 +34,9 @@ export const startTraining = defineTool({
     if (given.length === 2 && given[0] !== given[1])
       throw new ToolError(`strategy_name (${given[0]}) and strategy_config_path (${given[1]}) name different strategies; pass one.`);
     if (args.training_config && Object.keys(args.training_config).length > 0)
-      throw new ToolError("training_config is not supported: KTRDR takes hyperparameters from the strategy's YAML. Leave it out, or pick another strategy.");
+      throw new ToolError(
+        "training_config is not supported: KTRDR takes hyperparameters from the strategy's YAML. Leave it out, or pick another strategy.",
+      );
     if (args.start_date && args.end_date && input.dateMs(args.start_date) > input.dateMs(args.end_date))
       throw new ToolError(`start_date ${args.start_date} is after end_date ${args.end_date}; swap them and call again.`);
     const strategy = given[0]!;
@@ -55,7 +55,8 @@ export const startTraining = defineTool({
         return op.strategy_name === undefined ? "unverified" : op.strategy_name === strategy;
       },
       what: `Training started for ${strategy} on ${symbols.join(", ")} (${timeframes.join(", ")}).`,
-      start: () => ctx.api.startTraining({ strategy_name: strategy, symbols, timeframes, start_date: args.start_date, end_date: args.end_date }),
+      start: () =>
+        ctx.api.startTraining({ strategy_name: strategy, symbols, timeframes, start_date: args.start_date, end_date: args.end_date }),
     });
   },
 });
@@ -96,7 +97,10 @@ export const startBacktest = defineTool({
       type: "backtesting",
       matches: (op) => {
         const rest =
-          op.symbol === args.symbol && op.timeframe === args.timeframe && sameDate(op.start_date, args.start_date) && sameDate(op.end_date, args.end_date);
+          op.symbol === args.symbol &&
+          op.timeframe === args.timeframe &&
+          sameDate(op.start_date, args.start_date) &&
+          sameDate(op.end_date, args.end_date);
         if (!rest) return false;
         return op.strategy_name === undefined ? "unverified" : op.strategy_name === strategy;
       },

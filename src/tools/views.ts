@@ -65,7 +65,10 @@ export function shortTime(s: string | null | undefined): string | undefined {
 }
 
 /** Seconds from start to completion, or to now while active; undefined when either end is unknown. */
-export function durationSeconds(op: Pick<Operation, "started_at" | "completed_at" | "status" | "duration_seconds">, now: number): number | undefined {
+export function durationSeconds(
+  op: Pick<Operation, "started_at" | "completed_at" | "status" | "duration_seconds">,
+  now: number,
+): number | undefined {
   const start = parseTime(op.started_at);
   if (start === undefined) return op.duration_seconds === undefined ? undefined : Math.round(op.duration_seconds);
   const end = parseTime(op.completed_at) ?? (isActive(op.status) ? now : undefined);
@@ -112,7 +115,13 @@ export function diagnoseTraining(epochs: readonly Epoch[]): TrainingDiagnosis | 
 }
 
 export function epochView(e: Epoch): Record<string, number> {
-  return compact({ epoch: e.epoch, train_loss: e.train_loss, val_loss: e.val_loss, train_accuracy: e.train_accuracy, val_accuracy: e.val_accuracy }) as Record<string, number>;
+  return compact({
+    epoch: e.epoch,
+    train_loss: e.train_loss,
+    val_loss: e.val_loss,
+    train_accuracy: e.train_accuracy,
+    val_accuracy: e.val_accuracy,
+  }) as Record<string, number>;
 }
 
 // ---- results -------------------------------------------------------------------------------
@@ -133,7 +142,13 @@ export function conciseResults(type: string, r: Results | undefined): Record<str
         best_epoch: t.best_epoch,
         training_time_minutes: t.training_minutes,
       }),
-      test_metrics: compact({ test_loss: t.test_loss, test_accuracy: t.test_accuracy, precision: t.precision, recall: t.recall, f1_score: t.f1_score }),
+      test_metrics: compact({
+        test_loss: t.test_loss,
+        test_accuracy: t.test_accuracy,
+        precision: t.precision,
+        recall: t.recall,
+        f1_score: t.f1_score,
+      }),
       model_path: t.model_path,
     }) as Record<string, unknown>;
   }
@@ -143,7 +158,13 @@ export function conciseResults(type: string, r: Results | undefined): Record<str
   }
   if (type === "data_load" && r.data_load) {
     const d = r.data_load;
-    return prune({ bars_loaded: d.bars, merged_file: d.merged_file, segments: d.segments, gaps_analyzed: d.gaps_analyzed, ib_requests: d.ib_requests });
+    return prune({
+      bars_loaded: d.bars,
+      merged_file: d.merged_file,
+      segments: d.segments,
+      gaps_analyzed: d.gaps_analyzed,
+      ib_requests: d.ib_requests,
+    });
   }
   return compact(r.raw, 5) as Record<string, unknown>;
 }
@@ -167,10 +188,14 @@ export function resultSeries(type: string, r: Results | undefined): { series?: R
   if (type !== "backtesting" || !r?.backtest) return {};
   const curve = r.backtest.equity_curve;
   if (curve) {
-    const points = downsample(curve).map(([t, v, d]) => (d === undefined ? [shortTime(t) ?? t, round(v)] : [shortTime(t) ?? t, round(v), round(d)]));
+    const points = downsample(curve).map(([t, v, d]) =>
+      d === undefined ? [shortTime(t) ?? t, round(v)] : [shortTime(t) ?? t, round(v), round(d)],
+    );
     return { series: { equity: { columns: ["time", "value", "drawdown"], points, of: curve.length } } };
   }
-  return { series_note: `KTRDR did not return the equity curve${r.backtest.equity_points ? ` (it has ${r.backtest.equity_points} points; KTRDR v2026 sends only their number)` : ""}.` };
+  return {
+    series_note: `KTRDR did not return the equity curve${r.backtest.equity_points ? ` (it has ${r.backtest.equity_points} points; KTRDR v2026 sends only their number)` : ""}.`,
+  };
 }
 
 /** One line of the most important result numbers, so a status read often saves a results call. */
@@ -188,7 +213,8 @@ function headline(type: string, r: Results): string | undefined {
     add("sharpe ", r.backtest.sharpe_ratio);
     add("", r.backtest.total_trades, " trades");
   } else if (type === "data_load" && r.data_load) {
-    if (r.data_load.bars !== undefined) parts.push(`${r.data_load.bars} bars${r.data_load.merged_file ? ` into ${r.data_load.merged_file}` : ""}`);
+    if (r.data_load.bars !== undefined)
+      parts.push(`${r.data_load.bars} bars${r.data_load.merged_file ? ` into ${r.data_load.merged_file}` : ""}`);
   }
   return parts.length ? parts.join(", ") : undefined;
 }

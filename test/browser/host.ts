@@ -7,7 +7,14 @@
  * `host.calls`). Query: ?mcp=<url>&era=auto|legacy|modern&theme=light|dark&op=<operation id>.
  */
 import { Client, StreamableHTTPClientTransport, type CallToolResult, type Tool } from "@modelcontextprotocol/client";
-import { AppBridge, getToolUiResourceUri, PostMessageTransport, RESOURCE_MIME_TYPE, type McpUiHostContext, type McpUiResourceCsp } from "@modelcontextprotocol/ext-apps/app-bridge";
+import {
+  AppBridge,
+  getToolUiResourceUri,
+  PostMessageTransport,
+  RESOURCE_MIME_TYPE,
+  type McpUiHostContext,
+  type McpUiResourceCsp,
+} from "@modelcontextprotocol/ext-apps/app-bridge";
 
 type Theme = "light" | "dark";
 type Rec = Record<string, unknown>;
@@ -76,7 +83,9 @@ async function viewHtml(uri: string): Promise<{ html: string; csp?: McpUiResourc
   if (!p) {
     p = (async () => {
       const res = await client.readResource({ uri });
-      const item = res.contents[0] as { mimeType?: string; text?: string; blob?: string; _meta?: { ui?: { csp?: McpUiResourceCsp } } } | undefined;
+      const item = res.contents[0] as
+        | { mimeType?: string; text?: string; blob?: string; _meta?: { ui?: { csp?: McpUiResourceCsp } } }
+        | undefined;
       if (!item || item.mimeType !== RESOURCE_MIME_TYPE) throw new Error(`${uri} is not an MCP App resource (${item?.mimeType})`);
       return { html: item.text ?? atob(item.blob ?? ""), csp: item._meta?.ui?.csp };
     })();
@@ -113,8 +122,20 @@ async function mount(tool: string, args: Rec, result?: CallToolResult): Promise<
   card.append(bar, iframe);
   $("views").prepend(card);
 
-  const context: McpUiHostContext = { theme, displayMode: "inline", availableDisplayModes: ["inline"], platform: "web", locale: "en-US", toolInfo: { tool: t } };
-  const bridge = new AppBridge(client, { name: "ktrdr-test-host", version: "1.0.0" }, { serverTools: {}, serverResources: {}, logging: {} }, { hostContext: context });
+  const context: McpUiHostContext = {
+    theme,
+    displayMode: "inline",
+    availableDisplayModes: ["inline"],
+    platform: "web",
+    locale: "en-US",
+    toolInfo: { tool: t },
+  };
+  const bridge = new AppBridge(
+    client,
+    { name: "ktrdr-test-host", version: "1.0.0" },
+    { serverTools: {}, serverResources: {}, logging: {} },
+    { hostContext: context },
+  );
   bridge.addEventListener("sizechange", ({ height }) => {
     if (height) iframe.style.height = `${Math.min(height, 2000)}px`;
   });

@@ -38,7 +38,9 @@ export async function serveHostPage(o = {}) {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found");
       return;
     }
-    res.writeHead(200, { "content-type": f.type, "cache-control": "no-store", "x-content-type-options": "nosniff" }).end(req.method === "HEAD" ? undefined : f.body);
+    res
+      .writeHead(200, { "content-type": f.type, "cache-control": "no-store", "x-content-type-options": "nosniff" })
+      .end(req.method === "HEAD" ? undefined : f.body);
   });
   const hostname = o.host ?? "127.0.0.1";
   await new Promise((resolve, reject) => {

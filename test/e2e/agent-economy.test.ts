@@ -97,7 +97,9 @@ describe("bounded waits", () => {
     setTimeout(() => controller.abort(), 1500);
     const t0 = Date.now();
     await expect(
-      s.client.callTool({ name: "get_operation_status", arguments: { operation_id: id, wait_seconds: 40 } }, undefined, { signal: controller.signal }),
+      s.client.callTool({ name: "get_operation_status", arguments: { operation_id: id, wait_seconds: 40 } }, undefined, {
+        signal: controller.signal,
+      }),
     ).rejects.toThrow();
     // The server's log line for that call shows it ended soon after the cancel, not at the cap.
     const deadline = Date.now() + 15_000;
@@ -132,14 +134,20 @@ describe("token budgets (o200k_base)", () => {
   });
 
   it("ten listed operations fit in 600 tokens", async () => {
-    for (let i = 0; i < 10; i++) await s.call("trigger_data_loading", { symbol: "EURUSD", timeframe: "1d", mode: "local", allow_duplicate: true });
+    for (let i = 0; i < 10; i++)
+      await s.call("trigger_data_loading", { symbol: "EURUSD", timeframe: "1d", mode: "local", allow_duplicate: true });
     const r = await s.call("list_operations", { limit: 10 });
     expect(r.data.returned_count).toBe(10);
     expect(countTokens(r.text)).toBeLessThanOrEqual(600);
   });
 
   it("a training's results fit in 250 tokens", async () => {
-    const start = await s.call("start_training", { strategy_name: "mlp_basic", symbols: ["AAPL"], allow_duplicate: true, wait_seconds: 40 });
+    const start = await s.call("start_training", {
+      strategy_name: "mlp_basic",
+      symbols: ["AAPL"],
+      allow_duplicate: true,
+      wait_seconds: 40,
+    });
     expect(start.data.finished, start.text).toBe(true);
     const r = await s.call("get_operation_results", { operation_id: start.data.operation_id });
     expect(r.isError, r.text).toBe(false);

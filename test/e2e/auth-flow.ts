@@ -22,7 +22,11 @@ export interface Discovery {
 
 /** 401 → resource metadata → authorization-server metadata, as an MCP client discovers them. */
 export async function discover(mcpUrl: string): Promise<Discovery> {
-  const challenge = await fetch(mcpUrl, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream" }, body: "{}" });
+  const challenge = await fetch(mcpUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+    body: "{}",
+  });
   if (challenge.status !== 401) throw new Error(`expected 401, got ${challenge.status}`);
   const m = /resource_metadata="([^"]+)"/.exec(challenge.headers.get("www-authenticate") ?? "");
   if (!m?.[1]) throw new Error("no resource_metadata in the challenge");
@@ -37,7 +41,11 @@ export async function discover(mcpUrl: string): Promise<Discovery> {
   };
 }
 
-export async function register(d: Discovery, name: string, redirectUris = [CLAUDE_CALLBACK, "https://claude.com/api/mcp/auth_callback"]): Promise<string> {
+export async function register(
+  d: Discovery,
+  name: string,
+  redirectUris = [CLAUDE_CALLBACK, "https://claude.com/api/mcp/auth_callback"],
+): Promise<string> {
   const res = await fetch(d.registrationEndpoint, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -53,7 +61,12 @@ export async function register(d: Discovery, name: string, redirectUris = [CLAUD
   return ((await res.json()) as { client_id: string }).client_id;
 }
 
-export function authorizeUrl(d: Discovery, clientId: string, challenge: string, o: { redirectUri?: string; scope?: string; state?: string } = {}): string {
+export function authorizeUrl(
+  d: Discovery,
+  clientId: string,
+  challenge: string,
+  o: { redirectUri?: string; scope?: string; state?: string } = {},
+): string {
   const q = new URLSearchParams({
     response_type: "code",
     client_id: clientId,

@@ -35,7 +35,9 @@ let logFile: string;
 beforeAll(async () => {
   const port = await freePort();
   const envFile = join(dir, "secrets.env");
-  writeFileSync(envFile, `API_KEYS='${JSON.stringify([ciBot.entry])}'\nOAUTH_ACCESS_KEYS='${JSON.stringify([alice.entry, bob.entry])}'\n`, { mode: 0o600 });
+  writeFileSync(envFile, `API_KEYS='${JSON.stringify([ciBot.entry])}'\nOAUTH_ACCESS_KEYS='${JSON.stringify([alice.entry, bob.entry])}'\n`, {
+    mode: 0o600,
+  });
   logFile = join(dir, "worker.log");
   worker = await startWorker({
     port,
@@ -58,7 +60,11 @@ afterAll(async () => {
 });
 
 /** Register → authorize → consent → code. */
-async function authorize(o: { accessKey: string; scopes?: string[]; name?: string }): Promise<{ clientId: string; code: string; verifier: string; location: URL }> {
+async function authorize(o: {
+  accessKey: string;
+  scopes?: string[];
+  name?: string;
+}): Promise<{ clientId: string; code: string; verifier: string; location: URL }> {
   const clientId = await register(d, o.name ?? "Claude");
   const { verifier, challenge } = pkce();
   const url = authorizeUrl(d, clientId, challenge);
@@ -144,7 +150,9 @@ describe("OAuth dance (headless)", () => {
 
   it("refuses a foreign redirect URI without redirecting", async () => {
     const clientId = await register(d, "Claude");
-    const res = await fetch(authorizeUrl(d, clientId, pkce().challenge, { redirectUri: "https://evil.example/callback" }), { redirect: "manual" });
+    const res = await fetch(authorizeUrl(d, clientId, pkce().challenge, { redirectUri: "https://evil.example/callback" }), {
+      redirect: "manual",
+    });
     expect(res.status).toBe(400);
     expect(res.headers.get("location")).toBeNull();
     expect(await res.text()).toContain("Invalid redirect URI");
@@ -180,7 +188,11 @@ describe("OAuth dance (headless)", () => {
     } finally {
       await s.close();
     }
-    const wrong = await fetch(worker.mcpUrl, { method: "POST", headers: { authorization: `Bearer ${mintKey("x", []).key}`, "content-type": "application/json" }, body: "{}" });
+    const wrong = await fetch(worker.mcpUrl, {
+      method: "POST",
+      headers: { authorization: `Bearer ${mintKey("x", []).key}`, "content-type": "application/json" },
+      body: "{}",
+    });
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get("www-authenticate")).toContain("resource_metadata=");
   });
@@ -197,12 +209,23 @@ describe("consent page in headless Chromium", () => {
     const { chromium } = await import("playwright-core");
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
     try {
       const page = await browser.newPage({ viewport: { width: 800, height: 900 } });
       // The client's callback is offline here: answer it locally, and record where the browser went.
-      await page.route("https://claude.ai/**", (route) => route.fulfill({ status: 200, contentType: "text/plain", body: "callback reached" }));
+      await page.route("https://claude.ai/**", (route) =>
+        route.fulfill({ status: 200, contentType: "text/plain", body: "callback reached" }),
+      );
       const clientId = await register(d, "Claude (browser test)");
       const { verifier, challenge } = pkce();
       await page.goto(authorizeUrl(d, clientId, challenge, { state: "browser-1" }));

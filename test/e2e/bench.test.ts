@@ -37,10 +37,22 @@ it("npm run bench -- --quick prints the tables and exits 0", { timeout: 300_000 
   for (const label of ["product: 2025 session (Durable Object)", "product: 2026-07-28 stateless", "product (wrangler.toml)"]) {
     expect(r.stdout).toMatch(ratioRow(label));
   }
-  for (const target of ["session path tool call p50 / floor", "session path throughput / floor", "session setup / floor", "product bundle gzip"]) {
+  for (const target of [
+    "session path tool call p50 / floor",
+    "session path throughput / floor",
+    "session setup / floor",
+    "product bundle gzip",
+  ]) {
     expect(r.stdout).toContain(`| ${target}`);
   }
-  for (const tool of ["get_operation_status", "list_operations", "get_operation_results", "get_market_data", "get_operation_metrics", "trigger_data_loading"]) {
+  for (const tool of [
+    "get_operation_status",
+    "list_operations",
+    "get_operation_results",
+    "get_market_data",
+    "get_operation_metrics",
+    "trigger_data_loading",
+  ]) {
     expect(r.stdout).toContain(`| ${tool}`);
   }
   expect(existsSync(json)).toBe(true);

@@ -40,13 +40,22 @@ async function noActiveTraining(c: ModernClient): Promise<void> {
  * start_training as a task through ext-tasks: the task id is the operation id, tasks/get (from a
  * controller made from the id alone) follows it, tasks/cancel cancels it and tasks/get then says so.
  */
-async function runAndCancelTraining(stack: { backendUrl: string; mcpUrl: string }, c: ModernClient, session: TaskEnabledSession, era: "modern" | "legacy"): Promise<void> {
+async function runAndCancelTraining(
+  stack: { backendUrl: string; mcpUrl: string },
+  c: ModernClient,
+  session: TaskEnabledSession,
+  era: "modern" | "legacy",
+): Promise<void> {
   await noActiveTraining(c);
   const wireBefore = c.wire.length;
   let taskId: string | undefined;
   let cancelled = false;
   try {
-    const exec = await within(session.callTool("start_training", SLOW_TRAINING, era === "legacy" ? { task: { preference: "require" } } : {}), 30_000, "start_training");
+    const exec = await within(
+      session.callTool("start_training", SLOW_TRAINING, era === "legacy" ? { task: { preference: "require" } } : {}),
+      30_000,
+      "start_training",
+    );
     expect(exec.kind).toBe("task");
     if (exec.kind !== "task") return;
     const id = exec.handle.taskId;
@@ -61,11 +70,21 @@ async function runAndCancelTraining(stack: { backendUrl: string; mcpUrl: string 
     const status = await c.client.callTool({ name: "get_operation_status", arguments: { operation_id: taskId } });
     expect(status.isError, JSON.stringify(status.content)).toBeFalsy();
     expect(status.structuredContent).toMatchObject({ operation_id: taskId, operation_type: "training" });
-    const running = await until(() => ctl.snapshot(), (t: TaskView) => t.status !== "working" || /Epoch/.test(t.statusMessage ?? ""), 20_000, "training progress");
+    const running = await until(
+      () => ctl.snapshot(),
+      (t: TaskView) => t.status !== "working" || /Epoch/.test(t.statusMessage ?? ""),
+      20_000,
+      "training progress",
+    );
     expect(running.status).toBe("working");
 
     await within(ctl.cancel(), 15_000, "tasks/cancel");
-    const last = await until(() => ctl.snapshot(), (t: TaskView) => t.status !== "working", 20_000, "tasks/get after cancel");
+    const last = await until(
+      () => ctl.snapshot(),
+      (t: TaskView) => t.status !== "working",
+      20_000,
+      "tasks/get after cancel",
+    );
     expect(last).toMatchObject({ taskId, status: "cancelled" });
     cancelled = true;
     // The execution that created it settles as cancelled too (it polls at the server's interval, ≥ 5 s).

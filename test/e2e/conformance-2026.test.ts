@@ -18,7 +18,9 @@ describe("MCP conformance suite (2026-07-28, conformance 0.2.0-alpha.12)", () =>
     const report = await runConformance({ url: stacks.v2026.mcpUrl, requirements: "2026-07-28" });
     console.log(formatConformance(report));
     expect(report.scored.length).toBeGreaterThan(30);
-    expect(report.notScored).toEqual(expect.arrayContaining(["tasks-lifecycle", "tasks-capability-negotiation", "tasks-dispatch-and-envelope"]));
+    expect(report.notScored).toEqual(
+      expect.arrayContaining(["tasks-lifecycle", "tasks-capability-negotiation", "tasks-dispatch-and-envelope"]),
+    );
     const details = report.unexpectedFailures.map((s) => `${s}: ${report.results[s]?.problems.join("; ")}`).join("\n");
     expect(report.unexpectedFailures, details).toEqual([]);
     expect(report.stale, "expected failures that now pass: remove them from test/conformance/expected-failures-2026.yml").toEqual([]);
@@ -40,6 +42,9 @@ describe("MCP conformance suite (2026-07-28, conformance 0.2.0-alpha.12)", () =>
       ]),
     );
     // server-stateless may only miss its diagnostic fixture tool's two checks.
-    expect(report.results["server-stateless"]?.failing.sort()).toEqual(["sep-2575-missing-capability-http-400", "sep-2575-server-rejects-undeclared-capability"]);
+    expect(report.results["server-stateless"]?.failing.sort()).toEqual([
+      "sep-2575-missing-capability-http-400",
+      "sep-2575-server-rejects-undeclared-capability",
+    ]);
   }, 300_000);
 });

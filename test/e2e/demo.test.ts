@@ -9,6 +9,7 @@ it("npm run demo -- --pace 0.2 runs the whole loop and exits 0", { timeout: 200_
   const r = await run(["scripts/demo.mjs", "--pace", "0.2", "--no-color"], 180_000);
   const transcript = r.stdout;
   expect(r.code, `${transcript}\n${r.stderr}`).toBe(0);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for ANSI escapes is the point
   expect(transcript).not.toMatch(/\x1b\[/); // --no-color
   const steps = [
     "check_backend_health",

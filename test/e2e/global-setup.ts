@@ -32,11 +32,23 @@ export default async function setup(project: TestProject): Promise<() => Promise
         const dir = tempDir(`e2e-${wire}`);
         // The stand-in with every quirk of real KTRDR (its default); v2026's one worker is free as soon as
         // its operation ends (real KTRDR waits for a health check, ~10 s), so tests need not wait for it.
-        const backend = await startBackend({ wire, pace: 0, faults: true, quiet: true, dataDir: `${dir}/data`, logFile: `${dir}/backend.log`, workerReleaseMs: 0 });
+        const backend = await startBackend({
+          wire,
+          pace: 0,
+          faults: true,
+          quiet: true,
+          dataDir: `${dir}/data`,
+          logFile: `${dir}/backend.log`,
+          workerReleaseMs: 0,
+        });
         running.push(backend);
         const workerLog = `${dir}/worker.log`;
         // MCP_TEST_FIXTURES: the conformance suite's tasks fixtures (2026 era only; local mode only).
-        const worker = await startWorker({ vars: { KTRDR_API_URL: backend.url, AUTH_MODE: "local", KTRDR_API_TIMEOUT_MS: "5000", MCP_TEST_FIXTURES: "true" }, persistTo: `${dir}/state`, logFile: workerLog });
+        const worker = await startWorker({
+          vars: { KTRDR_API_URL: backend.url, AUTH_MODE: "local", KTRDR_API_TIMEOUT_MS: "5000", MCP_TEST_FIXTURES: "true" },
+          persistTo: `${dir}/state`,
+          logFile: workerLog,
+        });
         running.push(worker);
         stacks[wire] = {
           wire,

@@ -20,8 +20,18 @@ import { openSession } from "./mcp-client";
 const stacks = inject("stacks");
 const INSPECTOR = join(ROOT, "node_modules", "@modelcontextprotocol", "inspector", "clients", "launcher", "build", "index.js");
 
-interface Finding { rule: string; severity: "error" | "warning"; schema: string; path: string; issue: string }
-interface Tool { name: string; inputSchema: Record<string, unknown>; outputSchema?: Record<string, unknown> }
+interface Finding {
+  rule: string;
+  severity: "error" | "warning";
+  schema: string;
+  path: string;
+  issue: string;
+}
+interface Tool {
+  name: string;
+  inputSchema: Record<string, unknown>;
+  outputSchema?: Record<string, unknown>;
+}
 
 function inspect(url: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
   const home = tempDir("inspector-home");
@@ -59,7 +69,9 @@ describe.each(ERAS)("MCP Inspector CLI, protocol era $era", ({ era, flag, tools 
   it("tools/call of a read tool", () => {
     const run = inspect(stacks.v2026.mcpUrl, [...flag, "--method", "tools/call", "--tool-name", "check_backend_health"]);
     expect(run.status, run.stderr).toBe(0);
-    const out = JSON.parse(run.stdout) as { result: { isError?: boolean; resultType?: string; structuredContent?: Record<string, unknown> } };
+    const out = JSON.parse(run.stdout) as {
+      result: { isError?: boolean; resultType?: string; structuredContent?: Record<string, unknown> };
+    };
     expect(out.result.isError).toBeFalsy();
     expect(out.result.structuredContent).toMatchObject({ healthy: true, status: "ok" });
     // 2026-07-28 results say what they are; 2025 ones do not.
@@ -81,7 +93,13 @@ describe("tool schemas under ajv", () => {
         expect(t.outputSchema, t.name).toBeTruthy();
         validators.set(t.name, ajv.compile(t.outputSchema as object));
       }
-      for (const name of ["check_backend_health", "get_available_symbols", "get_available_indicators", "get_available_strategies", "list_operations"]) {
+      for (const name of [
+        "check_backend_health",
+        "get_available_symbols",
+        "get_available_indicators",
+        "get_available_strategies",
+        "list_operations",
+      ]) {
         const res = await s.client.callTool({ name, arguments: {} });
         expect(res.isError, name).toBeFalsy();
         const validate = validators.get(name)!;

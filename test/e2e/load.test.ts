@@ -27,14 +27,18 @@ describe("load (CI size)", () => {
   it.each([
     ["v2025", 100, 20, 50],
     ["v2026", 50, 10, 25],
-  ] as const)("%s: %i sessions × %i calls, %i at a time, zero errors", async (wire, sessions, calls, concurrency) => {
-    const report = await runLoad({ url: stacks[wire].mcpUrl, sessions, calls, concurrency, timeLimitMs: 150_000 });
-    console.log(formatReport(report));
-    expect(report.errors, report.errors.map((e) => `${e.tool}: ${e.message}`).join("\n")).toEqual([]);
-    expect(report.errorCount).toBe(0);
-    expect(report.totalCalls).toBe(sessions * calls);
-    expect(report.sessionsCompleted).toBe(sessions);
-  }, 200_000);
+  ] as const)(
+    "%s: %i sessions × %i calls, %i at a time, zero errors",
+    async (wire, sessions, calls, concurrency) => {
+      const report = await runLoad({ url: stacks[wire].mcpUrl, sessions, calls, concurrency, timeLimitMs: 150_000 });
+      console.log(formatReport(report));
+      expect(report.errors, report.errors.map((e) => `${e.tool}: ${e.message}`).join("\n")).toEqual([]);
+      expect(report.errorCount).toBe(0);
+      expect(report.totalCalls).toBe(sessions * calls);
+      expect(report.sessionsCompleted).toBe(sessions);
+    },
+    200_000,
+  );
 });
 
 describe("a session survives its Durable Object losing its in-memory state", () => {

@@ -64,7 +64,11 @@ export async function backendJson<T = Record<string, unknown>>(origin: string, p
 
 /** Cancels an operation straight at the backend (cleanup when a test failed half-way); never throws. */
 export async function cancelAtBackend(backendUrl: string, operationId: string): Promise<void> {
-  await fetch(`${backendUrl}/operations/${operationId}`, { method: "DELETE", headers: { "content-type": "application/json" }, body: "{}" }).catch(() => {});
+  await fetch(`${backendUrl}/operations/${operationId}`, {
+    method: "DELETE",
+    headers: { "content-type": "application/json" },
+    body: "{}",
+  }).catch(() => {});
 }
 
 /** The 2024 range of AAPL 1h bars the long test trainings (mcp_smoke_slow) use. */

@@ -73,7 +73,12 @@ async function json<T = Record<string, unknown>>(args: string[]): Promise<T> {
 
 /** The active trainings connection `conn` sees (list_operations: the task id is the operation id). */
 async function activeTrainings(conn: string): Promise<string[]> {
-  const r = await json<{ structuredContent?: { data?: Array<{ operation_id: string }> } }>([`@${conn}`, "tools/call", "list_operations", JSON.stringify({ operation_type: "training", active_only: true })]);
+  const r = await json<{ structuredContent?: { data?: Array<{ operation_id: string }> } }>([
+    `@${conn}`,
+    "tools/call",
+    "list_operations",
+    JSON.stringify({ operation_type: "training", active_only: true }),
+  ]);
   return (r.structuredContent?.data ?? []).map((o) => o.operation_id);
 }
 
@@ -92,7 +97,12 @@ beforeAll(async () => {
   expect(daemonDir, priv.stdout).toBeTruthy();
   expect(env.MCP_INSPECTOR_DAEMON_TOKEN).toBeTruthy();
   const entry = (era: string) => ({ type: "streamable-http", url: stack.mcpUrl, protocolEra: era });
-  writeFileSync(config, JSON.stringify({ mcpServers: { modernA: entry("modern"), modernB: entry("modern"), legacyA: entry("legacy"), legacyB: entry("legacy") } }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      mcpServers: { modernA: entry("modern"), modernB: entry("modern"), legacyA: entry("legacy"), legacyB: entry("legacy") },
+    }),
+  );
 });
 
 afterAll(async () => {
@@ -112,55 +122,73 @@ const ERAS = [
   { era: "legacy", a: "legacyA", b: "legacyB", version: "2025-11-25", taskFlag: ["--task"] },
 ];
 
-describe.each(ERAS)("mcpdo, $era era: start_training as a task, read and cancelled from a second connection", ({ era, a, b, version, taskFlag }) => {
-  it("connects two named connections in this era", async () => {
-    for (const conn of [a, b]) {
-      const c = await mcpdo(["connect", conn], 45_000);
-      expect(c.code, `${c.stdout} ${c.stderr}`).toBe(0);
-      const show = await json<{ protocolEra: string; protocolVersion: string; serverInfo: { name: string }; capabilities: { tasks?: unknown; extensions?: Record<string, unknown> } }>([`@${conn}`, "connections/show"]);
-      expect(show).toMatchObject({ protocolEra: era, protocolVersion: version, serverInfo: { name: "ktrdr-mcp" } });
-      if (era === "modern") expect(show.capabilities.extensions?.["io.modelcontextprotocol/tasks"]).toEqual({});
-      else expect(show.capabilities.tasks).toBeTruthy();
-    }
-  });
-
-  it("tools/call start_training runs as a task; tasks/get reads it and tasks/cancel cancels it", async () => {
-    const before = new Set(await activeTrainings(b));
-    const call = start([`@${a}`, "tools/call", ...taskFlag, "start_training", JSON.stringify(SLOW_TRAINING), "--format", "json"], 90_000);
-    let taskId: string | undefined;
-    let cancelled = false;
-    try {
-      // A blocks while it polls its task; B finds it: the task id is the operation id.
-      const ids = await until(() => activeTrainings(b), (l) => l.some((id) => !before.has(id)), 30_000, "the new training");
-      taskId = ids.find((id) => !before.has(id))!;
-      expect(taskId).toMatch(/^op_training_/);
-
-      const got = await json<TaskOut>([`@${b}`, "tasks/get", taskId]);
-      expect(got.task).toMatchObject({ taskId, status: "working" });
-      if (era === "legacy") {
-        // 2025-11-25 has a server-side task inventory: B lists A's task.
-        const listed = await json<{ tasks: Array<{ taskId: string; status: string }> }>([`@${b}`, "tasks/list"]);
-        expect(listed.tasks.find((t) => t.taskId === taskId)).toMatchObject({ status: "working" });
+describe.each(ERAS)(
+  "mcpdo, $era era: start_training as a task, read and cancelled from a second connection",
+  ({ era, a, b, version, taskFlag }) => {
+    it("connects two named connections in this era", async () => {
+      for (const conn of [a, b]) {
+        const c = await mcpdo(["connect", conn], 45_000);
+        expect(c.code, `${c.stdout} ${c.stderr}`).toBe(0);
+        const show = await json<{
+          protocolEra: string;
+          protocolVersion: string;
+          serverInfo: { name: string };
+          capabilities: { tasks?: unknown; extensions?: Record<string, unknown> };
+        }>([`@${conn}`, "connections/show"]);
+        expect(show).toMatchObject({ protocolEra: era, protocolVersion: version, serverInfo: { name: "ktrdr-mcp" } });
+        if (era === "modern") expect(show.capabilities.extensions?.["io.modelcontextprotocol/tasks"]).toEqual({});
+        else expect(show.capabilities.tasks).toBeTruthy();
       }
+    });
 
-      const cancel = await mcpdo([`@${b}`, "tasks/cancel", taskId, "--format", "json"]);
-      expect(cancel.code, `${cancel.stdout} ${cancel.stderr}`).toBe(0);
-      const after = await until(() => json<TaskOut>([`@${b}`, "tasks/get", taskId!]), (t) => t.task.status !== "working", 20_000, "tasks/get after tasks/cancel");
-      expect(after.task).toMatchObject({ taskId, status: "cancelled" });
-      cancelled = true;
+    it("tools/call start_training runs as a task; tasks/get reads it and tasks/cancel cancels it", async () => {
+      const before = new Set(await activeTrainings(b));
+      const call = start([`@${a}`, "tools/call", ...taskFlag, "start_training", JSON.stringify(SLOW_TRAINING), "--format", "json"], 90_000);
+      let taskId: string | undefined;
+      let cancelled = false;
+      try {
+        // A blocks while it polls its task; B finds it: the task id is the operation id.
+        const ids = await until(
+          () => activeTrainings(b),
+          (l) => l.some((id) => !before.has(id)),
+          30_000,
+          "the new training",
+        );
+        taskId = ids.find((id) => !before.has(id))!;
+        expect(taskId).toMatch(/^op_training_/);
 
-      // A's blocking call sees the cancellation at its next poll (the server suggests 5 s).
-      const res = await within(call.done, 30_000, "A's tools/call after the cancel");
-      expect(res.code).not.toBe(0);
-      // The error comes as one JSON line on stderr (besides mcpdo's own notices).
-      const line = `${res.stdout}\n${res.stderr}`.split("\n").find((l) => l.startsWith('{"error"'));
-      expect(line, res.stdout + res.stderr).toBeTruthy();
-      expect((JSON.parse(line!) as { error: { message: string } }).error.message).toMatch(/^Tool call "start_training" was cancelled/);
-    } finally {
-      if (call.child.exitCode === null) call.child.kill("SIGKILL");
-      if (taskId && !cancelled) {
-        await cancelAtBackend(stack.backendUrl, taskId);
+        const got = await json<TaskOut>([`@${b}`, "tasks/get", taskId]);
+        expect(got.task).toMatchObject({ taskId, status: "working" });
+        if (era === "legacy") {
+          // 2025-11-25 has a server-side task inventory: B lists A's task.
+          const listed = await json<{ tasks: Array<{ taskId: string; status: string }> }>([`@${b}`, "tasks/list"]);
+          expect(listed.tasks.find((t) => t.taskId === taskId)).toMatchObject({ status: "working" });
+        }
+
+        const cancel = await mcpdo([`@${b}`, "tasks/cancel", taskId, "--format", "json"]);
+        expect(cancel.code, `${cancel.stdout} ${cancel.stderr}`).toBe(0);
+        const after = await until(
+          () => json<TaskOut>([`@${b}`, "tasks/get", taskId!]),
+          (t) => t.task.status !== "working",
+          20_000,
+          "tasks/get after tasks/cancel",
+        );
+        expect(after.task).toMatchObject({ taskId, status: "cancelled" });
+        cancelled = true;
+
+        // A's blocking call sees the cancellation at its next poll (the server suggests 5 s).
+        const res = await within(call.done, 30_000, "A's tools/call after the cancel");
+        expect(res.code).not.toBe(0);
+        // The error comes as one JSON line on stderr (besides mcpdo's own notices).
+        const line = `${res.stdout}\n${res.stderr}`.split("\n").find((l) => l.startsWith('{"error"'));
+        expect(line, res.stdout + res.stderr).toBeTruthy();
+        expect((JSON.parse(line!) as { error: { message: string } }).error.message).toMatch(/^Tool call "start_training" was cancelled/);
+      } finally {
+        if (call.child.exitCode === null) call.child.kill("SIGKILL");
+        if (taskId && !cancelled) {
+          await cancelAtBackend(stack.backendUrl, taskId);
+        }
       }
-    }
-  }, 120_000);
-});
+    }, 120_000);
+  },
+);

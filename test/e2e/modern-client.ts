@@ -68,16 +68,29 @@ export async function connectClient(url: string, mode: Mode, o: { tasks?: boolea
 
 /** Non-visible-ASCII header values go base64-wrapped, as the 2026-07-28 transport specifies. */
 function headerValue(v: string): string {
-  return /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(v) && !v.startsWith("=?base64?") ? v : `=?base64?${Buffer.from(v, "utf8").toString("base64")}?=`;
+  return /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(v) && !v.startsWith("=?base64?")
+    ? v
+    : `=?base64?${Buffer.from(v, "utf8").toString("base64")}?=`;
 }
 
-const NAME_PARAM: Record<string, string> = { "tools/call": "name", "prompts/get": "name", "resources/read": "uri", "tasks/get": "taskId", "tasks/update": "taskId", "tasks/cancel": "taskId" };
+const NAME_PARAM: Record<string, string> = {
+  "tools/call": "name",
+  "prompts/get": "name",
+  "resources/read": "uri",
+  "tasks/get": "taskId",
+  "tasks/update": "taskId",
+  "tasks/cancel": "taskId",
+};
 
 /** The raw 2026 request path ext-tasks needs: one POST per request, JSON or SSE answer. */
 export function rawDispatch(url: string, f: typeof fetch, headers: Record<string, string> = {}): RawClientDispatch {
   let n = 0;
   return async (request, options = {}) => {
-    const body = { jsonrpc: "2.0", id: `raw-${++n}`, ...(request as object) } as unknown as { id: string; method: string; params: Record<string, unknown> & { _meta: Record<string, unknown> } };
+    const body = { jsonrpc: "2.0", id: `raw-${++n}`, ...(request as object) } as unknown as {
+      id: string;
+      method: string;
+      params: Record<string, unknown> & { _meta: Record<string, unknown> };
+    };
     const h = new Headers({ ...headers, ...(options.context?.headers ?? {}) });
     h.set("content-type", "application/json");
     h.set("accept", "application/json, text/event-stream");
@@ -121,7 +134,10 @@ export async function rawRequest(
   method: string,
   params: Record<string, unknown>,
   capabilities: Record<string, unknown> = {},
-): Promise<{ status: number; body: { result?: Record<string, unknown>; error?: { code: number; message: string; data?: Record<string, unknown> } } }> {
+): Promise<{
+  status: number;
+  body: { result?: Record<string, unknown>; error?: { code: number; message: string; data?: Record<string, unknown> } };
+}> {
   const h = new Headers();
   h.set("content-type", "application/json");
   h.set("accept", "application/json, text/event-stream");

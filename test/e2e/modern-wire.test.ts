@@ -19,7 +19,12 @@ describe("2026-07-28 wire details", () => {
   });
 
   it("tasks/update exists for a declaring client: an unknown task is -32602, as for tasks/get and tasks/cancel", async () => {
-    const r = await rawRequest(url, "tasks/update", { taskId: "op_training_20240101_000000_deadbeef", inputResponses: {} }, TASK_CAPABILITIES);
+    const r = await rawRequest(
+      url,
+      "tasks/update",
+      { taskId: "op_training_20240101_000000_deadbeef", inputResponses: {} },
+      TASK_CAPABILITIES,
+    );
     expect(r.body.error?.code, JSON.stringify(r.body)).toBe(-32602);
     const get = await rawRequest(url, "tasks/get", { taskId: "op_training_20240101_000000_deadbeef" }, TASK_CAPABILITIES);
     expect(get.body.error?.code).toBe(-32602);
@@ -37,7 +42,10 @@ describe("2026-07-28 wire details", () => {
     const created = await rawRequest(
       url,
       "tools/call",
-      { name: "trigger_data_loading", arguments: { symbol: "AAPL", timeframe: "1h", mode: "tail", start_date: "2024-01-01", end_date: "2024-02-01", wait_seconds: 30 } },
+      {
+        name: "trigger_data_loading",
+        arguments: { symbol: "AAPL", timeframe: "1h", mode: "tail", start_date: "2024-01-01", end_date: "2024-02-01", wait_seconds: 30 },
+      },
       TASK_CAPABILITIES,
     );
     expect(created.body.result, JSON.stringify(created.body)).toMatchObject({ resultType: "task", status: "completed" });

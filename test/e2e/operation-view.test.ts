@@ -80,10 +80,17 @@ async function show(tool: string, args: Record<string, unknown>, p = page): Prom
   return { id, view: p.frameLocator(`iframe[data-view="${id}"]`), frame: p.locator(`iframe[data-view="${id}"]`) };
 }
 
-const attr = (v: FrameLocator, selector: string, name: string) => v.locator(selector).first().getAttribute(name, { timeout: 2000 }).catch(() => null);
-const points = async (v: FrameLocator, chartName: string, series: string) => Number((await attr(v, `svg[data-chart="${chartName}"] path[data-series="${series}"]`, "data-points")) ?? 0);
+const attr = (v: FrameLocator, selector: string, name: string) =>
+  v
+    .locator(selector)
+    .first()
+    .getAttribute(name, { timeout: 2000 })
+    .catch(() => null);
+const points = async (v: FrameLocator, chartName: string, series: string) =>
+  Number((await attr(v, `svg[data-chart="${chartName}"] path[data-series="${series}"]`, "data-points")) ?? 0);
 const callCount = (id: number, p = page) => p.evaluate((v) => window.host.callsOf(v).length, id);
-const until = (v: FrameLocator, live: string, timeout = 60_000) => v.locator(`#app[data-live="${live}"]`).waitFor({ state: "attached", timeout });
+const until = (v: FrameLocator, live: string, timeout = 60_000) =>
+  v.locator(`#app[data-live="${live}"]`).waitFor({ state: "attached", timeout });
 
 /** Saves a screenshot of the view to .data/screenshots/<name>.png (and docs/screenshots/, see above). */
 async function screenshot(shown: Shown, name: string): Promise<void> {
@@ -112,7 +119,16 @@ beforeAll(async () => {
   // Playwright gives every launch a fresh temporary profile.
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   for (const wire of ["v2025", "v2026"] as const) {
     const session = await openSession(stacks[wire].mcpUrl);
@@ -140,7 +156,8 @@ afterAll(async () => {
     await p.evaluate(() => window.host.teardownAll()).catch(() => {});
     for (const id of started) {
       const st = await statusOf(id, session).catch(() => ({}) as Record<string, unknown>);
-      if (["pending", "running", "resuming"].includes(String(st.status))) await session.call("cancel_operation", { operation_id: id, reason: "e2e cleanup" }).catch(() => {});
+      if (["pending", "running", "resuming"].includes(String(st.status)))
+        await session.call("cancel_operation", { operation_id: id, reason: "e2e cleanup" }).catch(() => {});
     }
     await session.close();
   }
@@ -153,7 +170,9 @@ describe("the operation view in headless Chromium", () => {
     expect(OPERATION_VIEW_SIZE.gzip).toBeLessThanOrEqual(25 * 1024);
     const dir = join(ROOT, "ui", "operation-view");
     for (const f of readdirSync(dir).filter((n) => n.endsWith(".ts"))) {
-      expect(readFileSync(join(dir, f), "utf8"), f).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function/);
+      expect(readFileSync(join(dir, f), "utf8"), f).not.toMatch(
+        /innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function/,
+      );
     }
   });
 
@@ -173,9 +192,16 @@ describe("the operation view in headless Chromium", () => {
     const { page: p, s: s26, started } = side.v2026;
     // v2026 runs one training at a time: wait (bounded) until no other training is active.
     await expect
-      .poll(async () => (await s26.call("list_operations", { operation_type: "training", active_only: true })).data.returned_count, { timeout: 90_000, message: "the v2026 training worker stayed busy" })
+      .poll(async () => (await s26.call("list_operations", { operation_type: "training", active_only: true })).data.returned_count, {
+        timeout: 90_000,
+        message: "the v2026 training worker stayed busy",
+      })
       .toBe(0);
-    const v = await show("start_training", { strategy_name: "mcp_smoke_slow", symbols: ["AAPL"], timeframes: ["1h"], ...RANGE, allow_duplicate: true }, p);
+    const v = await show(
+      "start_training",
+      { strategy_name: "mcp_smoke_slow", symbols: ["AAPL"], timeframes: ["1h"], ...RANGE, allow_duplicate: true },
+      p,
+    );
     await v.view.locator("#app[data-operation-id]").waitFor({ state: "attached" });
     const opId = String(await attr(v.view, "#app", "data-operation-id"));
     started.add(opId);
@@ -231,12 +257,25 @@ describe("the operation view in headless Chromium", () => {
 
   it("shows a completed backtest: key figures, equity and drawdown charts", async () => {
     // v2025 backtests the strategy's latest trained model: train one first.
-    const t = await s.call("start_training", { strategy_name: "mcp_smoke_fast", symbols: ["AAPL"], timeframes: ["1h"], ...RANGE, allow_duplicate: true, wait_seconds: 40 });
+    const t = await s.call("start_training", {
+      strategy_name: "mcp_smoke_fast",
+      symbols: ["AAPL"],
+      timeframes: ["1h"],
+      ...RANGE,
+      allow_duplicate: true,
+      wait_seconds: 40,
+    });
     expect(t.isError, t.text).toBe(false);
     side.v2025.started.add(String(t.data.operation_id));
     expect((await waitUntilFinished(s, String(t.data.operation_id))).data.status).toBe("completed");
 
-    const v = await show("start_backtest", { strategy_name: "mcp_smoke_fast", symbol: "AAPL", timeframe: "1h", ...RANGE, wait_seconds: 40 });
+    const v = await show("start_backtest", {
+      strategy_name: "mcp_smoke_fast",
+      symbol: "AAPL",
+      timeframe: "1h",
+      ...RANGE,
+      wait_seconds: 40,
+    });
     side.v2025.started.add(String(await attr(v.view, "#app", "data-operation-id")));
     await until(v.view, "done");
     expect(await v.view.locator("#status").innerText()).toBe("completed");
@@ -247,7 +286,8 @@ describe("the operation view in headless Chromium", () => {
     const drawdown = Number(/Max drawdown\s+(-?[\d.]+)%/.exec(tiles)?.[1]);
     expect(drawdown).toBeGreaterThanOrEqual(0);
     expect(drawdown).toBeLessThanOrEqual(100);
-    const results = (await s.call("get_operation_results", { operation_id: String(await attr(v.view, "#app", "data-operation-id")) })).data.results as Record<string, number>;
+    const results = (await s.call("get_operation_results", { operation_id: String(await attr(v.view, "#app", "data-operation-id")) })).data
+      .results as Record<string, number>;
     expect(Number((await v.view.locator("#return .value").innerText()).replace("%", ""))).toBeCloseTo(results.total_return_pct!, 1);
     expect(drawdown).toBeCloseTo(results.max_drawdown_pct!, 1);
     expect(await points(v.view, "equity", "equity")).toBeGreaterThan(50);
@@ -257,7 +297,14 @@ describe("the operation view in headless Chromium", () => {
   });
 
   it("shows a failed operation with KTRDR's reason", async () => {
-    const v = await show("start_training", { strategy_name: "mcp_smoke_fast", symbols: ["NODATA"], timeframes: ["1h"], ...RANGE, allow_duplicate: true, wait_seconds: 30 });
+    const v = await show("start_training", {
+      strategy_name: "mcp_smoke_fast",
+      symbols: ["NODATA"],
+      timeframes: ["1h"],
+      ...RANGE,
+      allow_duplicate: true,
+      wait_seconds: 30,
+    });
     side.v2025.started.add(String(await attr(v.view, "#app", "data-operation-id")));
     await until(v.view, "done");
     expect(await v.view.locator("#status").innerText()).toBe("failed");
@@ -267,7 +314,13 @@ describe("the operation view in headless Chromium", () => {
   });
 
   it("follows an operation only while visible, offers no cancel without the right, and stops on teardown", async () => {
-    const start = await s.call("start_training", { strategy_name: "mcp_smoke_slow", symbols: ["AAPL"], timeframes: ["1h"], ...RANGE, allow_duplicate: true });
+    const start = await s.call("start_training", {
+      strategy_name: "mcp_smoke_slow",
+      symbols: ["AAPL"],
+      timeframes: ["1h"],
+      ...RANGE,
+      allow_duplicate: true,
+    });
     const opId = String(start.data.operation_id);
     side.v2025.started.add(opId);
     try {
@@ -284,7 +337,17 @@ describe("the operation view in headless Chromium", () => {
       expect(await view.locator("#cancel").count()).toBe(0);
       // v2025 keeps no epoch history: the chart is what the view saw, the best epoch "best seen".
       await expect.poll(() => points(view, "loss", "val_loss"), { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
-      await expect.poll(() => view.locator(".marker text").first().textContent({ timeout: 1000 }).catch(() => ""), { timeout: 10_000 }).toMatch(/^best seen \d+$/);
+      await expect
+        .poll(
+          () =>
+            view
+              .locator(".marker text")
+              .first()
+              .textContent({ timeout: 1000 })
+              .catch(() => ""),
+          { timeout: 10_000 },
+        )
+        .toMatch(/^best seen \d+$/);
 
       // Hidden: it pauses and calls nothing; shown again: it resumes.
       await page.evaluate((v) => window.host.setHidden(v, true), id);
@@ -313,7 +376,15 @@ describe("the operation view in headless Chromium", () => {
       { operation_id: "op_training_20200101_000000_deadbeef" },
       {
         content: [{ type: "text", text: "{}" }],
-        structuredContent: { operation_id: "op_training_20200101_000000_deadbeef", operation_type: "training", status: "failed", current_step: evil, error_message: evil, unknown: [evil], note: evil },
+        structuredContent: {
+          operation_id: "op_training_20200101_000000_deadbeef",
+          operation_type: "training",
+          status: "failed",
+          current_step: evil,
+          error_message: evil,
+          unknown: [evil],
+          note: evil,
+        },
         _meta: { "ktrdr/view": { canCancel: true } },
       },
     ] as const);
@@ -330,7 +401,14 @@ describe("the operation view in headless Chromium", () => {
   it("works the same in the 2026 era (a modern client: stateless requests, per-request envelope)", async () => {
     const mcpUrl = stacks.v2025.mcpUrl;
     // A browser's 2026 client sends Mcp-Method/Mcp-Name headers; the preflight must admit them.
-    const pre = await fetch(mcpUrl, { method: "OPTIONS", headers: { origin: server.origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type, mcp-method, mcp-name, mcp-protocol-version" } });
+    const pre = await fetch(mcpUrl, {
+      method: "OPTIONS",
+      headers: {
+        origin: server.origin,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type, mcp-method, mcp-name, mcp-protocol-version",
+      },
+    });
     const allowed = (pre.headers.get("access-control-allow-headers") ?? "").toLowerCase();
     expect(allowed).toContain("mcp-method");
     expect(allowed).toContain("mcp-name");
@@ -354,7 +432,11 @@ describe("the operation view in headless Chromium", () => {
 
   it("npm run demo -- --ui --url …: prints the host page's URL, which shows the training it started; Ctrl-C cancels it", async () => {
     await admin(stacks.v2025.backendOrigin, "/__pace", { pace: 1 }); // a training that lasts about a minute
-    const child = spawn(process.execPath, ["scripts/demo.mjs", "--ui", "--no-color", "--url", stacks.v2025.mcpUrl], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    const child = spawn(process.execPath, ["scripts/demo.mjs", "--ui", "--no-color", "--url", stacks.v2025.mcpUrl], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));

@@ -4,11 +4,18 @@
  * HTTP. One block per class of the real-KTRDR issue; each asserts what the agent is told.
  */
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from "vitest";
-import { admin, backendJson as backend, cancelAtBackend, openSession, RANGE_2024 as RANGE, type Session, waitUntilFinished } from "./mcp-client";
+import {
+  admin,
+  backendJson as backend,
+  cancelAtBackend,
+  openSession,
+  RANGE_2024 as RANGE,
+  type Session,
+  waitUntilFinished,
+} from "./mcp-client";
 import { until } from "./poll";
 
 const stacks = inject("stacks");
-
 
 describe("KTRDR v2025 with its recorded quirks", () => {
   const stack = stacks.v2025;
@@ -23,7 +30,13 @@ describe("KTRDR v2025 with its recorded quirks", () => {
   afterAll(async () => s?.close());
 
   it("1. a completed training whose record KTRDR cannot serialise: completed, with metrics, saying what is missing", async () => {
-    const start = await s.call("start_training", { strategy_name: "mcp_smoke_fast", symbols: ["AAPL"], ...RANGE, wait_seconds: 40, allow_duplicate: true });
+    const start = await s.call("start_training", {
+      strategy_name: "mcp_smoke_fast",
+      symbols: ["AAPL"],
+      ...RANGE,
+      wait_seconds: 40,
+      allow_duplicate: true,
+    });
     expect(start.isError, start.text).toBe(false);
     const id = String(start.data.operation_id);
     expect(start.data).toMatchObject({ status: "started", finished: true });
@@ -49,7 +62,12 @@ describe("KTRDR v2025 with its recorded quirks", () => {
     const cancel = await s.call("cancel_operation", { operation_id: id, reason: "wrong strategy" });
     expect(cancel.data).toMatchObject({ success: true, status: "cancelled" });
     // KTRDR soon says failed, "Training operation cancelled".
-    const raw = await until(() => backend<{ data: { status: string; error_message: string } }>(stack.backendUrl, `/operations/${id}`), (r) => r.data.status !== "cancelled", 5_000, "KTRDR's status after the cancel");
+    const raw = await until(
+      () => backend<{ data: { status: string; error_message: string } }>(stack.backendUrl, `/operations/${id}`),
+      (r) => r.data.status !== "cancelled",
+      5_000,
+      "KTRDR's status after the cancel",
+    );
     expect(raw.data).toMatchObject({ status: "failed", error_message: "Training operation cancelled" });
 
     const status = await s.call("get_operation_status", { operation_id: id });
@@ -72,14 +90,25 @@ describe("KTRDR v2025 with its recorded quirks", () => {
     await s.call("cancel_operation", { operation_id: id, reason: "not needed" });
     const after = await waitUntilFinished(s, id);
     expect(after.data).toMatchObject({ status: "cancelled", cancel_reason: "not needed" });
-    const raw = await until(() => backend<{ data: { status: string } }>(stack.backendUrl, `/operations/${id}`), (r) => r.data.status !== "cancelled", 5_000, "KTRDR's status after the cancel");
+    const raw = await until(
+      () => backend<{ data: { status: string } }>(stack.backendUrl, `/operations/${id}`),
+      (r) => r.data.status !== "cancelled",
+      5_000,
+      "KTRDR's status after the cancel",
+    );
     expect(raw.data.status).toBe("completed");
     const status = await s.call("get_operation_status", { operation_id: id });
     expect(status.data).toMatchObject({ status: "cancelled", cancel_reason: "not needed" });
   });
 
   it("4. a failed training's results carry its reason", async () => {
-    const start = await s.call("start_training", { strategy_name: "mcp_smoke_fast", symbols: ["NODATA"], ...RANGE, wait_seconds: 20, allow_duplicate: true });
+    const start = await s.call("start_training", {
+      strategy_name: "mcp_smoke_fast",
+      symbols: ["NODATA"],
+      ...RANGE,
+      wait_seconds: 20,
+      allow_duplicate: true,
+    });
     expect(start.data).toMatchObject({ finished: true });
     const results = await s.call("get_operation_results", { operation_id: String(start.data.operation_id) });
     expect(results.data).toMatchObject({ success: false, status: "failed" });
@@ -116,7 +145,9 @@ describe("KTRDR v2026 with its recorded quirks", () => {
     // Whatever happens below, the one training worker is freed for the other tests.
     onTestFinished(() => cancelAtBackend(stack.backendUrl, id));
     // KTRDR's own list does not show it (nobody has read it by id).
-    const own = (await (await fetch(`${stack.backendUrl}/operations?active_only=true`)).json()) as { data: Array<{ operation_id: string }> };
+    const own = (await (await fetch(`${stack.backendUrl}/operations?active_only=true`)).json()) as {
+      data: Array<{ operation_id: string }>;
+    };
     expect(own.data.map((r) => r.operation_id)).not.toContain(id);
 
     const found = await b.call("list_operations", { active_only: true });
@@ -159,12 +190,25 @@ describe("KTRDR v2026 with its recorded quirks", () => {
   });
 
   it("5. a trained model's path from the concise results runs a backtest", async () => {
-    const t = await a.call("start_training", { strategy_name: "mcp_smoke_fast", symbols: ["EURUSD"], ...RANGE, wait_seconds: 40, allow_duplicate: true });
+    const t = await a.call("start_training", {
+      strategy_name: "mcp_smoke_fast",
+      symbols: ["EURUSD"],
+      ...RANGE,
+      wait_seconds: 40,
+      allow_duplicate: true,
+    });
     expect(t.data.finished, t.text).toBe(true);
     const results = await a.call("get_operation_results", { operation_id: String(t.data.operation_id) });
     const modelPath = String((results.data.results as Record<string, unknown>).model_path);
     expect(modelPath).toMatch(/mcp_smoke_fast/);
-    const bt = await a.call("start_backtest", { strategy_name: "mcp_smoke_fast", symbol: "EURUSD", timeframe: "1h", ...RANGE, model_path: modelPath, wait_seconds: 40 });
+    const bt = await a.call("start_backtest", {
+      strategy_name: "mcp_smoke_fast",
+      symbol: "EURUSD",
+      timeframe: "1h",
+      ...RANGE,
+      model_path: modelPath,
+      wait_seconds: 40,
+    });
     expect(bt.isError, bt.text).toBe(false);
     expect((bt.data.operation as Record<string, unknown>).status).toBe("completed");
   });

@@ -41,7 +41,13 @@ async function listedIds(s: Session): Promise<string[]> {
 }
 
 async function loadOnce(s: Session, symbol: string): Promise<string> {
-  const r = await s.call("trigger_data_loading", { symbol, timeframe: "1d", mode: "tail", start_date: "2025-01-01", allow_duplicate: true });
+  const r = await s.call("trigger_data_loading", {
+    symbol,
+    timeframe: "1d",
+    mode: "tail",
+    start_date: "2025-01-01",
+    allow_duplicate: true,
+  });
   expect(r.isError, r.text).toBe(false);
   const id = String(r.data.operation_id);
   expect((await waitUntilFinished(s, id)).data.status).toBe("completed");
@@ -63,7 +69,12 @@ describe("a v2025 backend forgets its operations (POST /__reset)", () => {
     const finished = await loadOnce(s, "MSFT");
     // One still running when the backend restarts (slowed down so it is).
     await admin(stack.backendOrigin, "/__pace", { pace: 1 });
-    const started = await s.call("start_training", { strategy_name: "mlp_basic", symbols: ["AAPL"], timeframes: ["1h"], allow_duplicate: true });
+    const started = await s.call("start_training", {
+      strategy_name: "mlp_basic",
+      symbols: ["AAPL"],
+      timeframes: ["1h"],
+      allow_duplicate: true,
+    });
     expect(started.isError, started.text).toBe(false);
     const running = String(started.data.operation_id);
     expect(await listedIds(s)).toEqual(expect.arrayContaining([finished, running]));
@@ -94,7 +105,14 @@ describe("a v2025 backend process restarts on the same port", () => {
   let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
   let s: Session;
   const startIt = () =>
-    startBackend({ port, wire: "v2025", pace: 0, quiet: true, dataDir: join(dir, "data"), logFile: join(dir, `backend-${Date.now()}.log`) });
+    startBackend({
+      port,
+      wire: "v2025",
+      pace: 0,
+      quiet: true,
+      dataDir: join(dir, "data"),
+      logFile: join(dir, `backend-${Date.now()}.log`),
+    });
 
   beforeAll(async () => {
     port = await freePort();

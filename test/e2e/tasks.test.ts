@@ -50,7 +50,13 @@ describe.each(["v2025", "v2026"] as const)("MCP tasks against a %s backend", (wi
 
   it("a task-augmented start_training, driven through tasks/get and tasks/result", async () => {
     const created = await s.client.request(
-      { method: "tools/call", params: { name: "start_training", arguments: { strategy_name: "mlp_basic", symbols: ["AAPL"], timeframes: ["1h"], start_date: "2024-01-02" } } },
+      {
+        method: "tools/call",
+        params: {
+          name: "start_training",
+          arguments: { strategy_name: "mlp_basic", symbols: ["AAPL"], timeframes: ["1h"], start_date: "2024-01-02" },
+        },
+      },
       CreateTaskResultSchema,
       { task: { ttl: 3_600_000 } },
     );
@@ -96,7 +102,10 @@ describe.each(["v2025", "v2026"] as const)("MCP tasks against a %s backend", (wi
     let result: CallToolResult | undefined;
     let taskId: string | undefined;
     for await (const m of s.client.experimental.tasks.callToolStream(
-      { name: "start_training", arguments: { strategy_name: "mlp_basic", symbols: ["AAPL"], timeframes: ["1h"], start_date: "2024-01-03" } },
+      {
+        name: "start_training",
+        arguments: { strategy_name: "mlp_basic", symbols: ["AAPL"], timeframes: ["1h"], start_date: "2024-01-03" },
+      },
       CallToolResultSchema,
       { task: { ttl: 3_600_000 } },
     )) {
@@ -115,7 +124,13 @@ describe.each(["v2025", "v2026"] as const)("MCP tasks against a %s backend", (wi
     await admin(stack.backendOrigin, "/__pace", { pace: 1 }); // a training that runs long enough to cancel
     try {
       const created = await s.client.request(
-        { method: "tools/call", params: { name: "start_training", arguments: { strategy_name: "mlp_basic", symbols: ["AAPL"], timeframes: ["1h"], start_date: "2024-01-04" } } },
+        {
+          method: "tools/call",
+          params: {
+            name: "start_training",
+            arguments: { strategy_name: "mlp_basic", symbols: ["AAPL"], timeframes: ["1h"], start_date: "2024-01-04" },
+          },
+        },
         CreateTaskResultSchema,
         { task: {} },
       );
@@ -136,14 +151,21 @@ describe.each(["v2025", "v2026"] as const)("MCP tasks against a %s backend", (wi
   });
 
   it("an unknown task id is a -32602 error that mentions a backend restart", async () => {
-    const err = await s.client.experimental.tasks.getTask("op_training_20240101_000000_deadbeef").catch((e: Error & { code?: number }) => e);
+    const err = await s.client.experimental.tasks
+      .getTask("op_training_20240101_000000_deadbeef")
+      .catch((e: Error & { code?: number }) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as { code?: number }).code).toBe(-32602);
     expect((err as Error).message).toMatch(/backend restarted/);
   });
 
   it("a plain start_training still answers at once with the old shape", async () => {
-    const r = await s.call("start_training", { strategy_name: "mlp_basic", symbols: ["AAPL"], timeframes: ["1h"], start_date: "2024-01-05" });
+    const r = await s.call("start_training", {
+      strategy_name: "mlp_basic",
+      symbols: ["AAPL"],
+      timeframes: ["1h"],
+      start_date: "2024-01-05",
+    });
     expect(r.isError, r.text).toBe(false);
     expect(r.data).toMatchObject({ success: true, operation_type: "training", status: "started" });
     expect(String(r.data.operation_id)).toMatch(/^op_training_/);

@@ -53,7 +53,13 @@ describe.each(VERSIONS)("KtrdrApi against a %s backend", (version) => {
     const list = await api.listOperations({ status: "running", operation_type: "training", active_only: true, limit: 5, offset: 0 });
     const req = backend.requestsTo("/operations", "GET").at(-1)!;
     expect(req.path).toBe("/operations");
-    expect(Object.fromEntries(req.url.searchParams)).toEqual({ status: "running", operation_type: "training", active_only: "true", limit: "5", offset: "0" });
+    expect(Object.fromEntries(req.url.searchParams)).toEqual({
+      status: "running",
+      operation_type: "training",
+      active_only: "true",
+      limit: "5",
+      offset: "0",
+    });
     expect(list.rows.map((o) => o.operation_id)).toEqual([IDS.trainingRunning]);
     expect(list.total_count).toBe(1);
     expect(list.active_count).toBe(3);
@@ -74,7 +80,13 @@ describe.each(VERSIONS)("KtrdrApi against a %s backend", (version) => {
     expect(req.path).toBe(`/operations/${IDS.trainingRunning}`);
     expect(req.body).toEqual({ reason: "wrong strategy" });
     expect(req.headers.get("content-type")).toMatch(/application\/json/);
-    expect(res).toMatchObject({ cancelled: true, operation_id: IDS.trainingRunning, cancellation_reason: "wrong strategy", task_cancelled: true, remote_cancelled: true });
+    expect(res).toMatchObject({
+      cancelled: true,
+      operation_id: IDS.trainingRunning,
+      cancellation_reason: "wrong strategy",
+      task_cancelled: true,
+      remote_cancelled: true,
+    });
     if (version === "v2026") expect(res).toMatchObject({ children_cancelled: 2 });
     else expect(res.cancelled && res.children_cancelled).toBeUndefined();
     expect(backend.requestsTo("/operations").filter((r) => r.method === "POST")).toHaveLength(0);
@@ -100,9 +112,17 @@ describe.each(VERSIONS)("KtrdrApi against a %s backend", (version) => {
   it("falls back to the operation record's result_summary when /results does not exist", async () => {
     const { backend, api } = setup(version, { hasResults: false });
     const r = await api.getResults(IDS.dataLoadCompleted);
-    expect(r.operation).toMatchObject({ operation_id: IDS.dataLoadCompleted, operation_type: "data_load", status: "completed", source: "record" });
+    expect(r.operation).toMatchObject({
+      operation_id: IDS.dataLoadCompleted,
+      operation_type: "data_load",
+      status: "completed",
+      source: "record",
+    });
     expect(r.results?.raw).toEqual(DATA_LOAD_RESULT_SUMMARY);
-    expect(backend.requests.map((q) => q.path)).toEqual([`/operations/${IDS.dataLoadCompleted}/results`, `/operations/${IDS.dataLoadCompleted}`]);
+    expect(backend.requests.map((q) => q.path)).toEqual([
+      `/operations/${IDS.dataLoadCompleted}/results`,
+      `/operations/${IDS.dataLoadCompleted}`,
+    ]);
     const failed = await api.getResults(IDS.trainingFailed);
     expect(failed.operation.error).toBe("Training failed: CUDA out of memory");
   });
@@ -125,16 +145,30 @@ describe.each(VERSIONS)("KtrdrApi against a %s backend", (version) => {
     const f = await without.api.getMetrics(IDS.trainingRunning);
     expect(f.source).toBe("operation_record");
     expect(f.operation?.operation_id).toBe(IDS.trainingRunning);
-    expect(without.backend.requests.map((q) => q.path)).toEqual([`/operations/${IDS.trainingRunning}/metrics`, `/operations/${IDS.trainingRunning}`]);
+    expect(without.backend.requests.map((q) => q.path)).toEqual([
+      `/operations/${IDS.trainingRunning}/metrics`,
+      `/operations/${IDS.trainingRunning}`,
+    ]);
   });
 
   it("starts training: the operation id is task_id, and the request body is the contract's", async () => {
     const { backend, api } = setup(version);
-    const op = await api.startTraining({ strategy_name: "mlp_basic", symbols: ["AAPL", "MSFT"], timeframes: ["1h"], start_date: "2024-01-01" });
+    const op = await api.startTraining({
+      strategy_name: "mlp_basic",
+      symbols: ["AAPL", "MSFT"],
+      timeframes: ["1h"],
+      start_date: "2024-01-01",
+    });
     const req = backend.requests.at(-1)!;
     expect(req.method).toBe("POST");
     expect(req.path).toBe("/trainings/start");
-    expect(req.body).toEqual({ symbols: ["AAPL", "MSFT"], timeframes: ["1h"], strategy_name: "mlp_basic", start_date: "2024-01-01", end_date: null });
+    expect(req.body).toEqual({
+      symbols: ["AAPL", "MSFT"],
+      timeframes: ["1h"],
+      strategy_name: "mlp_basic",
+      start_date: "2024-01-01",
+      end_date: null,
+    });
     expect(op.operation_id).toMatch(/^op_training_/);
     expect(backend.op(op.operation_id)).toBeDefined();
     expect(op).toMatchObject({ operation_type: "training", estimated_duration_minutes: 30 });
@@ -345,9 +379,18 @@ describe("timeout", () => {
 
 describe("retries", () => {
   const transient = [
-    { name: "502 HTML", respond: () => Promise.resolve(new Response(CF_502_HTML, { status: 502, headers: { "content-type": "text/html" } })) },
-    { name: "503 JSON", respond: () => Promise.resolve(json({ success: false, error: { code: "DATA-Connection", message: "IB down" } }, 503)) },
-    { name: "524 HTML", respond: () => Promise.resolve(new Response(CF_524_HTML, { status: 524, headers: { "content-type": "text/html" } })) },
+    {
+      name: "502 HTML",
+      respond: () => Promise.resolve(new Response(CF_502_HTML, { status: 502, headers: { "content-type": "text/html" } })),
+    },
+    {
+      name: "503 JSON",
+      respond: () => Promise.resolve(json({ success: false, error: { code: "DATA-Connection", message: "IB down" } }, 503)),
+    },
+    {
+      name: "524 HTML",
+      respond: () => Promise.resolve(new Response(CF_524_HTML, { status: 524, headers: { "content-type": "text/html" } })),
+    },
     { name: "connection failure", respond: refused },
   ];
 
@@ -388,7 +431,17 @@ describe("retries", () => {
       await failure(api.startTraining({ strategy_name: "mlp_basic", symbols: ["AAPL"], timeframes: ["1h"] }));
       await failure(api.startDataLoad({ symbol: "AAPL", timeframe: "1h", mode: "tail" }));
       await failure(
-        api.startBacktest({ strategy_name: "mlp_basic", symbol: "AAPL", timeframe: "1h", start_date: "2025-01-01", end_date: "2025-02-01", model_path: "models/m", initial_capital: 1, commission: 0, slippage: 0 }),
+        api.startBacktest({
+          strategy_name: "mlp_basic",
+          symbol: "AAPL",
+          timeframe: "1h",
+          start_date: "2025-01-01",
+          end_date: "2025-02-01",
+          model_path: "models/m",
+          initial_capital: 1,
+          commission: 0,
+          slippage: 0,
+        }),
       );
       expect(backend.requests.map((r) => r.method)).toEqual(["POST", "POST", "POST"]);
     }
@@ -423,19 +476,59 @@ describe("retries", () => {
 
 describe("response classification", () => {
   it.each([
-    ["HTML 200 login page", () => new Response("<html><title>Sign in ・ Cloudflare Access</title></html>", { status: 200, headers: { "content-type": "text/html" } }), { kind: "not_json", hint: "access_login" }],
-    ["302 to cloudflareaccess.com", () => new Response(null, { status: 302, headers: { location: "https://team.cloudflareaccess.com/cdn-cgi/access/login" } }), { kind: "not_json", status: 302, hint: "access_login" }],
-    ["302 elsewhere", () => new Response(null, { status: 302, headers: { location: "https://example.com/" } }), { kind: "not_json", status: 302, hint: "other" }],
-    ["plain text 200", () => new Response("hello", { status: 200, headers: { "content-type": "text/plain" } }), { kind: "not_json", status: 200, hint: "other" }],
-    ["truncated JSON", () => new Response('{"success": tr', { status: 200, headers: { "content-type": "application/json" } }), { kind: "bad_json", status: 200 }],
+    [
+      "HTML 200 login page",
+      () =>
+        new Response("<html><title>Sign in ・ Cloudflare Access</title></html>", { status: 200, headers: { "content-type": "text/html" } }),
+      { kind: "not_json", hint: "access_login" },
+    ],
+    [
+      "302 to cloudflareaccess.com",
+      () => new Response(null, { status: 302, headers: { location: "https://team.cloudflareaccess.com/cdn-cgi/access/login" } }),
+      { kind: "not_json", status: 302, hint: "access_login" },
+    ],
+    [
+      "302 elsewhere",
+      () => new Response(null, { status: 302, headers: { location: "https://example.com/" } }),
+      { kind: "not_json", status: 302, hint: "other" },
+    ],
+    [
+      "plain text 200",
+      () => new Response("hello", { status: 200, headers: { "content-type": "text/plain" } }),
+      { kind: "not_json", status: 200, hint: "other" },
+    ],
+    [
+      "truncated JSON",
+      () => new Response('{"success": tr', { status: 200, headers: { "content-type": "application/json" } }),
+      { kind: "bad_json", status: 200 },
+    ],
     ["wrong shape", () => json({ success: true, data: { nope: 1 } }), { kind: "bad_shape", status: 200 }],
-    ["422 FastAPI list", () => json({ detail: [{ loc: ["query", "status"], msg: "Input should be 'pending'", type: "enum" }] }, 422), { kind: "http", status: 422, message: "status: Input should be 'pending'", code: "VALIDATION_ERROR" }],
+    [
+      "422 FastAPI list",
+      () => json({ detail: [{ loc: ["query", "status"], msg: "Input should be 'pending'", type: "enum" }] }, 422),
+      { kind: "http", status: 422, message: "status: Input should be 'pending'", code: "VALIDATION_ERROR" },
+    ],
     [
       "422 envelope",
-      () => json({ success: false, error: { code: "VALIDATION_ERROR", message: "Request validation failed", details: [{ field: "query -> limit", message: "too big", type: "x" }] } }, 422),
+      () =>
+        json(
+          {
+            success: false,
+            error: {
+              code: "VALIDATION_ERROR",
+              message: "Request validation failed",
+              details: [{ field: "query -> limit", message: "too big", type: "x" }],
+            },
+          },
+          422,
+        ),
       { kind: "http", status: 422, message: "Request validation failed: limit: too big", code: "VALIDATION_ERROR" },
     ],
-    ["400 detail object (v2026 training config)", () => json({ detail: { message: "Invalid strategy configuration", code: "CONFIG" } }, 400), { kind: "http", status: 400, message: "Invalid strategy configuration", code: "CONFIG" }],
+    [
+      "400 detail object (v2026 training config)",
+      () => json({ detail: { message: "Invalid strategy configuration", code: "CONFIG" } }, 400),
+      { kind: "http", status: 400, message: "Invalid strategy configuration", code: "CONFIG" },
+    ],
     ["500 empty body", () => new Response("", { status: 500 }), { kind: "http", status: 500, message: "HTTP 500" }],
   ])("%s", async (_name, make, expected) => {
     const { backend, api } = setup("v2025");
@@ -449,6 +542,7 @@ describe("response classification", () => {
     backend.fault(() => Promise.resolve(json({ detail: `line1\nline2\r\n\u0007${"x".repeat(5000)}` }, 400)));
     const err = await failure(api.getOperation(IDS.trainingRunning));
     const msg = (err.failure as { message: string }).message;
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting there are none is the point
     expect(msg).not.toMatch(/[\u0000-\u001f]/);
     expect(msg.length).toBeLessThanOrEqual(300);
     expect(msg.startsWith("line1 line2 x")).toBe(true);

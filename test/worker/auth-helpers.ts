@@ -9,7 +9,10 @@ export interface TestKey {
 
 export async function mintKey(name: string, scopes: string[]): Promise<TestKey> {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
-  const key = `ktrdr_${btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")}`;
+  const key = `ktrdr_${btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "")}`;
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)));
   const sha256 = [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
   return { key, entry: { name, sha256, scopes } };

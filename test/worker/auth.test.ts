@@ -19,7 +19,12 @@ beforeAll(async () => {
   operator = await mintKey("operator", ["ktrdr:read", "ktrdr:operate"]);
   accessKey = await mintKey("alice", ["ktrdr:read", "ktrdr:operate"]);
   const backend = { KTRDR_API_URL: "https://ktrdr.example.com/api/v1" };
-  apiVars = { ...backend, AUTH_MODE: "api_keys", API_KEYS: JSON.stringify([reader.entry, operator.entry]), ALLOWED_ORIGINS: "https://claude.ai" };
+  apiVars = {
+    ...backend,
+    AUTH_MODE: "api_keys",
+    API_KEYS: JSON.stringify([reader.entry, operator.entry]),
+    ALLOWED_ORIGINS: "https://claude.ai",
+  };
   oauthVars = {
     ...backend,
     AUTH_MODE: "oauth",
@@ -49,7 +54,11 @@ describe("local mode", () => {
     const ok = await call({}, "http://localhost/health", { headers: { origin: "http://localhost:6274" } });
     expect(ok.status).toBe(200);
     expect(ok.headers.get("access-control-allow-origin")).toBe("http://localhost:6274");
-    const evil = await call({}, "http://localhost/mcp", { method: "POST", headers: { ...MCP_HEADERS, origin: "https://evil.example" }, body: "{}" });
+    const evil = await call({}, "http://localhost/mcp", {
+      method: "POST",
+      headers: { ...MCP_HEADERS, origin: "https://evil.example" },
+      body: "{}",
+    });
     expect(evil.status).toBe(403);
     expect(await evil.json()).toMatchObject({ error: "forbidden_origin" });
   });
@@ -64,7 +73,11 @@ describe("API keys", () => {
     const wrong = await call(apiVars, `${BASE}/mcp`, { method: "POST", headers: { ...MCP_HEADERS, ...bearer(fake) }, body: "{}" });
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get("www-authenticate")).toContain('error="invalid_token"');
-    const garbage = await call(apiVars, `${BASE}/mcp`, { method: "POST", headers: { ...MCP_HEADERS, authorization: "Bearer not-a-key" }, body: "{}" });
+    const garbage = await call(apiVars, `${BASE}/mcp`, {
+      method: "POST",
+      headers: { ...MCP_HEADERS, authorization: "Bearer not-a-key" },
+      body: "{}",
+    });
     expect(garbage.status).toBe(401);
   });
 
@@ -115,7 +128,11 @@ describe("API keys", () => {
 
 describe("Origin allowlist and CORS", () => {
   it("refuses a foreign Origin before authentication", async () => {
-    const res = await call(apiVars, `${BASE}/mcp`, { method: "POST", headers: { ...MCP_HEADERS, ...bearer(operator), origin: "https://evil.example" }, body: "{}" });
+    const res = await call(apiVars, `${BASE}/mcp`, {
+      method: "POST",
+      headers: { ...MCP_HEADERS, ...bearer(operator), origin: "https://evil.example" },
+      body: "{}",
+    });
     expect(res.status).toBe(403);
     expect(await res.json()).toMatchObject({ error: "forbidden_origin" });
     const preflight = await call(apiVars, `${BASE}/mcp`, { method: "OPTIONS", headers: { origin: "https://evil.example" } });
@@ -125,12 +142,17 @@ describe("Origin allowlist and CORS", () => {
   it("answers a preflight from an allowed origin without credentials", async () => {
     const res = await call(apiVars, `${BASE}/mcp`, {
       method: "OPTIONS",
-      headers: { origin: "https://claude.ai", "access-control-request-method": "POST", "access-control-request-headers": "authorization, mcp-session-id" },
+      headers: {
+        origin: "https://claude.ai",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, mcp-session-id",
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe("https://claude.ai");
     const allowed = (res.headers.get("access-control-allow-headers") ?? "").toLowerCase();
-    for (const h of ["authorization", "content-type", "mcp-session-id", "mcp-protocol-version", "last-event-id"]) expect(allowed).toContain(h);
+    for (const h of ["authorization", "content-type", "mcp-session-id", "mcp-protocol-version", "last-event-id"])
+      expect(allowed).toContain(h);
   });
 
   it("exposes the MCP and auth headers once, on success and on 401", async () => {
@@ -138,13 +160,22 @@ describe("Origin allowlist and CORS", () => {
     const res = await call(apiVars, `${BASE}/mcp`, {
       method: "POST",
       headers,
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } }),
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+      }),
     });
     expect(res.status).toBe(200);
     await res.text();
     expect(res.headers.get("access-control-allow-origin")).toBe(BASE);
     expect(res.headers.get("access-control-expose-headers")).toBe("mcp-session-id, mcp-protocol-version, www-authenticate");
-    const denied = await call(apiVars, `${BASE}/mcp`, { method: "POST", headers: { ...MCP_HEADERS, origin: "https://claude.ai" }, body: "{}" });
+    const denied = await call(apiVars, `${BASE}/mcp`, {
+      method: "POST",
+      headers: { ...MCP_HEADERS, origin: "https://claude.ai" },
+      body: "{}",
+    });
     expect(denied.status).toBe(401);
     expect(denied.headers.get("access-control-allow-origin")).toBe("https://claude.ai");
     expect(denied.headers.get("access-control-expose-headers")).toContain("www-authenticate");
@@ -156,7 +187,11 @@ describe("OAuth mode", () => {
     const res = await call(oauthVars, `${BASE}/mcp`, { method: "POST", headers: MCP_HEADERS, body: "{}" });
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toContain(`resource_metadata="${BASE}/.well-known/oauth-protected-resource/mcp"`);
-    const wrong = await call(oauthVars, `${BASE}/mcp`, { method: "POST", headers: { ...MCP_HEADERS, authorization: "Bearer nope" }, body: "{}" });
+    const wrong = await call(oauthVars, `${BASE}/mcp`, {
+      method: "POST",
+      headers: { ...MCP_HEADERS, authorization: "Bearer nope" },
+      body: "{}",
+    });
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get("www-authenticate")).toContain("resource_metadata=");
   });
@@ -238,7 +273,10 @@ describe("configuration errors", () => {
     expect(await res.json()).toMatchObject({ error: "server_misconfigured", message: expect.stringContaining("https") });
     const stillRemote = await call({ ...vars, ALLOW_INSECURE_BACKEND: "true" }, `${BASE}/health`);
     expect(stillRemote.status).toBe(503);
-    const loop = await call({ ...apiVars, KTRDR_API_URL: "http://127.0.0.1:8000/api/v1", ALLOW_INSECURE_BACKEND: "true" }, `${BASE}/health`);
+    const loop = await call(
+      { ...apiVars, KTRDR_API_URL: "http://127.0.0.1:8000/api/v1", ALLOW_INSECURE_BACKEND: "true" },
+      `${BASE}/health`,
+    );
     expect(loop.status).toBe(200);
   });
 
@@ -249,7 +287,11 @@ describe("configuration errors", () => {
     const text = await res.text();
     expect(text).toContain("API_KEYS is malformed");
     expect(text).not.toContain(operator.key);
-    const notJson = await call({ ...apiVars, API_KEYS: `{${operator.key}` }, `${BASE}/mcp`, { method: "POST", headers: MCP_HEADERS, body: "{}" });
+    const notJson = await call({ ...apiVars, API_KEYS: `{${operator.key}` }, `${BASE}/mcp`, {
+      method: "POST",
+      headers: MCP_HEADERS,
+      body: "{}",
+    });
     expect(notJson.status).toBe(503);
     expect(await notJson.text()).not.toContain(operator.key);
   });
@@ -273,12 +315,20 @@ describe("logs", () => {
     }
     const secretVars = { ...apiVars, CF_ACCESS_CLIENT_ID: "cf-id-SECRETVALUE", CF_ACCESS_CLIENT_SECRET: "cf-secret-SECRETVALUE" };
     const sid = await openSession(secretVars, BASE, bearer(operator));
-    await rpc(secretVars, BASE, bearer(operator), sid, "tools/call", { name: "cancel_operation", arguments: { operation_id: "op_audit_1", reason: "test" } });
+    await rpc(secretVars, BASE, bearer(operator), sid, "tools/call", {
+      name: "cancel_operation",
+      arguments: { operation_id: "op_audit_1", reason: "test" },
+    });
     await rpc(secretVars, BASE, bearer(reader), sid, "tools/list");
-    await call(secretVars, `${BASE}/mcp`, { method: "POST", headers: { ...MCP_HEADERS, authorization: `Bearer ${reader.key}x` }, body: "{}" });
+    await call(secretVars, `${BASE}/mcp`, {
+      method: "POST",
+      headers: { ...MCP_HEADERS, authorization: `Bearer ${reader.key}x` },
+      body: "{}",
+    });
     await call({ ...secretVars, API_KEYS: `[${operator.key}` }, `${BASE}/mcp`, { method: "POST", headers: MCP_HEADERS, body: "{}" });
     const all = lines.join("\n");
     expect(all).toContain('"event":"audit"');
-    for (const secret of [reader.key, operator.key, reader.entry.sha256, operator.entry.sha256, "SECRETVALUE"]) expect(all).not.toContain(secret);
+    for (const secret of [reader.key, operator.key, reader.entry.sha256, operator.entry.sha256, "SECRETVALUE"])
+      expect(all).not.toContain(secret);
   });
 });

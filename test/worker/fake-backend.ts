@@ -116,7 +116,14 @@ export const DATA_LOAD_RESULT_SUMMARY = {
 export const EPOCHS = Array.from({ length: 12 }, (_, i) => {
   const epoch = i + 1;
   const val = epoch <= 9 ? 0.1 - epoch * 0.005 : 0.055 + (epoch - 9) * 0.004;
-  return { epoch, train_loss: 0.09 - epoch * 0.004, val_loss: Number(val.toFixed(4)), train_accuracy: 0.5 + epoch * 0.02, val_accuracy: 0.5 + epoch * 0.015, duration: 12.5 };
+  return {
+    epoch,
+    train_loss: 0.09 - epoch * 0.004,
+    val_loss: Number(val.toFixed(4)),
+    train_accuracy: 0.5 + epoch * 0.02,
+    val_accuracy: 0.5 + epoch * 0.015,
+    duration: 12.5,
+  };
 });
 
 function seedOperations(version: WireVersion): Op[] {
@@ -153,11 +160,22 @@ function seedOperations(version: WireVersion): Op[] {
           batch_number: 245,
           batch_total_per_epoch: 640,
           current_item: null,
-          epoch_metrics: { train_loss: 0.023412345, val_loss: 0.031212345, train_accuracy: 0.8812, val_accuracy: 0.861, learning_rate: 0.001 },
+          epoch_metrics: {
+            train_loss: 0.023412345,
+            val_loss: 0.031212345,
+            train_accuracy: 0.8812,
+            val_accuracy: 0.861,
+            learning_rate: 0.001,
+          },
           batch_metrics: { loss: 0.0211 },
         },
       }),
-      metadata: metadata({ symbol: "AAPL", timeframe: "1h", mode: "local", parameters: { strategy_name: "mlp_basic", symbols: ["AAPL"], timeframes: ["1h"] } }),
+      metadata: metadata({
+        symbol: "AAPL",
+        timeframe: "1h",
+        mode: "local",
+        parameters: { strategy_name: "mlp_basic", symbols: ["AAPL"], timeframes: ["1h"] },
+      }),
       ...(version === "v2026" ? { metrics: { epochs: EPOCHS.slice(0, 12) } } : {}),
     }),
     base({
@@ -344,7 +362,14 @@ export class FakeBackend {
     // v2025 answers FastAPI's list; later backends (incl. v2026) the VALIDATION_ERROR envelope.
     if (this.version === "v2025") return json({ detail: [{ type: "value_error", loc: [where, field], msg, input }] }, 422);
     return json(
-      { success: false, error: { code: "VALIDATION_ERROR", message: "Request validation failed", details: [{ field: `${where} -> ${field}`, message: msg, type: "value_error" }] } },
+      {
+        success: false,
+        error: {
+          code: "VALIDATION_ERROR",
+          message: "Request validation failed",
+          details: [{ field: `${where} -> ${field}`, message: msg, type: "value_error" }],
+        },
+      },
       422,
     );
   }
@@ -353,7 +378,10 @@ export class FakeBackend {
     const v26 = this.version === "v2026";
     const q = r.url.searchParams;
     const body = (r.body && typeof r.body === "object" ? r.body : {}) as Record<string, unknown>;
-    const seg = r.path.split("/").slice(1).map((s) => decodeURIComponent(s));
+    const seg = r.path
+      .split("/")
+      .slice(1)
+      .map((s) => decodeURIComponent(s));
     const m = r.method;
 
     if (m === "GET" && r.path === "/health") return json({ status: "ok", version: v26 ? "2.3.0" : "1.0.7" });
@@ -361,8 +389,24 @@ export class FakeBackend {
       return json({
         success: true,
         data: [
-          { symbol: "AAPL", name: "Apple Inc.", type: "stock", exchange: "NASDAQ", currency: "USD", available_timeframes: ["1h", "1d"], trading_hours: null },
-          { symbol: "EURUSD", name: "Euro / US Dollar", type: "forex", exchange: "IDEALPRO", currency: "USD", available_timeframes: ["1h"], trading_hours: null },
+          {
+            symbol: "AAPL",
+            name: "Apple Inc.",
+            type: "stock",
+            exchange: "NASDAQ",
+            currency: "USD",
+            available_timeframes: ["1h", "1d"],
+            trading_hours: null,
+          },
+          {
+            symbol: "EURUSD",
+            name: "Euro / US Dollar",
+            type: "forex",
+            exchange: "IDEALPRO",
+            currency: "USD",
+            available_timeframes: ["1h"],
+            trading_hours: null,
+          },
         ],
         error: null,
       });
@@ -372,52 +416,146 @@ export class FakeBackend {
       return json({
         success: true,
         data: [
-          { id: "RSIIndicator", name: "RSI", description: "Relative Strength Index", type: "momentum", parameters: [{ name: "period", type: "int", default: 14 }, { name: "source", type: "str", default: "close" }] },
-          { id: "SMAIndicator", name: "SMA", description: "Simple Moving Average", type: "trend", parameters: [{ name: "period", type: "int", default: 20 }] },
+          {
+            id: "RSIIndicator",
+            name: "RSI",
+            description: "Relative Strength Index",
+            type: "momentum",
+            parameters: [
+              { name: "period", type: "int", default: 14 },
+              { name: "source", type: "str", default: "close" },
+            ],
+          },
+          {
+            id: "SMAIndicator",
+            name: "SMA",
+            description: "Simple Moving Average",
+            type: "trend",
+            parameters: [{ name: "period", type: "int", default: 20 }],
+          },
         ],
       });
     if (m === "GET" && r.path === "/strategies/")
       return json({
         success: true,
         strategies: [
-          { name: "mlp_basic", description: "MLP on RSI and SMA fuzzy sets", symbol: "AAPL", timeframe: "1h", indicators: [{ name: "rsi" }], fuzzy_config: {}, training_status: "trained", available_versions: [1, 2, 3], latest_version: 3, latest_training_date: "2025-10-03T09:32:35Z", latest_metrics: { val_accuracy: 0.8876 } },
-          { name: "momentum_fx", description: null, symbol: "EURUSD", timeframe: "1h", indicators: [], fuzzy_config: {}, training_status: "untrained", available_versions: [], latest_version: null, latest_training_date: null, latest_metrics: null },
+          {
+            name: "mlp_basic",
+            description: "MLP on RSI and SMA fuzzy sets",
+            symbol: "AAPL",
+            timeframe: "1h",
+            indicators: [{ name: "rsi" }],
+            fuzzy_config: {},
+            training_status: "trained",
+            available_versions: [1, 2, 3],
+            latest_version: 3,
+            latest_training_date: "2025-10-03T09:32:35Z",
+            latest_metrics: { val_accuracy: 0.8876 },
+          },
+          {
+            name: "momentum_fx",
+            description: null,
+            symbol: "EURUSD",
+            timeframe: "1h",
+            indicators: [],
+            fuzzy_config: {},
+            training_status: "untrained",
+            available_versions: [],
+            latest_version: null,
+            latest_training_date: null,
+            latest_metrics: null,
+          },
         ],
       });
     if (m === "GET" && r.path === "/data/info")
-      return json({ success: true, data: { data_directory: "/data", total_symbols: 2, available_symbols: ["AAPL", "EURUSD"], symbol_types: {}, timeframes_available: TIMEFRAMES, total_timeframes: 10, data_sources: ["csv"], features: {} } });
+      return json({
+        success: true,
+        data: {
+          data_directory: "/data",
+          total_symbols: 2,
+          available_symbols: ["AAPL", "EURUSD"],
+          symbol_types: {},
+          timeframes_available: TIMEFRAMES,
+          total_timeframes: 10,
+          data_sources: ["csv"],
+          features: {},
+        },
+      });
     if (m === "POST" && r.path === "/data/range") {
       const sym = String(body.symbol ?? "");
       const tf = String(body.timeframe ?? "");
       const n = CACHE[sym]?.[tf];
-      if (!n) return json({ success: false, error: { code: "DATA-DataNotFound", message: `No data found for ${sym} (${tf})`, details: { symbol: sym, timeframe: tf } } }, 404);
+      if (!n)
+        return json(
+          {
+            success: false,
+            error: { code: "DATA-DataNotFound", message: `No data found for ${sym} (${tf})`, details: { symbol: sym, timeframe: tf } },
+          },
+          404,
+        );
       const b = bars(n);
-      return json({ success: true, data: { symbol: sym, timeframe: tf, start_date: b.dates[0], end_date: b.dates[n - 1], point_count: n } });
+      return json({
+        success: true,
+        data: { symbol: sym, timeframe: tf, start_date: b.dates[0], end_date: b.dates[n - 1], point_count: n },
+      });
     }
     if (m === "GET" && seg[0] === "data" && seg.length === 3 && seg[1] !== "info") {
       const [, sym, tf] = seg as [string, string, string];
       const n = CACHE[sym]?.[tf] ?? 0;
-      if (n === 0) return json({ success: true, error: null, data: { dates: [], ohlcv: [], points: null, metadata: { symbol: sym, timeframe: tf, start: "", end: "", points: 0 } } });
+      if (n === 0)
+        return json({
+          success: true,
+          error: null,
+          data: { dates: [], ohlcv: [], points: null, metadata: { symbol: sym, timeframe: tf, start: "", end: "", points: 0 } },
+        });
       const b = bars(n);
-      return json({ success: true, error: null, data: { ...b, points: null, metadata: { symbol: sym, timeframe: tf, start_date: b.dates[0], end_date: b.dates[n - 1], point_count: n } } });
+      return json({
+        success: true,
+        error: null,
+        data: {
+          ...b,
+          points: null,
+          metadata: { symbol: sym, timeframe: tf, start_date: b.dates[0], end_date: b.dates[n - 1], point_count: n },
+        },
+      });
     }
     if (m === "POST" && r.path === "/data/load") {
       if (v26) return notFoundRoute();
-      if (!TIMEFRAMES.includes(String(body.timeframe))) return this.validationError("timeframe", "Input should be a valid timeframe", body.timeframe);
+      if (!TIMEFRAMES.includes(String(body.timeframe)))
+        return this.validationError("timeframe", "Input should be a valid timeframe", body.timeframe);
       if (!/^[A-Z0-9^.]+$/.test(String(body.symbol ?? "")) || body.symbol === "BADSYM")
-        return json({ success: false, error: { code: "DATA-InvalidSymbol", message: `Invalid symbol: ${String(body.symbol)}`, details: {} } }, 400);
+        return json(
+          { success: false, error: { code: "DATA-InvalidSymbol", message: `Invalid symbol: ${String(body.symbol)}`, details: {} } },
+          400,
+        );
       const id = this.addOp("data_load", String(body.symbol), String(body.timeframe));
       return json({
         success: true,
         error: null,
-        data: { status: "started", operation_id: id, fetched_bars: 0, cached_before: false, merged_file: "", gaps_analyzed: 0, segments_fetched: 0, ib_requests_made: 0, execution_time_seconds: 0.0, error_message: null },
+        data: {
+          status: "started",
+          operation_id: id,
+          fetched_bars: 0,
+          cached_before: false,
+          merged_file: "",
+          gaps_analyzed: 0,
+          segments_fetched: 0,
+          ib_requests_made: 0,
+          execution_time_seconds: 0.0,
+          error_message: null,
+        },
       });
     }
     if (m === "POST" && r.path === "/data/acquire/download") {
       if (!v26) return notFoundRoute();
       if (body.symbol === "BADSYM") return json({ detail: `Failed to start download: unknown symbol ${String(body.symbol)}` }, 500);
       const id = this.addOp("data_load", String(body.symbol), String(body.timeframe));
-      return json({ success: true, operation_id: id, status: "started", message: `Started ${String(body.mode)} download for ${String(body.symbol)} ${String(body.timeframe)}` });
+      return json({
+        success: true,
+        operation_id: id,
+        status: "started",
+        message: `Started ${String(body.mode)} download for ${String(body.symbol)} ${String(body.timeframe)}`,
+      });
     }
     if (m === "POST" && r.path === "/trainings/start") {
       const symbols = body.symbols as unknown[] | undefined;
@@ -438,7 +576,8 @@ export class FakeBackend {
     }
     if (m === "GET" && seg[0] === "trainings" && seg[2] === "performance" && seg.length === 3) {
       const op = this.op(seg[1]!);
-      if (!op || op.operation_type !== "training" || op.status !== "completed") return json({ detail: `Training task ${seg[1]} not found or not completed` }, 404);
+      if (op?.operation_type !== "training" || op.status !== "completed")
+        return json({ detail: `Training task ${seg[1]} not found or not completed` }, 404);
       return json({
         success: true,
         task_id: op.operation_id,
@@ -450,21 +589,42 @@ export class FakeBackend {
     }
     if (m === "POST" && r.path === "/backtests/") {
       if (v26) return notFoundRoute();
-      if (!STRATEGIES.includes(String(body.strategy_name))) return json({ detail: `Strategy not found: ${String(body.strategy_name)}` }, 400);
+      if (!STRATEGIES.includes(String(body.strategy_name)))
+        return json({ detail: `Strategy not found: ${String(body.strategy_name)}` }, 400);
       const id = this.addOp("backtesting", String(body.symbol), String(body.timeframe));
       return json({ success: true, backtest_id: id, status: "started", message: `Backtest started for ${String(body.strategy_name)}` });
     }
     if (m === "POST" && r.path === "/backtests/start") {
       if (!v26) return notFoundRoute();
-      if (!STRATEGIES.includes(String(body.strategy_name))) return json({ detail: `Strategy not found: ${String(body.strategy_name)}` }, 400);
+      if (!STRATEGIES.includes(String(body.strategy_name)))
+        return json({ detail: `Strategy not found: ${String(body.strategy_name)}` }, 400);
       const id = this.addOp("backtesting", String(body.symbol), String(body.timeframe));
-      return json({ success: true, operation_id: id, status: "started", message: `Backtest started for ${String(body.strategy_name)}`, symbol: body.symbol, timeframe: body.timeframe, mode: "local" });
+      return json({
+        success: true,
+        operation_id: id,
+        status: "started",
+        message: `Backtest started for ${String(body.strategy_name)}`,
+        symbol: body.symbol,
+        timeframe: body.timeframe,
+        mode: "local",
+      });
     }
     if (m === "GET" && r.path === "/operations") return this.list(q);
     // v2026 only (recorded in v2026/010): one worker per type, idle here.
     if (m === "GET" && r.path === "/workers") {
       if (!v26) return notFoundRoute();
-      const worker = (type: string) => ({ worker_id: `${type}-worker-0001`, worker_type: type, endpoint_url: "http://127.0.0.1:18102", status: "available", current_operation_id: null, capabilities: {}, last_health_check: null, last_healthy_at: "2025-10-04T16:00:00+00:00", health_check_failures: 0, metadata: {} });
+      const worker = (type: string) => ({
+        worker_id: `${type}-worker-0001`,
+        worker_type: type,
+        endpoint_url: "http://127.0.0.1:18102",
+        status: "available",
+        current_operation_id: null,
+        capabilities: {},
+        last_health_check: null,
+        last_healthy_at: "2025-10-04T16:00:00+00:00",
+        health_check_failures: 0,
+        metadata: {},
+      });
       return json([worker("backtesting"), worker("training")]);
     }
     if (seg[0] === "operations" && seg.length >= 2) {
@@ -474,20 +634,38 @@ export class FakeBackend {
       if (sub === "metrics" && !this.hasMetrics) return notFoundRoute();
       if (seg.length > 3 || (sub !== undefined && sub !== "results" && sub !== "metrics")) return notFoundRoute();
       const op = this.op(id);
-      if (m === "GET" && sub === undefined) return op ? json({ success: true, data: op }) : json({ detail: `Operation not found: ${id}` }, 404);
+      if (m === "GET" && sub === undefined)
+        return op ? json({ success: true, data: op }) : json({ detail: `Operation not found: ${id}` }, 404);
       if (!op) return json({ detail: `Operation not found: ${id}` }, 404);
       if (m === "GET" && sub === "results") {
-        if (op.status !== "completed" && op.status !== "failed") return json({ detail: `Operation not finished (status: ${op.status})` }, 400);
-        return json({ success: true, operation_id: op.operation_id, operation_type: op.operation_type, status: op.status, results: op.result_summary ?? {} });
+        if (op.status !== "completed" && op.status !== "failed")
+          return json({ detail: `Operation not finished (status: ${op.status})` }, 400);
+        return json({
+          success: true,
+          operation_id: op.operation_id,
+          operation_type: op.operation_type,
+          status: op.status,
+          results: op.result_summary ?? {},
+        });
       }
       if (m === "GET" && sub === "metrics") {
         // v2026 sends a serialised (list, cursor) pair that repeats history (v2026-focus/014); v2025 the contract's object.
         const metrics =
           op.operation_type !== "training"
-            ? v26 ? [[], 0] : {}
+            ? v26
+              ? [[], 0]
+              : {}
             : v26
               ? [[EPOCHS.slice(0, 5), 5, EPOCHS, EPOCHS.length], 2]
-              : { epochs: EPOCHS, total_epochs_planned: 50, total_epochs_completed: 12, best_epoch: 9, epochs_since_improvement: 3, is_overfitting: true, is_plateaued: false };
+              : {
+                  epochs: EPOCHS,
+                  total_epochs_planned: 50,
+                  total_epochs_completed: 12,
+                  best_epoch: 9,
+                  epochs_since_improvement: 3,
+                  is_overfitting: true,
+                  is_plateaued: false,
+                };
         return json({ success: true, data: { operation_id: op.operation_id, operation_type: op.operation_type, metrics } });
       }
       if (m === "DELETE" && sub === undefined) {
@@ -497,11 +675,25 @@ export class FakeBackend {
         op.status = "cancelled";
         op.completed_at = "2025-10-04T16:15:00.000000+00:00";
         op.error_message = reason ?? "Operation cancelled by user";
-        const common = { success: true, operation_id: id, status: "cancelled", cancelled_at: "2025-10-04T16:15:00.000000+00:00", cancellation_reason: reason, task_cancelled: true };
+        const common = {
+          success: true,
+          operation_id: id,
+          status: "cancelled",
+          cancelled_at: "2025-10-04T16:15:00.000000+00:00",
+          cancellation_reason: reason,
+          task_cancelled: true,
+        };
         return json({
           success: true,
           data: v26
-            ? { ...common, remote_cancelled: op.operation_type === "training", children_cancelled: op.operation_type === "training" ? ["op_agent_research_20251004_143531_00000001", "op_agent_design_20251004_143532_00000002"] : [] }
+            ? {
+                ...common,
+                remote_cancelled: op.operation_type === "training",
+                children_cancelled:
+                  op.operation_type === "training"
+                    ? ["op_agent_research_20251004_143531_00000001", "op_agent_design_20251004_143532_00000002"]
+                    : [],
+              }
             : { ...common, training_session_cancelled: op.operation_type === "training" },
         });
       }
@@ -521,7 +713,8 @@ export class FakeBackend {
       return this.validationError("operation_type", `Input should be ${types.map((s) => `'${s}'`).join(", ")}`, type, "query");
     const limit = q.has("limit") ? Number(q.get("limit")) : 10;
     const offset = q.has("offset") ? Number(q.get("offset")) : 0;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return this.validationError("limit", "Input should be between 1 and 1000", q.get("limit"), "query");
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      return this.validationError("limit", "Input should be between 1 and 1000", q.get("limit"), "query");
     const activeOnly = q.get("active_only") === "true";
     const active = (o: Op) => o.status === "pending" || o.status === "running";
     const rows = this.operations
@@ -618,11 +811,20 @@ export const FAULTS: FaultCase[] = [
   { name: "timeout", respond: hang, cause: /did not answer within/i, retriedOnReads: false },
   {
     name: "500 envelope",
-    respond: () => raw(500, JSON.stringify({ success: false, error: { code: "INTERNAL_SERVER_ERROR", message: "An unexpected error occurred", details: {} } })),
+    respond: () =>
+      raw(
+        500,
+        JSON.stringify({ success: false, error: { code: "INTERNAL_SERVER_ERROR", message: "An unexpected error occurred", details: {} } }),
+      ),
     cause: /HTTP 500/,
     retriedOnReads: false,
   },
-  { name: "500 detail", respond: () => raw(500, JSON.stringify({ detail: "Internal failure in operations service" })), cause: /HTTP 500/, retriedOnReads: false },
+  {
+    name: "500 detail",
+    respond: () => raw(500, JSON.stringify({ detail: "Internal failure in operations service" })),
+    cause: /HTTP 500/,
+    retriedOnReads: false,
+  },
   { name: "502 Cloudflare HTML", respond: () => html(502, CF_502_HTML), cause: /tunnel error 502/i, retriedOnReads: true },
   { name: "524 Cloudflare HTML", respond: () => html(524, CF_524_HTML), cause: /tunnel error 524/i, retriedOnReads: true },
   { name: "Access login page 200", respond: () => html(200, ACCESS_LOGIN_HTML), cause: /login page/i, retriedOnReads: false },
@@ -633,25 +835,49 @@ export const FAULTS: FaultCase[] = [
       Promise.resolve(
         new Response(null, {
           status: 302,
-          headers: { location: "https://example.cloudflareaccess.com/cdn-cgi/access/login/ktrdr.example.com?redirect_url=%2Fapi%2Fv1%2Foperations" },
+          headers: {
+            location: "https://example.cloudflareaccess.com/cdn-cgi/access/login/ktrdr.example.com?redirect_url=%2Fapi%2Fv1%2Foperations",
+          },
         }),
       ),
     cause: /login page/i,
     retriedOnReads: false,
   },
-  { name: "malformed JSON", respond: () => raw(200, `{"success": true, "data": [1, 2,, }`), cause: /malformed or truncated JSON/i, retriedOnReads: false },
-  { name: "truncated JSON", respond: () => raw(200, `{"success": true, "data": {"operation_id": "op_tra`), cause: /malformed or truncated JSON/i, retriedOnReads: false },
-  { name: "404 detail", respond: () => raw(404, JSON.stringify({ detail: "Resource missing" })), cause: /not found \(HTTP 404\)/i, retriedOnReads: false },
   {
-    name: "404 envelope",
-    respond: () => raw(404, JSON.stringify({ success: false, error: { code: "DATA-DataNotFound", message: "No data for that request", details: {} } })),
+    name: "malformed JSON",
+    respond: () => raw(200, `{"success": true, "data": [1, 2,, }`),
+    cause: /malformed or truncated JSON/i,
+    retriedOnReads: false,
+  },
+  {
+    name: "truncated JSON",
+    respond: () => raw(200, `{"success": true, "data": {"operation_id": "op_tra`),
+    cause: /malformed or truncated JSON/i,
+    retriedOnReads: false,
+  },
+  {
+    name: "404 detail",
+    respond: () => raw(404, JSON.stringify({ detail: "Resource missing" })),
     cause: /not found \(HTTP 404\)/i,
     retriedOnReads: false,
   },
-  { name: "400 detail", respond: () => raw(400, JSON.stringify({ detail: "Invalid request: bad things" })), cause: /rejected the request \(HTTP 400\)/, retriedOnReads: false },
+  {
+    name: "404 envelope",
+    respond: () =>
+      raw(404, JSON.stringify({ success: false, error: { code: "DATA-DataNotFound", message: "No data for that request", details: {} } })),
+    cause: /not found \(HTTP 404\)/i,
+    retriedOnReads: false,
+  },
+  {
+    name: "400 detail",
+    respond: () => raw(400, JSON.stringify({ detail: "Invalid request: bad things" })),
+    cause: /rejected the request \(HTTP 400\)/,
+    retriedOnReads: false,
+  },
   {
     name: "400 envelope",
-    respond: () => raw(400, JSON.stringify({ success: false, error: { code: "DATA-LoadError", message: "Could not load data", details: {} } })),
+    respond: () =>
+      raw(400, JSON.stringify({ success: false, error: { code: "DATA-LoadError", message: "Could not load data", details: {} } })),
     cause: /rejected the request \(HTTP 400\)/,
     retriedOnReads: false,
   },
@@ -668,7 +894,11 @@ export const FAULTS: FaultCase[] = [
         422,
         JSON.stringify({
           success: false,
-          error: { code: "VALIDATION_ERROR", message: "Request validation failed", details: [{ field: "query -> status", message: "Input should be 'pending'", type: "enum" }] },
+          error: {
+            code: "VALIDATION_ERROR",
+            message: "Request validation failed",
+            details: [{ field: "query -> status", message: "Input should be 'pending'", type: "enum" }],
+          },
         }),
       ),
     cause: /rejected the request \(HTTP 422\): Request validation failed: status: Input should be 'pending'/,

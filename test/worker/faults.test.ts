@@ -78,20 +78,27 @@ async function checkTool(version: WireVersion, name: string, fault: FaultCase, s
   if (mutations.length > 1) problems.push(`${tag}: ${mutations.length} start/cancel requests (must never be retried)`);
   if (START_TOOLS.has(name)) {
     if (scenario === ALL && mutations.length !== 0) problems.push(`${tag}: started although the duplicate check failed`);
-    if (scenario === START_ONLY && mutations.length !== 1) problems.push(`${tag}: expected exactly one start request, got ${mutations.length}`);
+    if (scenario === START_ONLY && mutations.length !== 1)
+      problems.push(`${tag}: expected exactly one start request, got ${mutations.length}`);
   } else if (def.scope === "ktrdr:operate") {
     if (reqs.filter((r) => r.method !== "GET").length !== 1) problems.push(`${tag}: expected exactly one ${name} request`);
   } else {
     // A read may ask more than one endpoint (e.g. v2026 workers, then the list), but each request
     // goes out 3 times for a transient fault and once for any other.
     const perRequest = new Map<string, number>();
-    for (const r of reqs) perRequest.set(`${r.method} ${r.url.pathname}${r.url.search}`, (perRequest.get(`${r.method} ${r.url.pathname}${r.url.search}`) ?? 0) + 1);
+    for (const r of reqs)
+      perRequest.set(
+        `${r.method} ${r.url.pathname}${r.url.search}`,
+        (perRequest.get(`${r.method} ${r.url.pathname}${r.url.search}`) ?? 0) + 1,
+      );
     const expected = fault.retriedOnReads ? 3 : 1;
     if (reqs.length === 0) problems.push(`${tag}: no backend request`);
     for (const [key, n] of perRequest) if (n !== expected) problems.push(`${tag}: ${key} sent ${n} times, expected ${expected}`);
   }
-  if (reqs.some((r) => r.headers.get("cf-access-client-secret") !== SECRET)) problems.push(`${tag}: a request went out without the configured service token`);
-  if (START_TOOLS.has(name) && h.backend.operations.length !== opsBefore) problems.push(`${tag}: an operation was created although the call failed`);
+  if (reqs.some((r) => r.headers.get("cf-access-client-secret") !== SECRET))
+    problems.push(`${tag}: a request went out without the configured service token`);
+  if (START_TOOLS.has(name) && h.backend.operations.length !== opsBefore)
+    problems.push(`${tag}: an operation was created although the call failed`);
 
   // The session keeps working once the backend is back.
   h.backend.clearFaults();
@@ -137,7 +144,9 @@ describe("fault messages per tool", () => {
   it("backend error text that echoes the service token is not passed on to the agent", async () => {
     // E.g. a proxy or a debug-mode backend quoting the request headers in its error detail.
     const h = harness("v2025", { cfg: { accessClientId: CLIENT_ID, accessClientSecret: SECRET } });
-    h.backend.fault(() => Promise.resolve(json({ detail: `Bad request headers: CF-Access-Client-Id=${CLIENT_ID}; CF-Access-Client-Secret=${SECRET}` }, 400)));
+    h.backend.fault(() =>
+      Promise.resolve(json({ detail: `Bad request headers: CF-Access-Client-Id=${CLIENT_ID}; CF-Access-Client-Secret=${SECRET}` }, 400)),
+    );
     const o = await h.run("list_operations", {});
     expect(o.ok).toBe(false);
     if (!o.ok) {

@@ -92,7 +92,12 @@ export function captureConsole(): { lines: () => string; restore: () => void } {
       out.push(a.map((x) => (typeof x === "string" ? x : safeString(x))).join(" "));
     }),
   );
-  return { lines: () => out.join("\n"), restore: () => spies.forEach((s) => s.mockRestore()) };
+  return {
+    lines: () => out.join("\n"),
+    restore: () => {
+      for (const s of spies) s.mockRestore();
+    },
+  };
 }
 
 /**
@@ -130,7 +135,14 @@ export const VALID_ARGS: Record<string, Record<string, unknown>> = {
   get_market_data: { symbol: "AAPL", timeframe: "1h" },
   get_data_summary: { symbol: "AAPL", timeframe: "1h" },
   start_training: { strategy_name: "mlp_basic", symbols: ["MSFT"], timeframes: ["1h"] },
-  start_backtest: { strategy_name: "mlp_basic", symbol: "AAPL", timeframe: "1h", start_date: "2025-01-01", end_date: "2025-06-30", model_path: "models/mlp_basic/AAPL_1h_v3" },
+  start_backtest: {
+    strategy_name: "mlp_basic",
+    symbol: "AAPL",
+    timeframe: "1h",
+    start_date: "2025-01-01",
+    end_date: "2025-06-30",
+    model_path: "models/mlp_basic/AAPL_1h_v3",
+  },
   get_model_performance: { task_id: "op_training_20251003_090000_a1b2c3d4" },
   list_operations: {},
   get_operation_status: { operation_id: "op_training_20251004_143530_b5c6d7e8" },

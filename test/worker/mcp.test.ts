@@ -83,7 +83,8 @@ describe("MCP endpoint", () => {
       "get_available_strategies",
     ];
     for (const n of reads) expect(byName[n]!.annotations!.readOnlyHint, n).toBe(true);
-    for (const n of ["trigger_data_loading", "start_training", "start_backtest", "cancel_operation"]) expect(byName[n]!.annotations!.readOnlyHint, n).toBe(false);
+    for (const n of ["trigger_data_loading", "start_training", "start_backtest", "cancel_operation"])
+      expect(byName[n]!.annotations!.readOnlyHint, n).toBe(false);
     expect(byName.cancel_operation!.annotations!.destructiveHint).toBe(true);
     expect(byName.start_training!.annotations!.destructiveHint).not.toBe(true);
     // The filters are enums in the published schema, so clients can see the valid values.
@@ -99,7 +100,12 @@ describe("MCP endpoint", () => {
       const v = expectSuccess(result);
       if (name === "list_operations") {
         expect(v.returned_count).toBe((v.data as unknown[]).length);
-        expect(backend.requests.filter((r) => r.path === "/operations").at(-1)!.url.searchParams.get("limit")).toBe("10");
+        expect(
+          backend.requests
+            .filter((r) => r.path === "/operations")
+            .at(-1)!
+            .url.searchParams.get("limit"),
+        ).toBe("10");
       }
       if (name === "trigger_data_loading" || name === "start_training" || name === "start_backtest") {
         expect(v).toMatchObject({ success: true, status: "started" });
@@ -154,8 +160,15 @@ describe("MCP endpoint", () => {
   it("a cancel through MCP reaches the backend as DELETE with the reason", async () => {
     const s = new McpSession();
     await s.initialize();
-    const v = expectSuccess((await s.callTool("cancel_operation", { operation_id: IDS.dataLoadRunning, reason: "no longer needed" })).result);
-    expect(v).toMatchObject({ success: true, operation_id: IDS.dataLoadRunning, status: "cancelled", cancellation_reason: "no longer needed" });
+    const v = expectSuccess(
+      (await s.callTool("cancel_operation", { operation_id: IDS.dataLoadRunning, reason: "no longer needed" })).result,
+    );
+    expect(v).toMatchObject({
+      success: true,
+      operation_id: IDS.dataLoadRunning,
+      status: "cancelled",
+      cancellation_reason: "no longer needed",
+    });
     const del = backend.requests.filter((r) => r.method === "DELETE");
     expect(del).toHaveLength(1);
     expect(del[0]!.body).toEqual({ reason: "no longer needed" });
@@ -167,7 +180,7 @@ describe("MCP endpoint", () => {
     const s = new McpSession();
     await s.initialize();
     const unknown = await s.callTool("no_such_tool", {});
-    const text = unknown.reply.error?.message ?? (unknown.result?.content[0]?.text ?? "");
+    const text = unknown.reply.error?.message ?? unknown.result?.content[0]?.text ?? "";
     expect(text).toMatch(/no_such_tool/);
     const bad = await s.post({ jsonrpc: "2.0", id: 99, method: "tools/call", params: { name: 42 } });
     expect(bad.status).toBeLessThan(500);

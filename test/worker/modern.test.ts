@@ -39,7 +39,14 @@ async function send(request: Request, vars: Record<string, string> = {}, noDurab
   const ctx = createExecutionContext();
   const bindings = { ...env, ...vars } as Record<string, unknown>;
   if (noDurableObjects) {
-    bindings.MCP_OBJECT = new Proxy({}, { get: () => { throw new Error("a 2026 request used a Durable Object"); } });
+    bindings.MCP_OBJECT = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error("a 2026 request used a Durable Object");
+        },
+      },
+    );
   }
   const res = await worker.fetch(request, bindings as never, ctx);
   await waitOnExecutionContext(ctx);
@@ -48,16 +55,34 @@ async function send(request: Request, vars: Record<string, string> = {}, noDurab
 
 let nextId = 1;
 /** One stateless 2026-07-28 request, with the envelope and headers the spec asks for. */
-async function modern(method: string, params: Record<string, unknown> = {}, opts: { tasks?: boolean; headers?: Record<string, string>; vars?: Record<string, string> } = {}): Promise<Rpc> {
+async function modern(
+  method: string,
+  params: Record<string, unknown> = {},
+  opts: { tasks?: boolean; headers?: Record<string, string>; vars?: Record<string, string> } = {},
+): Promise<Rpc> {
   const id = nextId++;
   const caps = opts.tasks ? { extensions: { [TASKS]: {} } } : {};
   const body = {
     jsonrpc: "2.0",
     id,
     method,
-    params: { ...params, _meta: { "io.modelcontextprotocol/protocolVersion": V, "io.modelcontextprotocol/clientCapabilities": caps, "io.modelcontextprotocol/clientInfo": { name: "modern-test", version: "0" } } },
+    params: {
+      ...params,
+      _meta: {
+        "io.modelcontextprotocol/protocolVersion": V,
+        "io.modelcontextprotocol/clientCapabilities": caps,
+        "io.modelcontextprotocol/clientInfo": { name: "modern-test", version: "0" },
+      },
+    },
   };
-  const name = method === "tools/call" ? params.name : method === "resources/read" ? params.uri : method.startsWith("tasks/") ? params.taskId : undefined;
+  const name =
+    method === "tools/call"
+      ? params.name
+      : method === "resources/read"
+        ? params.uri
+        : method.startsWith("tasks/")
+          ? params.taskId
+          : undefined;
   const headers: Record<string, string> = {
     accept: "application/json, text/event-stream",
     "content-type": "application/json",
@@ -69,7 +94,14 @@ async function modern(method: string, params: Record<string, unknown> = {}, opts
   const res = await send(new Request("http://localhost/mcp", { method: "POST", headers, body: JSON.stringify(body) }), opts.vars, true);
   const text = await res.text();
   const json = (res.headers.get("content-type") ?? "").includes("text/event-stream")
-    ? JSON.parse(text.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trim()).filter(Boolean).at(-1) ?? "{}")
+    ? JSON.parse(
+        text
+          .split("\n")
+          .filter((l) => l.startsWith("data:"))
+          .map((l) => l.slice(5).trim())
+          .filter(Boolean)
+          .at(-1) ?? "{}",
+      )
     : JSON.parse(text || "{}");
   return { status: res.status, body: json, headers: res.headers };
 }
@@ -129,10 +161,16 @@ describe("2026-07-28 requests, stateless", () => {
 
   it("a completed operation's task carries the result inline; a failed one the failure as an error", async () => {
     const done = await modern("tasks/get", { taskId: IDS.trainingCompleted }, { tasks: true });
-    expect(done.body.result).toMatchObject({ status: "completed", result: { resultType: "complete", structuredContent: { status: "completed" } } });
+    expect(done.body.result).toMatchObject({
+      status: "completed",
+      result: { resultType: "complete", structuredContent: { status: "completed" } },
+    });
     expect(JSON.stringify(done.body.result!.result)).toContain(TRAINING_RESULT_SUMMARY.artifacts.model_path);
     const failed = await modern("tasks/get", { taskId: IDS.trainingFailed }, { tasks: true });
-    expect(failed.body.result).toMatchObject({ status: "failed", error: { code: -32603, message: expect.stringContaining("CUDA out of memory") } });
+    expect(failed.body.result).toMatchObject({
+      status: "failed",
+      error: { code: -32603, message: expect.stringContaining("CUDA out of memory") },
+    });
     expect(failed.body.result).not.toHaveProperty("result");
   });
 
@@ -146,20 +184,46 @@ describe("2026-07-28 requests, stateless", () => {
 
   it("a task started in a 2025 session is read and cancelled as a 2026 task (and the other way round)", async () => {
     // 2026 creates, 2025 reads: the 2025 tasks/get of the same id.
-    const created = await modern("tools/call", { name: "start_training", arguments: { ...TRAINING, symbols: ["AAPL", "MSFT"] } }, { tasks: true });
+    const created = await modern(
+      "tools/call",
+      { name: "start_training", arguments: { ...TRAINING, symbols: ["AAPL", "MSFT"] } },
+      { tasks: true },
+    );
     const id = created.body.result!.taskId as string;
     const init = await send(
       new Request("http://localhost/mcp", {
         method: "POST",
         headers: { accept: "application/json, text/event-stream", "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "x", version: "0" } } }),
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "initialize",
+          params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "x", version: "0" } },
+        }),
       }),
     );
     const sid = init.headers.get("mcp-session-id")!;
     await init.text();
-    const h = { accept: "application/json, text/event-stream", "content-type": "application/json", "mcp-session-id": sid, "mcp-protocol-version": "2025-11-25" };
-    await send(new Request("http://localhost/mcp", { method: "POST", headers: h, body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) }));
-    const get = await send(new Request("http://localhost/mcp", { method: "POST", headers: h, body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tasks/get", params: { taskId: id } }) }));
+    const h = {
+      accept: "application/json, text/event-stream",
+      "content-type": "application/json",
+      "mcp-session-id": sid,
+      "mcp-protocol-version": "2025-11-25",
+    };
+    await send(
+      new Request("http://localhost/mcp", {
+        method: "POST",
+        headers: h,
+        body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+      }),
+    );
+    const get = await send(
+      new Request("http://localhost/mcp", {
+        method: "POST",
+        headers: h,
+        body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tasks/get", params: { taskId: id } }),
+      }),
+    );
     const text = await get.text();
     expect(text).toContain(`"taskId":"${id}"`);
     expect(text).toContain('"status":"working"');
@@ -169,14 +233,21 @@ describe("2026-07-28 requests, stateless", () => {
     const res = await send(
       new Request("http://localhost/mcp", {
         method: "POST",
-        headers: { accept: "application/json, text/event-stream", "content-type": "application/json", "mcp-protocol-version": "2099-01-01" },
+        headers: {
+          accept: "application/json, text/event-stream",
+          "content-type": "application/json",
+          "mcp-protocol-version": "2099-01-01",
+        },
         body: JSON.stringify({ jsonrpc: "2.0", id: 77, method: "tools/list" }),
       }),
     );
     expect(res.status).toBe(400);
     const body = (await res.json()) as Rpc["body"];
     expect(body.id).toBe(77);
-    expect(body.error).toMatchObject({ code: -32022, data: { supported: expect.arrayContaining([V, "2025-11-25"]), requested: "2099-01-01" } });
+    expect(body.error).toMatchObject({
+      code: -32022,
+      data: { supported: expect.arrayContaining([V, "2025-11-25"]), requested: "2099-01-01" },
+    });
   });
 
   it("each request carries its own credentials: a read-only key lists no operating tools and cannot cancel", async () => {
@@ -197,8 +268,18 @@ describe("2026-07-28 requests, stateless", () => {
     const discover = await modern("server/discover");
     expect(discover.body.result!.capabilities.extensions).toHaveProperty(["io.modelcontextprotocol/ui"]);
     const tools = (await modern("tools/list")).body.result!.tools as Array<{ name: string; _meta?: { ui?: { resourceUri?: string } } }>;
-    const linked = tools.filter((t) => t._meta?.ui?.resourceUri).map((t) => t.name).sort();
-    expect(linked).toEqual(["get_operation_metrics", "get_operation_results", "get_operation_status", "start_backtest", "start_training", "trigger_data_loading"]);
+    const linked = tools
+      .filter((t) => t._meta?.ui?.resourceUri)
+      .map((t) => t.name)
+      .sort();
+    expect(linked).toEqual([
+      "get_operation_metrics",
+      "get_operation_results",
+      "get_operation_status",
+      "start_backtest",
+      "start_training",
+      "trigger_data_loading",
+    ]);
     const uri = tools.find((t) => t.name === "get_operation_status")!._meta!.ui!.resourceUri!;
     const listed = (await modern("resources/list")).body.result!.resources as Array<{ uri: string; mimeType: string }>;
     expect(listed).toEqual([expect.objectContaining({ uri, mimeType: "text/html;profile=mcp-app" })]);
@@ -212,23 +293,45 @@ describe("2026-07-28 requests, stateless", () => {
     const key = await mintKey("viewer", ["ktrdr:read"]);
     const vars = { AUTH_MODE: "api_keys", API_KEYS: JSON.stringify([key.entry]), KTRDR_API_URL: "https://ktrdr.example.com/api/v1" };
     backend = new FakeBackend({ version: "v2025", base: "https://ktrdr.example.com/api/v1" });
-    const ro = await modern("tools/call", { name: "get_operation_status", arguments: { operation_id: IDS.trainingRunning } }, { vars, headers: { authorization: `Bearer ${key.key}` } });
+    const ro = await modern(
+      "tools/call",
+      { name: "get_operation_status", arguments: { operation_id: IDS.trainingRunning } },
+      { vars, headers: { authorization: `Bearer ${key.key}` } },
+    );
     expect(ro.body.result!._meta).toMatchObject({ "ktrdr/view": { canCancel: false } });
   });
 
   it("MCP Apps in a 2025 session: advertised at initialize, listed, readable, linked", async () => {
     const h = { accept: "application/json, text/event-stream", "content-type": "application/json" };
     const post = async (body: unknown, sid?: string) => {
-      const res = await send(new Request("http://localhost/mcp", { method: "POST", headers: sid ? { ...h, "mcp-session-id": sid, "mcp-protocol-version": "2025-11-25" } : h, body: JSON.stringify(body) }));
+      const res = await send(
+        new Request("http://localhost/mcp", {
+          method: "POST",
+          headers: sid ? { ...h, "mcp-session-id": sid, "mcp-protocol-version": "2025-11-25" } : h,
+          body: JSON.stringify(body),
+        }),
+      );
       const text = await res.text();
-      const data = text.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trim()).filter(Boolean);
+      const data = text
+        .split("\n")
+        .filter((l) => l.startsWith("data:"))
+        .map((l) => l.slice(5).trim())
+        .filter(Boolean);
       return { res, msg: data.length ? JSON.parse(data.at(-1)!) : text ? JSON.parse(text) : undefined };
     };
-    const init = await post({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "x", version: "0" } } });
+    const init = await post({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "x", version: "0" } },
+    });
     expect(init.msg.result.capabilities.extensions).toHaveProperty(["io.modelcontextprotocol/ui"]);
     const sid = init.res.headers.get("mcp-session-id")!;
     await post({ jsonrpc: "2.0", method: "notifications/initialized" }, sid);
-    const tools = (await post({ jsonrpc: "2.0", id: 2, method: "tools/list" }, sid)).msg.result.tools as Array<{ name: string; _meta?: { ui?: { resourceUri?: string } } }>;
+    const tools = (await post({ jsonrpc: "2.0", id: 2, method: "tools/list" }, sid)).msg.result.tools as Array<{
+      name: string;
+      _meta?: { ui?: { resourceUri?: string } };
+    }>;
     const uri = tools.find((t) => t.name === "start_training")!._meta!.ui!.resourceUri!;
     const read = (await post({ jsonrpc: "2.0", id: 3, method: "resources/read", params: { uri } }, sid)).msg.result.contents[0];
     expect(read).toMatchObject({ uri, mimeType: "text/html;profile=mcp-app" });
@@ -239,7 +342,12 @@ describe("2026-07-28 requests, stateless", () => {
       new Request("http://localhost/mcp", {
         method: "POST",
         headers: { accept: "application/json, text/event-stream", "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "x", version: "0" } } }),
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "initialize",
+          params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "x", version: "0" } },
+        }),
       }),
     );
     expect(res.status).toBe(200);

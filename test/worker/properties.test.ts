@@ -49,7 +49,9 @@ const nastyPiece = fc.constantFrom(
   ".",
 );
 
-const nastyString = fc.array(fc.oneof(nastyPiece, fc.string({ maxLength: 6 }), fc.string({ unit: "grapheme", maxLength: 4 })), { maxLength: 6 }).map((a) => a.join(""));
+const nastyString = fc
+  .array(fc.oneof(nastyPiece, fc.string({ maxLength: 6 }), fc.string({ unit: "grapheme", maxLength: 4 })), { maxLength: 6 })
+  .map((a) => a.join(""));
 const hugeString = fc.oneof(
   fc.integer({ min: 1_001, max: 20_000 }).map((n) => "a".repeat(n)),
   fc.integer({ min: 1_001, max: 5_000 }).map((n) => `op_training_${"1".repeat(n)}`),
@@ -142,21 +144,28 @@ function routeProblems(r: RecordedRequest): string[] {
   for (const raw of m.slice(1)) {
     const d = decodeURIComponent(raw);
     if (d === "." || d === ".." || /[/\\]/.test(d) || /%2e|%2f|%5c/i.test(d)) out.push(`unsafe segment ${JSON.stringify(raw)} in ${p}`);
-    // eslint-disable-next-line no-control-regex
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
     if (/[\u0000-\u001f\u007f]/.test(d)) out.push(`control character in ${p}`);
   }
   if (route.id !== undefined) {
     const id = decodeURIComponent(m[route.id]!);
     if (!OP_ID_RE.test(id) || id.includes("..")) out.push(`operation id segment ${JSON.stringify(id)} is not an operation id`);
   }
-  if (route.symbol !== undefined && !/^\^?[A-Z0-9][A-Z0-9._-]*$/.test(decodeURIComponent(m[route.symbol]!))) out.push(`symbol segment ${m[route.symbol]}`);
-  // eslint-disable-next-line no-control-regex
+  if (route.symbol !== undefined && !/^\^?[A-Z0-9][A-Z0-9._-]*$/.test(decodeURIComponent(m[route.symbol]!)))
+    out.push(`symbol segment ${m[route.symbol]}`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
   if (/[\u0000-\u001f]/.test(decodeURIComponent(r.url.search))) out.push("control character in query");
   return out;
 }
 
 describe("the route checker itself", () => {
-  const req = (method: string, url: string): RecordedRequest => ({ method, url: new URL(url), path: "", headers: new Headers(), body: undefined });
+  const req = (method: string, url: string): RecordedRequest => ({
+    method,
+    url: new URL(url),
+    path: "",
+    headers: new Headers(),
+    body: undefined,
+  });
   it("flags traversal, encoded separators, unknown routes and bad ids; passes real ones", () => {
     const base = "http://127.0.0.1:8000/api/v1";
     expect(routeProblems(req("GET", `${base}/operations/${IDS.trainingRunning}`))).toEqual([]);
@@ -193,7 +202,12 @@ describe("bad input through the MCP endpoint", () => {
     await fc.assert(
       fc.asyncProperty(argsFor(name), async (args) => {
         const before = backend.requests.length;
-        const { status, messages, text } = await session.post({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args } });
+        const { status, messages, text } = await session.post({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "tools/call",
+          params: { name, arguments: args },
+        });
         expect(status, text.slice(0, 300)).toBeLessThan(500);
         const reply = messages.find((m) => m.id === 1);
         expect(reply, text.slice(0, 300)).toBeDefined();
@@ -273,15 +287,18 @@ describe("runTool without a transport's validation", () => {
     ["get_market_data", { symbol: "..", timeframe: "1h", limit_bars: 50 }],
   ] as const)("%s with %j is refused before any backend request", async (name, args) => {
     const backend = new FakeBackend({ version: "v2025" });
-    const outcome = await runTool(tool(name), { ...args }, {
-      auth: LOCAL_CONTEXT,
-      backend: config(),
-      signal: new AbortController().signal,
-      requestId: "raw",
-      fetch: backend.fetch,
-    });
+    const outcome = await runTool(
+      tool(name),
+      { ...args },
+      {
+        auth: LOCAL_CONTEXT,
+        backend: config(),
+        signal: new AbortController().signal,
+        requestId: "raw",
+        fetch: backend.fetch,
+      },
+    );
     expect(outcome.ok).toBe(false);
     expect(backend.requests.map((r) => `${r.method} ${r.url.pathname}`)).toEqual([]);
   });
 });
-

@@ -84,7 +84,15 @@ describe("1. v2025: a completed training's record cannot be serialised (HTTP 500
     const v = expectOk(await r.run("get_operation_results", { operation_id: FAST_V2025 }));
     expect(v).toMatchObject({ success: true, status: "completed", operation_type: "training" });
     expect(v.results).toEqual({
-      training_metrics: { final_train_loss: 0.4979, final_val_loss: 0.4407, final_train_accuracy: 0.7512, final_val_accuracy: 0.7934, epochs_completed: 3, early_stopped: false, training_time_minutes: 0 },
+      training_metrics: {
+        final_train_loss: 0.4979,
+        final_val_loss: 0.4407,
+        final_train_accuracy: 0.7512,
+        final_val_accuracy: 0.7934,
+        epochs_completed: 3,
+        early_stopped: false,
+        training_time_minutes: 0,
+      },
       test_metrics: { test_loss: 0.4208, test_accuracy: 0.8193, precision: 0.843, recall: 0.8193, f1_score: 0.8089 },
     });
     expect(v.unknown).toContain("model_path");
@@ -92,7 +100,16 @@ describe("1. v2025: a completed training's record cannot be serialised (HTTP 500
 
   it("start_training with wait_seconds returns the started id and its completion, though every record read fails", async () => {
     const r = recorded(f25("001", "004", "003", "006"), "v2025");
-    const v = expectOk(await r.run("start_training", { strategy_name: "mcp_smoke_fast", symbols: ["AAPL"], start_date: "2023-01-01", end_date: "2024-12-31", wait_seconds: 2, allow_duplicate: true }));
+    const v = expectOk(
+      await r.run("start_training", {
+        strategy_name: "mcp_smoke_fast",
+        symbols: ["AAPL"],
+        start_date: "2023-01-01",
+        end_date: "2024-12-31",
+        wait_seconds: 2,
+        allow_duplicate: true,
+      }),
+    );
     expect(v).toMatchObject({ success: true, operation_id: FAST_V2025, status: "started", finished: true });
     expect((v.operation as Record<string, unknown>).status).toBe("completed");
     expect(v.message).toMatch(/completed within/);
@@ -149,8 +166,12 @@ describe("2. a cancel KTRDR reports as failed (v2025 training) or completed (dum
   });
 
   it("cancel of a finished operation reads the Python enum name as a status", async () => {
-    const msg = expectErr(await recorded(v26("069", "070")).run("cancel_operation", { operation_id: "op_backtesting_20261201_191218_b48a58b6" }));
-    expect(msg).toBe("Operation op_backtesting_20261201_191218_b48a58b6 is already completed; there is nothing to cancel. Read its outcome with get_operation_results.");
+    const msg = expectErr(
+      await recorded(v26("069", "070")).run("cancel_operation", { operation_id: "op_backtesting_20261201_191218_b48a58b6" }),
+    );
+    expect(msg).toBe(
+      "Operation op_backtesting_20261201_191218_b48a58b6 is already completed; there is nothing to cancel. Read its outcome with get_operation_results.",
+    );
   });
 
   it.each([
@@ -206,7 +227,14 @@ describe("3. v2026: operations run by workers, the listing, the duplicate guard 
   it("the duplicate guard recognises the identical training although v2026 records no strategy_name", async () => {
     // 003: v2026's answer to the list of resuming trainings the guard also asks for (none).
     const r = recorded(f26("005", "009", "010", "003"), "v2026");
-    const v = expectOk(await r.run("start_training", { strategy_name: "mcp_smoke_slow", symbols: ["EURUSD"], start_date: "2023-01-01", end_date: "2024-12-31" }));
+    const v = expectOk(
+      await r.run("start_training", {
+        strategy_name: "mcp_smoke_slow",
+        symbols: ["EURUSD"],
+        start_date: "2023-01-01",
+        end_date: "2024-12-31",
+      }),
+    );
     expect(v).toMatchObject({ status: "already_running", operation_id: SLOW_V2026 });
     expect(v.message).toMatch(/does not report its strategy/);
     expect(r.replay.served.some((s) => s.method === "POST")).toBe(false);
@@ -215,7 +243,14 @@ describe("3. v2026: operations run by workers, the listing, the duplicate guard 
   it("a start refused with 503 (object detail) names the operation on the worker and does not invite a duplicate", async () => {
     const exchanges = f26("030", "005", "009", "010", "003");
     const r = recorded(exchanges, "v2026");
-    const msg = expectErr(await r.run("start_training", { strategy_name: "mcp_smoke_fast", symbols: ["EURUSD"], start_date: "2024-01-01", end_date: "2024-06-30" }));
+    const msg = expectErr(
+      await r.run("start_training", {
+        strategy_name: "mcp_smoke_fast",
+        symbols: ["EURUSD"],
+        start_date: "2024-01-01",
+        end_date: "2024-06-30",
+      }),
+    );
     expect(msg).toMatch(/worker is busy \(HTTP 503\), so nothing was started/);
     expect(msg).toContain(SLOW_V2026);
     expect(msg).not.toMatch(/retry in a minute/i);
@@ -271,14 +306,27 @@ describe("5. version facts", () => {
 
   it("v2026 backtests need model_path: refused up front with where to find it", async () => {
     const r = recorded([], "v2026");
-    const msg = expectErr(await r.run("start_backtest", { strategy_name: "mcp_smoke_fast", symbol: "EURUSD", timeframe: "1h", start_date: "2024-01-01", end_date: "2024-12-31", allow_duplicate: true }));
+    const msg = expectErr(
+      await r.run("start_backtest", {
+        strategy_name: "mcp_smoke_fast",
+        symbol: "EURUSD",
+        timeframe: "1h",
+        start_date: "2024-01-01",
+        end_date: "2024-12-31",
+        allow_duplicate: true,
+      }),
+    );
     expect(msg).toMatch(/needs model_path/);
     expect(msg).toMatch(/results\.model_path/);
   });
 
   it("v2026 training results show the model path (top-level on v2026) and the epochs trained", async () => {
     const v = expectOk(await recorded(v26("030")).run("get_operation_results", { operation_id: "op_training_20261201_191142_340470b7" }));
-    expect(v.results).toMatchObject({ model_path: "models/mcp_smoke_fast/1h_v1", training_metrics: { epochs_completed: 3, final_val_loss: 1.226 }, test_metrics: { test_accuracy: 0.8175 } });
+    expect(v.results).toMatchObject({
+      model_path: "models/mcp_smoke_fast/1h_v1",
+      training_metrics: { epochs_completed: 3, final_val_loss: 1.226 },
+      test_metrics: { test_accuracy: 0.8175 },
+    });
   });
 
   it("v2026 /metrics nests epochs as a (list, cursor) pair repeating history: read as 103 epochs", async () => {
@@ -307,22 +355,38 @@ describe("5. version facts", () => {
   });
 
   it("KTRDR's *_pct backtest figures are fractions: given as percentages (23.33 %, not 0.2333 %)", async () => {
-    const res = expectOk(await recorded(v26("061")).run("get_operation_results", { operation_id: "op_backtesting_20261201_191209_0d9d1aec" }));
-    expect(res.results).toMatchObject({ total_return: 23330, total_return_pct: 23.33, max_drawdown_pct: 1.495, sharpe_ratio: 2.298, total_trades: 9 });
-    const status = expectOk(await recorded(v26("060")).run("get_operation_status", { operation_id: "op_backtesting_20261201_191209_0d9d1aec" }));
+    const res = expectOk(
+      await recorded(v26("061")).run("get_operation_results", { operation_id: "op_backtesting_20261201_191209_0d9d1aec" }),
+    );
+    expect(res.results).toMatchObject({
+      total_return: 23330,
+      total_return_pct: 23.33,
+      max_drawdown_pct: 1.495,
+      sharpe_ratio: 2.298,
+      total_trades: 9,
+    });
+    const status = expectOk(
+      await recorded(v26("060")).run("get_operation_status", { operation_id: "op_backtesting_20261201_191209_0d9d1aec" }),
+    );
     expect(status.result).toBe("return 23.33%, sharpe 2.298, 9 trades");
   });
 
   it("a v2025 backtest's equity curve (parallel arrays) is a downsampled series in detail full; v2026 sends none and that is said", async () => {
-    const v25full = expectOk(await recorded(v25("049")).run("get_operation_results", { operation_id: "op_backtesting_20261201_190841_06ab9ee7", detail: "full" }));
+    const v25full = expectOk(
+      await recorded(v25("049")).run("get_operation_results", { operation_id: "op_backtesting_20261201_190841_06ab9ee7", detail: "full" }),
+    );
     const equity = (v25full.series as { equity: { columns: string[]; points: unknown[][]; of: number } }).equity;
     expect(equity.of).toBe(1777);
     expect(equity.points.length).toBe(300);
     expect(equity.columns).toEqual(["time", "value", "drawdown"]);
-    const concise = expectOk(await recorded(v25("049")).run("get_operation_results", { operation_id: "op_backtesting_20261201_190841_06ab9ee7" }));
+    const concise = expectOk(
+      await recorded(v25("049")).run("get_operation_results", { operation_id: "op_backtesting_20261201_190841_06ab9ee7" }),
+    );
     expect(concise).not.toHaveProperty("series");
     expect(JSON.stringify(concise.results)).not.toContain("equity");
-    const v26full = expectOk(await recorded(v26("061")).run("get_operation_results", { operation_id: "op_backtesting_20261201_191209_0d9d1aec", detail: "full" }));
+    const v26full = expectOk(
+      await recorded(v26("061")).run("get_operation_results", { operation_id: "op_backtesting_20261201_191209_0d9d1aec", detail: "full" }),
+    );
     expect(v26full.series_note).toMatch(/did not return the equity curve \(it has 1777 points/);
   });
 
@@ -362,12 +426,17 @@ describe("6. an answer without the facts is an error, never a default", () => {
 
 describe.each(["v2025", "v2026"] as const)("every recorded %s operation read", (version) => {
   // (The 500s of v2025's unserialisable records are class 1's scenarios above.)
-  const reads = folder(version).filter((e) => e.request.method === "GET" && /^\/operations\/op_[^/?]+$/.test(e.request.path) && e.status !== 500);
+  const reads = folder(version).filter(
+    (e) => e.request.method === "GET" && /^\/operations\/op_[^/?]+$/.test(e.request.path) && e.status !== 500,
+  );
   it.each(reads.map((e) => [e.file, e] as const))("%s: status matches the normalised record", async (_f, e) => {
     const id = e.request.path.split("/")[2]!;
     const all = folder(version);
     const lists = [all.filter((x) => x.request.path === "/operations").at(-1)!, ...all.filter((x) => x.request.path === "/workers")];
-    const out = await recorded([e, ...lists, ...(version === "v2025" ? pick("v2025-focus", "006") : [])], version).run("get_operation_status", { operation_id: id });
+    const out = await recorded([e, ...lists, ...(version === "v2025" ? pick("v2025-focus", "006") : [])], version).run(
+      "get_operation_status",
+      { operation_id: id },
+    );
     if (e.status === 404) {
       expect(expectErr(out)).toMatch(/not found/);
       return;

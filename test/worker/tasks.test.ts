@@ -72,7 +72,11 @@ class Session {
   ) {}
 
   private async post(body: unknown): Promise<{ status: number; messages: Msg[]; text: string; res: Response }> {
-    const headers: Record<string, string> = { accept: "application/json, text/event-stream", "content-type": "application/json", ...this.headers };
+    const headers: Record<string, string> = {
+      accept: "application/json, text/event-stream",
+      "content-type": "application/json",
+      ...this.headers,
+    };
     if (this.sid) Object.assign(headers, { "mcp-session-id": this.sid, "mcp-protocol-version": PROTOCOL });
     const res = await this.send(new Request(`${this.origin}/mcp`, { method: "POST", headers, body: JSON.stringify(body) }));
     const text = await res.text();
@@ -148,7 +152,16 @@ function finish(id: string, status: "completed" | "failed", extra: Record<string
     status,
     started_at: "2025-10-04T16:20:01.000000Z",
     completed_at: "2025-10-04T16:52:01.000000Z",
-    progress: { percentage: status === "completed" ? 100 : 40, current_step: status === "completed" ? "Training complete" : "Epoch 20/50", steps_completed: 0, steps_total: 0, items_processed: 0, items_total: null, current_item: null, context: {} },
+    progress: {
+      percentage: status === "completed" ? 100 : 40,
+      current_step: status === "completed" ? "Training complete" : "Epoch 20/50",
+      steps_completed: 0,
+      steps_total: 0,
+      items_processed: 0,
+      items_total: null,
+      current_item: null,
+      context: {},
+    },
     result_summary: status === "completed" ? TRAINING_RESULT_SUMMARY : null,
     error_message: status === "failed" ? "Training failed: CUDA out of memory" : null,
     ...extra,
@@ -266,8 +279,20 @@ describe("plain calls", () => {
     const r = await s.ok("tools/call", { name: "start_training", arguments: TRAINING });
     expect(r.task).toBeUndefined();
     expect(r.isError).toBeUndefined();
-    expect(r.structuredContent).toMatchObject({ success: true, status: "started", operation_type: "training", operation_id: expect.stringMatching(/^op_training_/) });
-    expect(Object.keys(r.structuredContent).sort()).toEqual(["estimated_duration_minutes", "message", "operation_id", "operation_type", "status", "success"]);
+    expect(r.structuredContent).toMatchObject({
+      success: true,
+      status: "started",
+      operation_type: "training",
+      operation_id: expect.stringMatching(/^op_training_/),
+    });
+    expect(Object.keys(r.structuredContent).sort()).toEqual([
+      "estimated_duration_minutes",
+      "message",
+      "operation_id",
+      "operation_type",
+      "status",
+      "success",
+    ]);
     expect(backend.op(r.structuredContent.operation_id)?.status).toBe("pending");
   });
 });
@@ -278,7 +303,11 @@ describe("duplicate guard and waits", () => {
     const s = await new Session().open();
     const first = (await startTask(s)).task;
     // What KTRDR records about a training it started (the duplicate guard compares it).
-    (backend.op(first.taskId) as unknown as { metadata: Record<string, unknown> }).metadata.parameters = { strategy_name: "mlp_basic", symbols: ["MSFT"], timeframes: ["1h"] };
+    (backend.op(first.taskId) as unknown as { metadata: Record<string, unknown> }).metadata.parameters = {
+      strategy_name: "mlp_basic",
+      symbols: ["MSFT"],
+      timeframes: ["1h"],
+    };
     const again = await startTask(s);
     expect(again.task.taskId).toBe(first.taskId);
     expect(again.task.statusMessage).toMatch(/already pending/);
@@ -292,10 +321,20 @@ describe("duplicate guard and waits", () => {
     useBackend("v2026");
     backend.onRequest = (r) => {
       // The backend finishes the data load as soon as the first status read arrives.
-      if (r.method === "GET" && r.path.startsWith("/operations/op_data_load_2025") && !r.path.includes("0c0d") && !r.path.includes("e0f1")) {
+      if (
+        r.method === "GET" &&
+        r.path.startsWith("/operations/op_data_load_2025") &&
+        !r.path.includes("0c0d") &&
+        !r.path.includes("e0f1")
+      ) {
         const id = decodeURIComponent(r.path.split("/")[2]!);
         const op = backend.op(id) as Record<string, unknown> | undefined;
-        if (op && op.status === "pending") Object.assign(op, { status: "completed", completed_at: "2025-10-04T16:20:05.000000Z", result_summary: { status: "success", fetched_bars: 10 } });
+        if (op && op.status === "pending")
+          Object.assign(op, {
+            status: "completed",
+            completed_at: "2025-10-04T16:20:05.000000Z",
+            result_summary: { status: "success", fetched_bars: 10 },
+          });
       }
     };
     const s = await new Session().open();
@@ -313,7 +352,10 @@ describe("failures and cancellation", () => {
     const { task } = await startTask(s);
     // (With an empty result_summary, get_operation_results itself currently fails its output schema: `results` is pruned away.)
     finish(task.taskId, "failed", { result_summary: { training_metrics: { epochs_completed: 20 } } });
-    expect(await s.ok("tasks/get", { taskId: task.taskId })).toMatchObject({ status: "failed", statusMessage: "Training failed: CUDA out of memory" });
+    expect(await s.ok("tasks/get", { taskId: task.taskId })).toMatchObject({
+      status: "failed",
+      statusMessage: "Training failed: CUDA out of memory",
+    });
     const result = await s.ok("tasks/result", { taskId: task.taskId });
     expect(result.isError).toBe(true);
     const sc = z.object(startedOutput).strict().parse(result.structuredContent);
@@ -389,7 +431,10 @@ describe("failures and cancellation", () => {
 describe("scopes (API keys)", () => {
   async function key(name: string, scopes: string[]) {
     const bytes = crypto.getRandomValues(new Uint8Array(32));
-    const k = `ktrdr_${btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")}`;
+    const k = `ktrdr_${btoa(String.fromCharCode(...bytes))
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_")
+      .replace(/=+$/, "")}`;
     const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(k)));
     return { key: k, entry: { name, sha256: [...digest].map((b) => b.toString(16).padStart(2, "0")).join(""), scopes } };
   }
@@ -399,7 +444,11 @@ describe("scopes (API keys)", () => {
     const reader = await key("reader", ["ktrdr:read"]);
     const operator = await key("operator", ["ktrdr:read", "ktrdr:operate"]);
     const blind = await key("blind-operator", ["ktrdr:operate"]);
-    const send = viaVars({ AUTH_MODE: "api_keys", ALLOW_INSECURE_BACKEND: "true", API_KEYS: JSON.stringify([reader.entry, operator.entry, blind.entry]) });
+    const send = viaVars({
+      AUTH_MODE: "api_keys",
+      ALLOW_INSECURE_BACKEND: "true",
+      API_KEYS: JSON.stringify([reader.entry, operator.entry, blind.entry]),
+    });
     const origin = "https://mcp.example.com";
     const as = (k: { key: string }) => new Session(send, origin, { authorization: `Bearer ${k.key}` }).open();
 

@@ -15,7 +15,9 @@ const VERSIONS: WireVersion[] = ["v2025", "v2026"];
 describe.each(VERSIONS)("start tools against %s", (version) => {
   it("trigger_data_loading returns the started shape at the top level", async () => {
     const h = harness(version);
-    const v = expectOk(await h.run("trigger_data_loading", { symbol: "aapl", timeframe: "1d", mode: "backfill", start_date: "2024-01-01" }));
+    const v = expectOk(
+      await h.run("trigger_data_loading", { symbol: "aapl", timeframe: "1d", mode: "backfill", start_date: "2024-01-01" }),
+    );
     const created = h.backend.operations.at(-1)!;
     expect(v).toEqual({
       success: true,
@@ -40,27 +42,51 @@ describe.each(VERSIONS)("start tools against %s", (version) => {
 
   it("start_training returns operation_id from task_id, with the estimated duration", async () => {
     const h = harness(version);
-    const v = expectOk(await h.run("start_training", { strategy_config_path: "strategies/mlp_basic.yaml", symbols: ["AAPL", "aapl", "MSFT"] }));
+    const v = expectOk(
+      await h.run("start_training", { strategy_config_path: "strategies/mlp_basic.yaml", symbols: ["AAPL", "aapl", "MSFT"] }),
+    );
     const created = h.backend.operations.at(-1)!;
     expect(created.operation_type).toBe("training");
-    expect(v).toMatchObject({ success: true, operation_id: created.operation_id, operation_type: "training", status: "started", estimated_duration_minutes: 30 });
+    expect(v).toMatchObject({
+      success: true,
+      operation_id: created.operation_id,
+      operation_type: "training",
+      status: "started",
+      estimated_duration_minutes: 30,
+    });
     expect(v.message).toMatch(/mlp_basic on AAPL, MSFT \(1h\)/);
-    expect(h.backend.requests.at(-1)!.body).toEqual({ symbols: ["AAPL", "MSFT"], timeframes: ["1h"], strategy_name: "mlp_basic", start_date: null, end_date: null });
+    expect(h.backend.requests.at(-1)!.body).toEqual({
+      symbols: ["AAPL", "MSFT"],
+      timeframes: ["1h"],
+      strategy_name: "mlp_basic",
+      start_date: null,
+      end_date: null,
+    });
   });
 
   it("start_training refuses bad combinations before calling the backend", async () => {
     const h = harness(version);
     expect(expectErr(await h.run("start_training", { symbols: ["AAPL"] }))).toMatch(/strategy_name is required.*get_available_strategies/);
-    expect(expectErr(await h.run("start_training", { strategy_name: "mlp_basic", strategy_config_path: "other.yaml", symbols: ["AAPL"] }))).toMatch(/different strategies/);
-    expect(expectErr(await h.run("start_training", { strategy_name: "mlp_basic", symbols: ["AAPL"], training_config: { epochs: 5 } }))).toMatch(/training_config is not supported/);
-    expect(expectErr(await h.run("start_training", { strategy_name: "mlp_basic", symbols: ["AAPL"], start_date: "2025-02-01", end_date: "2025-01-01" }))).toMatch(/after end_date.*swap/);
+    expect(
+      expectErr(await h.run("start_training", { strategy_name: "mlp_basic", strategy_config_path: "other.yaml", symbols: ["AAPL"] })),
+    ).toMatch(/different strategies/);
+    expect(
+      expectErr(await h.run("start_training", { strategy_name: "mlp_basic", symbols: ["AAPL"], training_config: { epochs: 5 } })),
+    ).toMatch(/training_config is not supported/);
+    expect(
+      expectErr(
+        await h.run("start_training", { strategy_name: "mlp_basic", symbols: ["AAPL"], start_date: "2025-02-01", end_date: "2025-01-01" }),
+      ),
+    ).toMatch(/after end_date.*swap/);
     expect(h.backend.requests).toHaveLength(0);
   });
 
   it("start_training with an unknown strategy relays the backend's reason and says what to fix", async () => {
     const h = harness(version);
     const msg = expectErr(await h.run("start_training", { strategy_name: "nope", symbols: ["AAPL"] }));
-    expect(msg).toMatch(/^KTRDR rejected the request \(HTTP 400\): Strategy file not found: strategies\/nope\.yaml\. Fix the arguments and call start_training again\.$/);
+    expect(msg).toMatch(
+      /^KTRDR rejected the request \(HTTP 400\): Strategy file not found: strategies\/nope\.yaml\. Fix the arguments and call start_training again\.$/,
+    );
   });
 
   it("start_backtest uses the version's route and returns the started shape", async () => {
@@ -80,7 +106,9 @@ describe.each(VERSIONS)("start tools against %s", (version) => {
 
   it("start_backtest refuses a reversed range without a backend call", async () => {
     const h = harness(version);
-    const msg = expectErr(await h.run("start_backtest", { ...VALID_ARGS.start_backtest, start_date: "2025-07-01", end_date: "2025-06-30" }));
+    const msg = expectErr(
+      await h.run("start_backtest", { ...VALID_ARGS.start_backtest, start_date: "2025-07-01", end_date: "2025-06-30" }),
+    );
     expect(msg).toMatch(/after end_date/);
     expect(h.backend.requests).toHaveLength(0);
   });
@@ -104,7 +132,13 @@ describe.each(VERSIONS)("list_operations against %s", (version) => {
     expect([...created].sort().reverse()).toEqual(created);
     // Compact rows: seconds precision, no "N/A" symbol, no nulls.
     const dl = data.find((r) => r.operation_id === IDS.dataLoadCompleted)!;
-    expect(dl).toMatchObject({ operation_id: IDS.dataLoadCompleted, operation_type: "data_load", status: "completed", created_at: "2025-10-04T14:00:12Z", duration_seconds: 13 });
+    expect(dl).toMatchObject({
+      operation_id: IDS.dataLoadCompleted,
+      operation_type: "data_load",
+      status: "completed",
+      created_at: "2025-10-04T14:00:12Z",
+      duration_seconds: 13,
+    });
     expect(dl).not.toHaveProperty("symbol"); // the backend's "N/A"
     const running = data.find((r) => r.operation_id === IDS.trainingRunning)!;
     expect(running).toEqual({
@@ -126,11 +160,20 @@ describe.each(VERSIONS)("list_operations against %s", (version) => {
   it("passes filters and paging; returned_count counts the page, total_count the matches", async () => {
     const h = harness(version);
     const v = expectOk(await h.run("list_operations", { operation_type: "data_load", limit: 2, offset: 1 }));
-    expect(Object.fromEntries(h.backend.requests.filter((r) => r.path === "/operations").at(-1)!.url.searchParams)).toEqual({ operation_type: "data_load", limit: "2", offset: "1" });
+    expect(Object.fromEntries(h.backend.requests.filter((r) => r.path === "/operations").at(-1)!.url.searchParams)).toEqual({
+      operation_type: "data_load",
+      limit: "2",
+      offset: "1",
+    });
     expect(v.total_count).toBe(3);
     expect(v.returned_count).toBe(2);
     const active = expectOk(await h.run("list_operations", { active_only: true }));
-    expect(h.backend.requests.filter((r) => r.path === "/operations").at(-1)!.url.searchParams.get("active_only")).toBe("true");
+    expect(
+      h.backend.requests
+        .filter((r) => r.path === "/operations")
+        .at(-1)!
+        .url.searchParams.get("active_only"),
+    ).toBe("true");
     expect((active.data as Array<{ status: string }>).every((r) => r.status === "running" || r.status === "pending")).toBe(true);
   });
 
@@ -171,7 +214,15 @@ describe.each(VERSIONS)("get_operation_status against %s", (version) => {
   it("concise view of a running data load keeps the segments and bars saved", async () => {
     const h = harness(version);
     const v = expectOk(await h.run("get_operation_status", { operation_id: IDS.dataLoadRunning }));
-    expect(v).toMatchObject({ operation_type: "data_load", status: "running", segments: "3/12", bars_saved: 5400, symbol: "TSLA", progress_percentage: 25, duration_seconds: 900 });
+    expect(v).toMatchObject({
+      operation_type: "data_load",
+      status: "running",
+      segments: "3/12",
+      bars_saved: 5400,
+      symbol: "TSLA",
+      progress_percentage: 25,
+      duration_seconds: 900,
+    });
     expect(v.eta_seconds).toBe(2700);
   });
 
@@ -198,7 +249,13 @@ describe.each(VERSIONS)("get_operation_status against %s", (version) => {
     const record = v.record as Record<string, unknown>;
     const progress = record.progress as Record<string, unknown>;
     const ctx = progress.context as Record<string, unknown>;
-    expect(ctx.epoch_metrics).toEqual({ train_loss: 0.023412345, val_loss: 0.031212345, train_accuracy: 0.8812, val_accuracy: 0.861, learning_rate: 0.001 });
+    expect(ctx.epoch_metrics).toEqual({
+      train_loss: 0.023412345,
+      val_loss: 0.031212345,
+      train_accuracy: 0.8812,
+      val_accuracy: 0.861,
+      learning_rate: 0.001,
+    });
     expect(ctx.batch_total_per_epoch).toBe(640);
     expect(ctx).not.toHaveProperty("current_item"); // null dropped
     expect(progress).not.toHaveProperty("items_total");
@@ -273,7 +330,16 @@ describe.each(VERSIONS)("get_operation_results against %s", (version) => {
         operation_type: "training",
         status: "completed",
         results: {
-          training_metrics: { final_train_loss: 0.01871, final_val_loss: 0.02451, final_train_accuracy: 0.9012, final_val_accuracy: 0.8876, epochs_completed: 50, early_stopped: false, best_epoch: 47, training_time_minutes: 32.5 },
+          training_metrics: {
+            final_train_loss: 0.01871,
+            final_val_loss: 0.02451,
+            final_train_accuracy: 0.9012,
+            final_val_accuracy: 0.8876,
+            epochs_completed: 50,
+            early_stopped: false,
+            best_epoch: 47,
+            training_time_minutes: 32.5,
+          },
           test_metrics: { test_loss: 0.0301, test_accuracy: 0.8921, precision: 0.875, recall: 0.861, f1_score: 0.868 },
           model_path: TRAINING_RESULT_SUMMARY.artifacts.model_path,
         },
@@ -294,7 +360,13 @@ describe.each(VERSIONS)("get_operation_results against %s", (version) => {
       const h = harness(version, { hasResults });
       const dl = expectOk(await h.run("get_operation_results", { operation_id: IDS.dataLoadCompleted }));
       const d = DATA_LOAD_RESULT_SUMMARY;
-      expect(dl.results).toEqual({ bars_loaded: d.fetched_bars, merged_file: d.merged_file, segments: d.segments_fetched, gaps_analyzed: d.gaps_analyzed, ib_requests: d.ib_requests_made });
+      expect(dl.results).toEqual({
+        bars_loaded: d.fetched_bars,
+        merged_file: d.merged_file,
+        segments: d.segments_fetched,
+        gaps_analyzed: d.gaps_analyzed,
+        ib_requests: d.ib_requests_made,
+      });
       const failed = expectOk(await h.run("get_operation_results", { operation_id: IDS.trainingFailed }));
       expect(failed).toMatchObject({ success: false, status: "failed", error_message: "Training failed: CUDA out of memory" });
       expect(failed.results).toEqual({ training_metrics: { epochs_completed: 6 } });
@@ -312,7 +384,14 @@ describe.each(VERSIONS)("get_operation_results against %s", (version) => {
     it(`${label}: a cancelled operation answers cancelled, with its reason and no results`, async () => {
       const h = harness(version, { hasResults });
       const v = expectOk(await h.run("get_operation_results", { operation_id: IDS.dataLoadCancelled }));
-      expect(v).toEqual({ success: false, operation_id: IDS.dataLoadCancelled, operation_type: "data_load", status: "cancelled", cancel_reason: "Operation cancelled by user", results: {} });
+      expect(v).toEqual({
+        success: false,
+        operation_id: IDS.dataLoadCancelled,
+        operation_type: "data_load",
+        status: "cancelled",
+        cancel_reason: "Operation cancelled by user",
+        results: {},
+      });
     });
 
     it.each([
@@ -343,7 +422,12 @@ describe.each(VERSIONS)("get_operation_metrics against %s", (version) => {
     expect(epochs.at(-1)!.epoch).toBe(12);
     expect(epochs[0]).not.toHaveProperty("duration");
     expect(v.epochs_shown).toBe("last 10 of 12");
-    expect(v.diagnosis).toEqual({ best_epoch: 9, best_val_loss: 0.055, val_loss_rising: true, note: "val_loss rising for 2 epochs; best at epoch 9" });
+    expect(v.diagnosis).toEqual({
+      best_epoch: 9,
+      best_val_loss: 0.055,
+      val_loss_rising: true,
+      note: "val_loss rising for 2 epochs; best at epoch 9",
+    });
     // v2026 sends only the epochs (a serialised list); v2025's object carries summary numbers too.
     if (version === "v2025") expect(v.metrics).toMatchObject({ total_epochs_planned: 50, best_epoch: 9, is_overfitting: true });
     else expect(v.metrics).toBeUndefined();
@@ -361,7 +445,10 @@ describe.each(VERSIONS)("get_operation_metrics against %s", (version) => {
       // v2025: only the latest epoch's metrics, from the progress context.
       expect(v.epochs).toEqual([{ epoch: 32, train_loss: 0.02341, val_loss: 0.03121, train_accuracy: 0.8812, val_accuracy: 0.861 }]);
     }
-    expect(h.backend.requests.map((r) => r.path)).toEqual([`/operations/${IDS.trainingRunning}/metrics`, `/operations/${IDS.trainingRunning}`]);
+    expect(h.backend.requests.map((r) => r.path)).toEqual([
+      `/operations/${IDS.trainingRunning}/metrics`,
+      `/operations/${IDS.trainingRunning}`,
+    ]);
   });
 
   it("unknown operation → restart hint", async () => {
@@ -375,7 +462,13 @@ describe.each(VERSIONS)("data tools against %s", (version) => {
     const h = harness(version);
     const v = expectOk(await h.run("get_market_data", { symbol: "aapl" }));
     expect(h.backend.requests.at(-1)!.path).toBe("/data/AAPL/1h");
-    expect(v).toMatchObject({ symbol: "AAPL", timeframe: "1h", total_bars: 120, returned_bars: 50, columns: ["time", "open", "high", "low", "close", "volume"] });
+    expect(v).toMatchObject({
+      symbol: "AAPL",
+      timeframe: "1h",
+      total_bars: 120,
+      returned_bars: 50,
+      columns: ["time", "open", "high", "low", "close", "volume"],
+    });
     const rows = v.bars as unknown[][];
     expect(rows).toHaveLength(50);
     // Last bar: index 119, 2025-09-01T09:30 + 119 h = 2025-09-06T08:30; seconds dropped.
@@ -400,7 +493,9 @@ describe.each(VERSIONS)("data tools against %s", (version) => {
     expect(v).toMatchObject({ total_bars: 0, returned_bars: 0, bars: [] });
     expect(v.message).toMatch(/trigger_data_loading/);
     const n = h.backend.requests.length;
-    expect(expectErr(await h.run("get_market_data", { symbol: "AAPL", start_date: "2025-02-01", end_date: "2025-01-31" }))).toMatch(/after end_date/);
+    expect(expectErr(await h.run("get_market_data", { symbol: "AAPL", start_date: "2025-02-01", end_date: "2025-01-31" }))).toMatch(
+      /after end_date/,
+    );
     expect(h.backend.requests).toHaveLength(n);
   });
 
@@ -408,7 +503,13 @@ describe.each(VERSIONS)("data tools against %s", (version) => {
     const h = harness(version);
     const v = expectOk(await h.run("get_data_summary", { symbol: "AAPL" }));
     // KTRDR's point_count (calendar hours, not bars) is not passed on as a bar count.
-    expect(v).toEqual({ symbol: "AAPL", timeframe: "1h", available: true, first_bar: "2025-09-01T09:30:00", last_bar: "2025-09-06T08:30:00" });
+    expect(v).toEqual({
+      symbol: "AAPL",
+      timeframe: "1h",
+      available: true,
+      first_bar: "2025-09-01T09:30:00",
+      last_bar: "2025-09-06T08:30:00",
+    });
     expect(h.backend.requests.at(-1)!.body).toEqual({ symbol: "AAPL", timeframe: "1h" });
     const none = expectOk(await h.run("get_data_summary", { symbol: "NVDA", timeframe: "1d" }));
     expect(none).toMatchObject({ symbol: "NVDA", available: false });
@@ -420,7 +521,12 @@ describe.each(VERSIONS)("discovery tools against %s", (version) => {
   it("check_backend_health", async () => {
     const h = harness(version);
     const v = expectOk(await h.run("check_backend_health"));
-    expect(v).toMatchObject({ healthy: true, status: "ok", version: version === "v2026" ? "2.3.0" : "1.0.7", backend: new URL(h.cfg.baseUrl).host });
+    expect(v).toMatchObject({
+      healthy: true,
+      status: "ok",
+      version: version === "v2026" ? "2.3.0" : "1.0.7",
+      backend: new URL(h.cfg.baseUrl).host,
+    });
     expect(v.latency_ms).toBeGreaterThanOrEqual(0);
   });
 
@@ -428,7 +534,14 @@ describe.each(VERSIONS)("discovery tools against %s", (version) => {
     const h = harness(version);
     const s = expectOk(await h.run("get_available_symbols"));
     expect(s.count).toBe(2);
-    expect((s.symbols as unknown[])[0]).toEqual({ symbol: "AAPL", name: "Apple Inc.", type: "stock", exchange: "NASDAQ", currency: "USD", timeframes: ["1h", "1d"] });
+    expect((s.symbols as unknown[])[0]).toEqual({
+      symbol: "AAPL",
+      name: "Apple Inc.",
+      type: "stock",
+      exchange: "NASDAQ",
+      currency: "USD",
+      timeframes: ["1h", "1d"],
+    });
     const i = expectOk(await h.run("get_available_indicators"));
     expect(i.indicators).toEqual([
       { name: "RSI", description: "Relative Strength Index", parameters: ["period", "source"] },
@@ -436,7 +549,12 @@ describe.each(VERSIONS)("discovery tools against %s", (version) => {
     ]);
     const st = expectOk(await h.run("get_available_strategies"));
     expect(st.count).toBe(2);
-    expect((st.strategies as unknown[])[1]).toEqual({ name: "momentum_fx", symbol: "EURUSD", timeframe: "1h", training_status: "untrained" });
+    expect((st.strategies as unknown[])[1]).toEqual({
+      name: "momentum_fx",
+      symbol: "EURUSD",
+      timeframe: "1h",
+      training_status: "untrained",
+    });
   });
 
   it("get_model_performance: a completed training; a running one → not found with the backend's reason", async () => {
@@ -460,7 +578,9 @@ describe("scopes", () => {
   const none: AuthContext = { principal: "key:none", method: "api_key", scopes: [] };
 
   it("operate tools are refused without ktrdr:operate, naming the scope, with no backend call", async () => {
-    const operate = TOOLS.filter((t) => t.scope === "ktrdr:operate").map((t) => t.name).sort();
+    const operate = TOOLS.filter((t) => t.scope === "ktrdr:operate")
+      .map((t) => t.name)
+      .sort();
     expect(operate).toEqual(["cancel_operation", "start_backtest", "start_training", "trigger_data_loading"]);
     for (const name of operate) {
       const h = harness("v2025");
@@ -530,21 +650,24 @@ describe("safe starts see v2026 resuming operations (active_only covers pending 
   };
   const START = { strategy_name: "mlp_basic", symbols: ["MSFT"], timeframes: ["1h"] };
 
-  it.each(["auto", "v2026"] as const)("v2026 backend, KTRDR_API_VERSION=%s: a resuming twin is returned, nothing is started", async (pin) => {
-    const h = harness("v2026", { cfg: { wireVersion: pin } });
-    resumingTwin(h);
-    const v = expectOk(await h.run("start_training", START));
-    expect(v).toMatchObject({ operation_id: IDS.trainingFailed, status: "already_running" });
-    expect(v.message).toMatch(/already resuming/);
-    expect(h.backend.requests.filter((r) => r.method === "POST")).toHaveLength(0);
-    const lists = h.backend.requests.filter((r) => r.path === "/operations").map((r) => Object.fromEntries(r.url.searchParams));
-    expect(lists).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ operation_type: "training", active_only: "true" }),
-        expect.objectContaining({ operation_type: "training", status: "resuming" }),
-      ]),
-    );
-  });
+  it.each(["auto", "v2026"] as const)(
+    "v2026 backend, KTRDR_API_VERSION=%s: a resuming twin is returned, nothing is started",
+    async (pin) => {
+      const h = harness("v2026", { cfg: { wireVersion: pin } });
+      resumingTwin(h);
+      const v = expectOk(await h.run("start_training", START));
+      expect(v).toMatchObject({ operation_id: IDS.trainingFailed, status: "already_running" });
+      expect(v.message).toMatch(/already resuming/);
+      expect(h.backend.requests.filter((r) => r.method === "POST")).toHaveLength(0);
+      const lists = h.backend.requests.filter((r) => r.path === "/operations").map((r) => Object.fromEntries(r.url.searchParams));
+      expect(lists).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ operation_type: "training", active_only: "true" }),
+          expect.objectContaining({ operation_type: "training", status: "resuming" }),
+        ]),
+      );
+    },
+  );
 
   it("control: the backend's active_only list leaves the resuming twin out, so only the second query finds it", async () => {
     const h = harness("v2026", { cfg: { wireVersion: "auto" } });
@@ -579,7 +702,9 @@ describe("safe starts see v2026 resuming operations (active_only covers pending 
 
   it("a v2026 backend failing the resuming query: nothing is started, and the agent is told so", async () => {
     const h = harness("v2026", { cfg: { wireVersion: "auto" } });
-    h.backend.fault(async () => json({ detail: "Internal Server Error" }, 500), { match: (r) => r.url.searchParams.get("status") === "resuming" });
+    h.backend.fault(async () => json({ detail: "Internal Server Error" }, 500), {
+      match: (r) => r.url.searchParams.get("status") === "resuming",
+    });
     const msg = expectErr(await h.run("start_training", START));
     expect(msg).toMatch(/Nothing was started/);
     expect(h.backend.requests.filter((r) => r.method === "POST")).toHaveLength(0);
@@ -602,7 +727,12 @@ describe("bounded waits", () => {
       if (r.path !== `/operations/${IDS.trainingRunning}`) return;
       reads += 1;
       t += 1000;
-      if (reads >= 2) Object.assign(h.backend.op(IDS.trainingRunning)!, { status: "completed", completed_at: "2025-10-04T16:15:01.000000Z", result_summary: TRAINING_RESULT_SUMMARY });
+      if (reads >= 2)
+        Object.assign(h.backend.op(IDS.trainingRunning)!, {
+          status: "completed",
+          completed_at: "2025-10-04T16:15:01.000000Z",
+          result_summary: TRAINING_RESULT_SUMMARY,
+        });
     };
     const v = expectOk(await h.run("get_operation_status", { operation_id: IDS.trainingRunning, wait_seconds: 5 }));
     expect(v.status).toBe("completed");
@@ -627,4 +757,3 @@ describe("bounded waits", () => {
     expect(h.backend.requests).toHaveLength(0);
   });
 });
-

@@ -95,7 +95,14 @@ export function chart(spec: ChartSpec): { fig: HTMLElement; draw: () => void } {
 
 function plot(spec: ChartSpec, W: number): SVGElement {
   const H = spec.height;
-  const root = svg("svg", { width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": spec.title, "data-chart": spec.name });
+  const root = svg("svg", {
+    width: W,
+    height: H,
+    viewBox: `0 0 ${W} ${H}`,
+    role: "img",
+    "aria-label": spec.title,
+    "data-chart": spec.name,
+  });
   const all = spec.series.flatMap((s) => s.points);
   if (all.length === 0) {
     root.append(svg("text", { x: W / 2, y: H / 2, "text-anchor": "middle", class: "muted" }, spec.empty ?? "No data yet"));
@@ -123,7 +130,9 @@ function plot(spec: ChartSpec, W: number): SVGElement {
     grid.append(svg("line", { x1: L, x2: W - R, y1: y, y2: y }));
     grid.append(svg("text", { x: L - 6, y, dy: "0.32em", "text-anchor": "end" }, fmt(v)));
   }
-  const xt = spec.time ? [0, 1, 2, 3].map((i) => x0 + ((x1 - x0) * i) / 3) : ticks(x0, x1, Math.max(2, Math.min(6, Math.floor((W - L) / 90)))).filter((v) => Number.isInteger(v));
+  const xt = spec.time
+    ? [0, 1, 2, 3].map((i) => x0 + ((x1 - x0) * i) / 3)
+    : ticks(x0, x1, Math.max(2, Math.min(6, Math.floor((W - L) / 90)))).filter((v) => Number.isInteger(v));
   xt.forEach((v, i) => {
     const anchor = spec.time ? (i === 0 ? "start" : i === xt.length - 1 ? "end" : "middle") : "middle";
     grid.append(svg("text", { x: X(v).toFixed(1), y: H - 5, "text-anchor": anchor }, spec.time ? timeLabel(v, x1 - x0) : String(v)));
@@ -135,7 +144,13 @@ function plot(spec: ChartSpec, W: number): SVGElement {
     const x = X(spec.marker.x).toFixed(1);
     const g = svg("g", { class: "marker", "data-marker": spec.marker.x });
     g.append(svg("line", { x1: x, x2: x, y1: T, y2: H - B }));
-    g.append(svg("text", { x: Number(x) + (Number(x) > W - 80 ? -4 : 4), y: T + 10, "text-anchor": Number(x) > W - 80 ? "end" : "start" }, spec.marker.label));
+    g.append(
+      svg(
+        "text",
+        { x: Number(x) + (Number(x) > W - 80 ? -4 : 4), y: T + 10, "text-anchor": Number(x) > W - 80 ? "end" : "start" },
+        spec.marker.label,
+      ),
+    );
     root.append(g);
   }
   const mark = spec.marker;
@@ -146,7 +161,12 @@ function plot(spec: ChartSpec, W: number): SVGElement {
     const d = pts.map((p, i) => `${i ? "L" : "M"}${X(p[0]).toFixed(1)} ${Y(p[1]).toFixed(1)}`).join("");
     if (s.area) {
       const base = Y(Math.min(Math.max(0, y0), y1)).toFixed(1);
-      root.append(svg("path", { class: `area ${s.cls}`, d: `${d}L${X(pts[pts.length - 1]![0]).toFixed(1)} ${base}L${X(pts[0]![0]).toFixed(1)} ${base}Z` }));
+      root.append(
+        svg("path", {
+          class: `area ${s.cls}`,
+          d: `${d}L${X(pts[pts.length - 1]![0]).toFixed(1)} ${base}L${X(pts[0]![0]).toFixed(1)} ${base}Z`,
+        }),
+      );
     }
     root.append(svg("path", { class: `line ${s.cls}`, d, "data-series": s.key, "data-points": s.points.length }));
     if (s.points.length === 1) {

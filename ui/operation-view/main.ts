@@ -9,7 +9,14 @@ import { render } from "./render";
 import { connect, type Rec, RpcError } from "./rpc";
 import { ACTIVE, FINISHED, applyArgs, applyMetrics, applyResults, applyStart, applyStatus, changeKey, initialState } from "./state";
 
-const VIEW_TOOLS = new Set(["trigger_data_loading", "start_training", "start_backtest", "get_operation_status", "get_operation_metrics", "get_operation_results"]);
+const VIEW_TOOLS = new Set([
+  "trigger_data_loading",
+  "start_training",
+  "start_backtest",
+  "get_operation_status",
+  "get_operation_metrics",
+  "get_operation_results",
+]);
 const START_TOOLS = new Set(["trigger_data_loading", "start_training", "start_backtest"]);
 /** Server-side wait per status read (the server answers early on any change; ≤ 45). */
 const WAIT_SECONDS = 20;
@@ -56,7 +63,11 @@ interface ToolResult {
   _meta?: Rec;
 }
 
-const textOf = (r: ToolResult) => (r.content ?? []).map((c) => (c.type === "text" ? (c.text ?? "") : "")).join("\n").trim();
+const textOf = (r: ToolResult) =>
+  (r.content ?? [])
+    .map((c) => (c.type === "text" ? (c.text ?? "") : ""))
+    .join("\n")
+    .trim();
 
 const rpc = connect({
   notification(method, params) {
@@ -128,7 +139,14 @@ const visible = () => inView && !document.hidden;
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 
 function stop(): void {
@@ -155,7 +173,8 @@ async function follow(): Promise<void> {
   stop();
   st.live = "following";
   const mine = ++gen;
-  const ctl = (abort = new AbortController());
+  const ctl = new AbortController();
+  abort = ctl;
   const signal = ctl.signal;
   const id = st.id;
   let delay = MIN_DELAY;
@@ -248,7 +267,8 @@ async function settle(signal: AbortSignal): Promise<void> {
       else if (r.structuredContent) applyResults(st, r.structuredContent);
     });
     // A training that failed before its first epoch has none to show.
-    if (st.type === "training" && (st.status !== "failed" || st.epochs.size > 0)) await step("the epochs", () => refreshMetrics(signal, true));
+    if (st.type === "training" && (st.status !== "failed" || st.epochs.size > 0))
+      await step("the epochs", () => refreshMetrics(signal, true));
     if (st.type === "backtesting" && st.status === "completed")
       await step("the equity curve", async () => {
         const r = await call("get_operation_results", { operation_id: id, detail: "full" }, signal);
@@ -350,7 +370,11 @@ async function start(): Promise<void> {
   try {
     const init = await rpc.request<Rec>(
       "ui/initialize",
-      { appInfo: { name: "ktrdr-operation-view", version: "1.0.0" }, appCapabilities: { availableDisplayModes: ["inline"] }, protocolVersion: "2026-01-26" },
+      {
+        appInfo: { name: "ktrdr-operation-view", version: "1.0.0" },
+        appCapabilities: { availableDisplayModes: ["inline"] },
+        protocolVersion: "2026-01-26",
+      },
       { timeoutMs: 15_000 },
     );
     hostTools = !!rec(init.hostCapabilities)?.serverTools;

@@ -77,16 +77,36 @@ export function render(st: State, act: Actions): void {
   section("progress", `${p}|${st.step}|${shownStatus}|${st.gaps.status.unknown}`, () => [
     h(
       "div",
-      { id: "progress", class: `bar ${shownStatus}${p === undefined ? " indeterminate" : ""}`, role: "progressbar", "aria-valuemin": "0", "aria-valuemax": "100", ...(p !== undefined ? { "aria-valuenow": String(p), "data-pct": String(p) } : {}) },
+      {
+        id: "progress",
+        class: `bar ${shownStatus}${p === undefined ? " indeterminate" : ""}`,
+        role: "progressbar",
+        "aria-valuemin": "0",
+        "aria-valuemax": "100",
+        ...(p !== undefined ? { "aria-valuenow": String(p), "data-pct": String(p) } : {}),
+      },
       h("div", { class: "fill", style: `width:${p === undefined ? 100 : Math.max(0, Math.min(100, p))}%` }),
     ),
-    h("div", { class: "stepline" }, h("span", { class: "pct" }, p === undefined ? "" : `${n4(Math.round(p * 10) / 10)}%${st.gaps.status.unknown?.includes("progress") ? " (last seen)" : ""}`), h("span", { id: "step", class: "step" }, st.step ?? "")),
+    h(
+      "div",
+      { class: "stepline" },
+      h(
+        "span",
+        { class: "pct" },
+        p === undefined ? "" : `${n4(Math.round(p * 10) / 10)}%${st.gaps.status.unknown?.includes("progress") ? " (last seen)" : ""}`,
+      ),
+      h("span", { id: "step", class: "step" }, st.step ?? ""),
+    ),
   ]);
 
   // ---- alerts: failure, cancellation, an operation already running, a tool error ----
   section("alerts", `${st.status}|${st.error}|${st.cancelReason}|${st.message}|${st.problem}`, () => [
-    st.status === "failed" ? h("p", { id: "failure", class: "alert bad", role: "alert" }, h("strong", {}, "Failed: "), st.error ?? "KTRDR gave no reason") : false,
-    st.status === "cancelled" ? h("p", { id: "cancelled", class: "alert muted" }, h("strong", {}, "Cancelled"), st.cancelReason ? `: ${st.cancelReason}` : "") : false,
+    st.status === "failed"
+      ? h("p", { id: "failure", class: "alert bad", role: "alert" }, h("strong", {}, "Failed: "), st.error ?? "KTRDR gave no reason")
+      : false,
+    st.status === "cancelled"
+      ? h("p", { id: "cancelled", class: "alert muted" }, h("strong", {}, "Cancelled"), st.cancelReason ? `: ${st.cancelReason}` : "")
+      : false,
     st.message ? h("p", { class: "alert info" }, st.message) : false,
     st.problem ? h("p", { class: "alert bad", role: "alert" }, st.problem) : false,
   ]);
@@ -110,14 +130,23 @@ export function render(st: State, act: Actions): void {
   const d = st.diagnosis;
   section("diagnosis", JSON.stringify(d ?? null), () => {
     if (!d) return [];
-    const parts = [num(d.best_epoch) !== undefined ? `Best epoch ${d.best_epoch}` : "", num(d.best_val_loss) !== undefined ? `best validation loss ${n4(num(d.best_val_loss))}` : "", d.val_loss_rising === true ? "validation loss rising" : d.val_loss_rising === false ? "validation loss not rising" : ""].filter(Boolean);
+    const parts = [
+      num(d.best_epoch) !== undefined ? `Best epoch ${d.best_epoch}` : "",
+      num(d.best_val_loss) !== undefined ? `best validation loss ${n4(num(d.best_val_loss))}` : "",
+      d.val_loss_rising === true ? "validation loss rising" : d.val_loss_rising === false ? "validation loss not rising" : "",
+    ].filter(Boolean);
     return [h("p", { id: "diagnosis" }, h("strong", {}, "Diagnosis: "), parts.join(" · ") + (str(d.note) ? ` — ${d.note}` : ""))];
   });
 
   // ---- what is not known ----
   const unknown = new Set<string>();
   const notes = new Set<string>();
-  const gaps = [st.gaps.status, st.gaps.results, st.gaps.start, ...(st.epochs.size === 0 && st.type === "training" ? [st.gaps.metrics] : [])];
+  const gaps = [
+    st.gaps.status,
+    st.gaps.results,
+    st.gaps.start,
+    ...(st.epochs.size === 0 && st.type === "training" ? [st.gaps.metrics] : []),
+  ];
   for (const g of gaps) {
     for (const u of g.unknown ?? []) unknown.add(u);
     if (g.note) notes.add(g.note);
@@ -138,7 +167,15 @@ export function render(st: State, act: Actions): void {
       const no = h("button", { id: "keep-running", type: "button" }, "Keep it running");
       yes.addEventListener("click", act.confirm);
       no.addEventListener("click", act.keep);
-      out.push(h("div", { class: "confirm", role: "alertdialog", "aria-label": "Confirm cancel" }, h("span", {}, `Cancel this ${typeLabel(st.type).toLowerCase()}? It stops at the next step and cannot be undone.`), yes, no));
+      out.push(
+        h(
+          "div",
+          { class: "confirm", role: "alertdialog", "aria-label": "Confirm cancel" },
+          h("span", {}, `Cancel this ${typeLabel(st.type).toLowerCase()}? It stops at the next step and cannot be undone.`),
+          yes,
+          no,
+        ),
+      );
       queueMicrotask(() => no.focus());
     } else if (canCancel) {
       const b = h("button", { id: "cancel", type: "button" }, `Cancel ${typeLabel(st.type).toLowerCase()}…`);
@@ -186,7 +223,12 @@ function figures(st: State, active: boolean): HTMLElement[] {
       if (str(r?.model_path)) out.push(tile("Model", str(r?.model_path)!, { class: "tile wide" }));
     } else if (last) {
       out.push(tile("Epoch", `${last.epoch}${se ? ` / ${se[1]}` : ""}`, { id: "epoch" }));
-      out.push(tile("Train loss", n4(last.train_loss)), tile("Val loss", n4(last.val_loss)), tile("Train accuracy", pct(last.train_accuracy, 1)), tile("Val accuracy", pct(last.val_accuracy, 1)));
+      out.push(
+        tile("Train loss", n4(last.train_loss)),
+        tile("Val loss", n4(last.val_loss)),
+        tile("Train accuracy", pct(last.train_accuracy, 1)),
+        tile("Val accuracy", pct(last.val_accuracy, 1)),
+      );
     }
   } else if (st.type === "backtesting" && r) {
     const cap = num(r.initial_capital);
@@ -207,7 +249,8 @@ function figures(st: State, active: boolean): HTMLElement[] {
   } else if (st.type === "data_load") {
     const bars = num(r?.bars_loaded) ?? st.bars;
     if (bars !== undefined) out.push(tile(r ? "Bars loaded" : "Bars so far", n4(bars), { id: "bars" }));
-    if (st.facts.start || st.facts.end) out.push(tile("Requested range", `${day(st.facts.start) ?? "…"} → ${day(st.facts.end) ?? "…"}`, { class: "tile wide" }));
+    if (st.facts.start || st.facts.end)
+      out.push(tile("Requested range", `${day(st.facts.start) ?? "…"} → ${day(st.facts.end) ?? "…"}`, { class: "tile wide" }));
     if (st.range) out.push(tile("Cached range", `${day(st.range[0])} → ${day(st.range[1])}`, { id: "range", class: "tile wide" }));
     const seg = num(r?.segments) ?? st.segments;
     if (seg !== undefined) out.push(tile("Segments", String(seg)));
@@ -229,12 +272,36 @@ function charts(st: State, best: number | undefined, bestLabel: string): Array<R
   const specs: ChartSpec[] = [];
   if (st.type === "training" && (st.epochs.size > 0 || (st.status !== undefined && ACTIVE.has(st.status)))) {
     const eps = sortedEpochs(st);
-    const line = (k: "train_loss" | "val_loss" | "train_accuracy" | "val_accuracy"): Point[] => eps.filter((e) => e[k] !== undefined).map((e) => [e.epoch, e[k]!]);
+    const line = (k: "train_loss" | "val_loss" | "train_accuracy" | "val_accuracy"): Point[] =>
+      eps.filter((e) => e[k] !== undefined).map((e) => [e.epoch, e[k]!]);
     const at = best !== undefined ? st.epochs.get(best) : undefined;
-    const marker = (k: "val_loss" | "val_accuracy") => (best !== undefined ? { x: best, y: at?.[k], label: `${bestLabel} ${best}` } : undefined);
+    const marker = (k: "val_loss" | "val_accuracy") =>
+      best !== undefined ? { x: best, y: at?.[k], label: `${bestLabel} ${best}` } : undefined;
     specs.push(
-      { name: "loss", title: "Loss", height: 150, series: [{ key: "train_loss", label: "train", cls: "s1", points: line("train_loss") }, { key: "val_loss", label: "validation", cls: "s2", points: line("val_loss") }], marker: marker("val_loss"), yFmt: (v) => n4(v), empty: "Waiting for the first epoch" },
-      { name: "accuracy", title: "Accuracy", height: 150, series: [{ key: "train_accuracy", label: "train", cls: "s1", points: line("train_accuracy") }, { key: "val_accuracy", label: "validation", cls: "s2", points: line("val_accuracy") }], marker: marker("val_accuracy"), yFmt: (v) => pct(v, 0), empty: "Waiting for the first epoch" },
+      {
+        name: "loss",
+        title: "Loss",
+        height: 150,
+        series: [
+          { key: "train_loss", label: "train", cls: "s1", points: line("train_loss") },
+          { key: "val_loss", label: "validation", cls: "s2", points: line("val_loss") },
+        ],
+        marker: marker("val_loss"),
+        yFmt: (v) => n4(v),
+        empty: "Waiting for the first epoch",
+      },
+      {
+        name: "accuracy",
+        title: "Accuracy",
+        height: 150,
+        series: [
+          { key: "train_accuracy", label: "train", cls: "s1", points: line("train_accuracy") },
+          { key: "val_accuracy", label: "validation", cls: "s2", points: line("val_accuracy") },
+        ],
+        marker: marker("val_accuracy"),
+        yFmt: (v) => pct(v, 0),
+        empty: "Waiting for the first epoch",
+      },
     );
   }
   if (st.type === "backtesting" && st.series?.length) {
@@ -245,8 +312,22 @@ function charts(st: State, best: number | undefined, bestLabel: string): Array<R
       return [t, -100 * (d ?? (peak > 0 ? (peak - v) / peak : 0))];
     });
     specs.push(
-      { name: "equity", title: "Equity", height: 170, time: true, series: [{ key: "equity", label: "portfolio value", cls: "s1", points: pts.map(([t, v]) => [t, v]) }] },
-      { name: "drawdown", title: "Drawdown", height: 100, time: true, yMax: 0, yFmt: (v) => `${n4(Math.round(v * 10) / 10)}%`, series: [{ key: "drawdown", label: "from peak", cls: "s3", points: dd, area: true }] },
+      {
+        name: "equity",
+        title: "Equity",
+        height: 170,
+        time: true,
+        series: [{ key: "equity", label: "portfolio value", cls: "s1", points: pts.map(([t, v]) => [t, v]) }],
+      },
+      {
+        name: "drawdown",
+        title: "Drawdown",
+        height: 100,
+        time: true,
+        yMax: 0,
+        yFmt: (v) => `${n4(Math.round(v * 10) / 10)}%`,
+        series: [{ key: "drawdown", label: "from peak", cls: "s3", points: dd, area: true }],
+      },
     );
   }
   return specs.map(chart);

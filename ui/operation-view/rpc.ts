@@ -53,7 +53,13 @@ export function connect(events: HostEvents): Rpc {
     const p = typeof id === "number" ? pending.get(id) : undefined;
     if (!p) return;
     const err = m.error as Rec | undefined;
-    if (err) p.fail(new RpcError(typeof err.message === "string" ? err.message : "The host refused the request", typeof err.code === "number" ? err.code : undefined));
+    if (err)
+      p.fail(
+        new RpcError(
+          typeof err.message === "string" ? err.message : "The host refused the request",
+          typeof err.code === "number" ? err.code : undefined,
+        ),
+      );
     else p.ok(m.result);
   });
 

@@ -68,7 +68,18 @@ export interface State {
 }
 
 export function initialState(): State {
-  return { args: {}, at: Date.now(), facts: {}, epochs: new Map(), rev: 0, gaps: { status: {}, results: {}, metrics: {}, start: {} }, canCancel: false, confirming: false, cancelling: false, live: "idle" };
+  return {
+    args: {},
+    at: Date.now(),
+    facts: {},
+    epochs: new Map(),
+    rev: 0,
+    gaps: { status: {}, results: {}, metrics: {}, start: {} },
+    canCancel: false,
+    confirming: false,
+    cancelling: false,
+    live: "idle",
+  };
 }
 
 const strings = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : undefined);
@@ -96,7 +107,13 @@ function mergeEpoch(st: State, e: Rec | undefined): number | undefined {
   if (!e || n === undefined) return undefined;
   const pick = (k: string) => num(e[k]) ?? st.epochs.get(n)?.[k as keyof Epoch];
   st.rev++;
-  st.epochs.set(n, { epoch: n, train_loss: pick("train_loss"), val_loss: pick("val_loss"), train_accuracy: pick("train_accuracy"), val_accuracy: pick("val_accuracy") });
+  st.epochs.set(n, {
+    epoch: n,
+    train_loss: pick("train_loss"),
+    val_loss: pick("val_loss"),
+    train_accuracy: pick("train_accuracy"),
+    val_accuracy: pick("val_accuracy"),
+  });
   return n;
 }
 
