@@ -7,7 +7,7 @@
  * the session it names.
  */
 import { apiKeyContext, bearerToken } from "./auth/api-key";
-import type { AuthContext } from "./auth/context";
+import type { CallerContext } from "./auth/context";
 import { localAuth } from "./auth/local";
 import { MCP_PATH } from "./http/paths";
 import { checkSessionOwner, noteNewSession } from "./auth/session";
@@ -26,8 +26,8 @@ export { KtrdrMcp };
 const PRM_ROOT = "/.well-known/oauth-protected-resource";
 const sessionHandler = KtrdrMcp.serve(MCP_PATH, { binding: "MCP_OBJECT" });
 
-/** Runs the MCP handler with the caller's auth context as the session's props. */
-function withProps(ctx: ExecutionContext, props: AuthContext): ExecutionContext {
+/** Runs the MCP handler with the caller's context (credential included) as the session's props. */
+function withProps(ctx: ExecutionContext, props: CallerContext): ExecutionContext {
   return {
     waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p),
     passThroughOnException: () => ctx.passThroughOnException(),
@@ -35,7 +35,7 @@ function withProps(ctx: ExecutionContext, props: AuthContext): ExecutionContext 
   } as unknown as ExecutionContext;
 }
 
-async function serveMcp(request: Request, env: Env, ctx: ExecutionContext, auth: AuthContext): Promise<Response> {
+async function serveMcp(request: Request, env: Env, ctx: ExecutionContext, auth: CallerContext): Promise<Response> {
   const era = await eraOf(request);
   if (era instanceof Response) return era;
   if (era === "modern") return serveStateless(request, auth, readConfig(env));

@@ -3,12 +3,16 @@
  * server and its only resource, `<PUBLIC_URL>/mcp`): RFC 9728 / RFC 8414 metadata, dynamic client
  * registration, PKCE S256, token endpoint, KV state in `OAUTH_KV`, and our consent page at
  * `/authorize`. API keys from `API_KEYS` are accepted on `/mcp` too, through the provider's
- * `resolveExternalToken`, so both produce the same auth context.
+ * `resolveExternalToken`, so both produce the same caller context. An OAuth token's context names
+ * its grant (the credential a 2025 session is bound to): the provider tells the token exchange,
+ * not the API handler, which grant a token belongs to, so the exchange writes it into the grant's
+ * props, once per grant and again on refresh for grants issued before that.
  */
 import {
   AuthorizationError,
   type AuthRequest,
   CimdFetchError,
+  GrantType,
   OAuthProvider,
   type OAuthHelpers,
   type OAuthResourceContext,
@@ -20,7 +24,16 @@ import { json } from "../http/respond";
 import { log } from "../log";
 import { apiKeyContext } from "./api-key";
 import { consentHtml, messageHtml, newNonce, pageHeaders } from "./consent-page";
-import { type AuthContext, type AuthProps, authContextSchema, SCOPES, type Scope } from "./context";
+import {
+  type AuthContext,
+  type AuthProps,
+  authContextSchema,
+  type CallerContext,
+  callerContextSchema,
+  oauthGrantCredential,
+  SCOPES,
+  type Scope,
+} from "./context";
 import { AccessKeyIdentityProvider, type IdentityProvider } from "./identity";
 import { normaliseScopes } from "./keys";
 export const AUTHORIZE_PATH = "/authorize";
@@ -28,7 +41,7 @@ export const TOKEN_PATH = "/oauth/token";
 export const REGISTER_PATH = "/oauth/register";
 
 /** Serves an authenticated MCP request (session guard + Agents SDK handler). */
-export type ServeMcp = (request: Request, env: Env, ctx: ExecutionContext, auth: AuthContext) => Promise<Response>;
+export type ServeMcp = (request: Request, env: Env, ctx: ExecutionContext, auth: CallerContext) => Promise<Response>;
 /** Everything that is neither OAuth nor MCP (info page, health, 404). */
 export type Fallback = (request: Request, env: Env) => Promise<Response> | Response;
 
@@ -51,7 +64,12 @@ function build(publicUrl: string, serveMcp: ServeMcp, fallback: Fallback): OAuth
     apiHandler: {
       async fetch(request: Request, env: Env, ctx: ExecutionContext) {
         const auth = contextFromToken(ctx as OAuthResourceContext<AuthProps>);
-        if (!auth) return json({ error: "invalid_token", message: "The token carries no valid KTRDR access. Authorize again." }, 401);
+        if (!auth) {
+          // A token issued before grants were bound lands here: the challenge sends its client to refresh it.
+          return json({ error: "invalid_token", message: "The token carries no valid KTRDR access. Authorize again." }, 401, {
+            "www-authenticate": `Bearer realm="OAuth", resource_metadata="${publicUrl}/.well-known/oauth-protected-resource${MCP_PATH}", error="invalid_token"`,
+          });
+        }
         return serveMcp(request, env, ctx, auth);
       },
     },
@@ -73,6 +91,7 @@ function build(publicUrl: string, serveMcp: ServeMcp, fallback: Fallback): OAuth
     },
     // Effective only with the `global_fetch_strictly_public` compatibility flag (see wrangler.toml).
     clientIdMetadataDocumentEnabled: true,
+    tokenExchangeCallback: ({ grantType, grantId, props }) => bindGrant(grantType, grantId, props),
     resolveExternalToken: async ({ token, env }) => {
       const auth = await apiKeyContext(readConfig(env).access.apiKeys, token);
       return auth ? { props: auth, audience: resource } : null;
@@ -84,15 +103,30 @@ function build(publicUrl: string, serveMcp: ServeMcp, fallback: Fallback): OAuth
 }
 
 /**
- * The session's context from a validated bearer: API-key props as they are; OAuth props narrowed
- * to the scopes the token itself carries (a refresh may have narrowed them).
+ * The grant's props name the grant, for every token issued from it (code exchange and refresh).
+ * Other grant types (token exchange, JWT bearer) are not enabled: their tokens carry no grant and
+ * are refused on /mcp.
  */
-function contextFromToken(ctx: OAuthResourceContext<AuthProps>): AuthContext | undefined {
-  const parsed = authContextSchema.safeParse(ctx.props);
+function bindGrant(grantType: GrantType, grantId: string, props: unknown): { newProps: CallerContext } | undefined {
+  if (grantType !== GrantType.AUTHORIZATION_CODE && grantType !== GrantType.REFRESH_TOKEN) return undefined;
+  const parsed = authContextSchema.safeParse(props);
+  if (!parsed.success || parsed.data.method !== "oauth") return undefined;
+  const credential = oauthGrantCredential(grantId);
+  if ((props as { credential?: unknown }).credential === credential) return undefined;
+  return { newProps: { ...parsed.data, credential } };
+}
+
+/**
+ * The caller's context from a validated bearer: API-key props as they are; OAuth props narrowed
+ * to the scopes the token itself carries (a refresh may have narrowed them). A token without its
+ * credential binding (issued before grants were bound) is refused; its client refreshes it.
+ */
+function contextFromToken(ctx: OAuthResourceContext<AuthProps>): CallerContext | undefined {
+  const parsed = callerContextSchema.safeParse(ctx.props);
   if (!parsed.success) return undefined;
   const props = parsed.data;
-  if (props.method === "api_key") return props;
-  if (props.method !== "oauth") return undefined;
+  if (props.method === "api_key") return props.credential.startsWith("api_key:") ? props : undefined;
+  if (props.method !== "oauth" || !props.credential.startsWith(oauthGrantCredential(""))) return undefined;
   const tokenScopes = new Set(ctx.auth.scope);
   return { ...props, scopes: props.scopes.filter((s) => tokenScopes.has(s)) };
 }

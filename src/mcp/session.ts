@@ -1,7 +1,8 @@
 /**
  * The 2025-era front end: one Durable Object per streamable-HTTP session (`McpAgent`). Its only
- * state is the auth context the session was created with, kept under this server's own storage
- * key; operation state lives in the KTRDR backend, so an evicted or lost session loses nothing.
+ * state is the caller context the session was created with (the auth context and the credential it
+ * is bound to), kept under this server's own storage key; operation state lives in the KTRDR
+ * backend, so an evicted or lost session loses nothing.
  *
  * The MCP SDK's low-level `Server` serves it, through its public `setRequestHandler`: tools/list
  * from the catalogue's precomputed listing (with `execution.taskSupport` for the start tools),
@@ -19,7 +20,7 @@ import {
   ReadResourceRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { McpAgent } from "agents/mcp";
-import { type AuthContext, type AuthProps, authContextSchema, hasScope } from "../auth/context";
+import { type AuthContext, type AuthProps, type CallerContext, callerContextSchema, hasScope, RETIRED_OWNER } from "../auth/context";
 import { readConfig } from "../config";
 import type { Env } from "../env";
 import { TOOLS } from "../tools/catalogue";
@@ -43,7 +44,7 @@ const sessionListing = perScopeSet((scopes): unknown[] =>
 );
 
 export class KtrdrMcp extends McpAgent<Env, unknown, AuthProps> {
-  private owner: AuthContext | null = null;
+  private owner: CallerContext | null = null;
 
   private readonly deps: TaskDeps = {
     auth: () => this.owner ?? NO_ACCESS,
@@ -97,22 +98,26 @@ export class KtrdrMcp extends McpAgent<Env, unknown, AuthProps> {
     });
   }
 
-  /** The first auth context this session was started with is its owner, for good. */
+  /**
+   * The first caller context this session was started with is its owner, for good. A stored owner
+   * without a credential binding (an older release's) is retired: no caller is that owner.
+   */
   private async bindOwner(): Promise<void> {
-    const stored = authContextSchema.safeParse(await this.ctx.storage.get(OWNER_KEY));
-    if (stored.success) {
-      this.owner = stored.data;
+    const raw: unknown = await this.ctx.storage.get(OWNER_KEY);
+    if (raw !== undefined) {
+      const stored = callerContextSchema.safeParse(raw);
+      this.owner = stored.success ? stored.data : RETIRED_OWNER;
       return;
     }
-    const given = authContextSchema.safeParse(this.props);
+    const given = callerContextSchema.safeParse(this.props);
     if (given.success) {
       this.owner = given.data;
       await this.ctx.storage.put(OWNER_KEY, given.data);
     }
   }
 
-  /** The auth context this session is bound to (null for a session that never started). */
-  async boundAuthContext(): Promise<AuthContext | null> {
+  /** The caller context this session is bound to (null for a session that never started). */
+  async boundAuthContext(): Promise<CallerContext | null> {
     return this.owner;
   }
 }

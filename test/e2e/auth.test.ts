@@ -1,11 +1,13 @@
 /**
  * Access control end to end, over real HTTP against the Worker under `wrangler dev` in
  * AUTH_MODE=oauth (a second Worker started here, with its own keys, pointing at the shared
- * v2025 backend): the whole OAuth dance headless, its refusals, API keys alongside OAuth, and the
- * consent page in a real headless Chromium.
+ * v2025 backend): the whole OAuth dance headless, its refusals, API keys alongside OAuth, a session
+ * attacked with another grant of its owner, and the consent page in a real headless Chromium.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { freePort, startWorker, tempDir } from "../../scripts/stack.mjs";
 import {
@@ -200,6 +202,63 @@ describe("OAuth dance (headless)", () => {
   it("keeps every secret out of the Worker's log", () => {
     const log = readFileSync(logFile, "utf8");
     for (const secret of [alice.key, bob.key, ciBot.key, alice.entry.sha256, ciBot.entry.sha256]) expect(log).not.toContain(secret);
+  });
+});
+
+/** One raw request on a 2025 session, as an attacker would send it (no client library). */
+async function onSession(token: string, sid: string, method: "POST" | "DELETE", body?: unknown): Promise<{ status: number; text: string }> {
+  const res = await fetch(worker.mcpUrl, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      accept: "application/json, text/event-stream",
+      "content-type": "application/json",
+      "mcp-session-id": sid,
+      "mcp-protocol-version": "2025-06-18",
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+describe("a session is bound to the OAuth grant that opened it (attack)", () => {
+  it("a second grant of the same person, through another client, can neither use nor end the first grant's session", async () => {
+    // Alice connects one app; the same Alice (or whoever holds her access key) authorizes a second app.
+    const victim = await tokenFor({ accessKey: alice.key });
+    const attacker = await tokenFor({ accessKey: alice.key });
+    expect(attacker.scope).toBe(victim.scope);
+
+    const client = new Client({ name: "victim", version: "1.0.0" });
+    const transport = new StreamableHTTPClientTransport(new URL(worker.mcpUrl), {
+      requestInit: { headers: { Authorization: `Bearer ${victim.access_token}` } },
+    });
+    await client.connect(transport);
+    try {
+      const sid = transport.sessionId ?? "";
+      expect(sid).not.toBe("");
+
+      const listed = await onSession(attacker.access_token, sid, "POST", { jsonrpc: "2.0", id: 1, method: "tools/list" });
+      expect(listed.status).toBe(403);
+      expect(listed.text).toContain("belongs to other credentials");
+      expect(listed.text).not.toContain("start_training");
+      const called = await onSession(attacker.access_token, sid, "POST", {
+        jsonrpc: "2.0",
+        id: 2,
+        method: "tools/call",
+        params: { name: "list_operations", arguments: { limit: 1 } },
+      });
+      expect(called.status).toBe(403);
+      const ended = await onSession(attacker.access_token, sid, "DELETE");
+      expect(ended.status).toBe(403);
+
+      // The victim's session is intact: its own client goes on using it.
+      const tools = (await client.listTools()).tools.map((t) => t.name);
+      expect(tools).toContain("start_training");
+      const r = await client.callTool({ name: "list_operations", arguments: { limit: 1 } });
+      expect(r.isError).not.toBe(true);
+    } finally {
+      await client.close();
+    }
   });
 });
 

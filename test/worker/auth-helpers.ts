@@ -83,3 +83,114 @@ export async function rpc(
   });
   return { status: res.status, body: await rpcBody(res) };
 }
+
+function base64url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
+}
+
+export interface Grant {
+  clientId: string;
+  accessToken: string;
+  refreshToken: string;
+}
+
+const CALLBACK = "https://claude.ai/api/mcp/auth_callback";
+
+/** Registers an OAuth client named `clientName` (dynamic client registration); returns its id. */
+export async function registerClient(vars: Vars, base: string, clientName: string): Promise<string> {
+  const reg = await call(vars, `${base}/oauth/register`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      client_name: clientName,
+      redirect_uris: [CALLBACK],
+      token_endpoint_auth_method: "none",
+      grant_types: ["authorization_code", "refresh_token"],
+      response_types: ["code"],
+    }),
+  });
+  if (reg.status !== 201) throw new Error(`registration → ${reg.status} ${await reg.text()}`);
+  return ((await reg.json()) as { client_id: string }).client_id;
+}
+
+/**
+ * One whole OAuth grant, as a client drives it: authorize with PKCE, consent with `accessKey`,
+ * exchange the code. `clientId` reuses a registered client (a second grant through the same client).
+ */
+export async function oauthGrant(vars: Vars, base: string, accessKey: string, clientId: string): Promise<Grant> {
+  const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
+  const challenge = base64url(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier))));
+  const q = new URLSearchParams({
+    response_type: "code",
+    client_id: clientId,
+    redirect_uri: CALLBACK,
+    scope: "ktrdr:read ktrdr:operate",
+    state: "s",
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+    resource: `${base}/mcp`,
+  });
+  const url = `${base}/authorize?${q}`;
+  const page = await call(vars, url);
+  const html = await page.text();
+  const handle = /name="handle" value="([^"]+)"/.exec(html)?.[1];
+  if (page.status !== 200 || !handle) throw new Error(`consent page → ${page.status}`);
+  const cookie = page.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
+  const form = new URLSearchParams({ handle, decision: "approve", access_key: accessKey });
+  form.append("scope", "ktrdr:read");
+  form.append("scope", "ktrdr:operate");
+  const consent = await call(vars, url, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie, origin: base },
+    body: form,
+  });
+  const code = new URL(consent.headers.get("location") ?? "about:blank").searchParams.get("code");
+  if (consent.status !== 302 || !code) throw new Error(`consent → ${consent.status} ${await consent.text()}`);
+  const token = await call(vars, `${base}/oauth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "authorization_code",
+      code,
+      redirect_uri: CALLBACK,
+      client_id: clientId,
+      code_verifier: verifier,
+      resource: `${base}/mcp`,
+    }),
+  });
+  if (token.status !== 200) throw new Error(`token → ${token.status} ${await token.text()}`);
+  const t = (await token.json()) as { access_token: string; refresh_token: string };
+  return { clientId, accessToken: t.access_token, refreshToken: t.refresh_token };
+}
+
+/** A refresh of `grant`: a new access token of the same grant. */
+export async function refreshGrant(vars: Vars, base: string, grant: Grant): Promise<Grant> {
+  const res = await call(vars, `${base}/oauth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "refresh_token",
+      refresh_token: grant.refreshToken,
+      client_id: grant.clientId,
+      resource: `${base}/mcp`,
+    }),
+  });
+  if (res.status !== 200) throw new Error(`refresh → ${res.status} ${await res.text()}`);
+  const t = (await res.json()) as { access_token: string; refresh_token: string };
+  return { clientId: grant.clientId, accessToken: t.access_token, refreshToken: t.refresh_token };
+}
+
+/** DELETE of a session (the streamable-HTTP way to end it). */
+export async function deleteSession(vars: Vars, base: string, headers: Record<string, string>, sid: string): Promise<Response> {
+  return call(vars, `${base}/mcp`, {
+    method: "DELETE",
+    headers: { ...headers, "mcp-session-id": sid, "mcp-protocol-version": "2025-06-18" },
+  });
+}

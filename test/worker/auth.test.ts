@@ -2,8 +2,24 @@
  * Access control at the edge, inside workerd: API keys and scopes, session binding, Origin
  * allowlist and CORS, 401 challenges, OAuth metadata, configuration errors, and no secret in logs.
  */
+import { createExecutionContext, env, evictDurableObject, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { call, MCP_HEADERS, mintKey, openSession, rpc, type TestKey, type Vars } from "./auth-helpers";
+import type { Env as WorkerEnv } from "../../src/env";
+import { KtrdrMcp } from "../../src/mcp/session";
+import {
+  call,
+  deleteSession,
+  initializeBody,
+  MCP_HEADERS,
+  mintKey,
+  oauthGrant,
+  openSession,
+  refreshGrant,
+  registerClient,
+  rpc,
+  type TestKey,
+  type Vars,
+} from "./auth-helpers";
 
 const BASE = "https://mcp.example.com";
 const OPERATE_TOOLS = ["trigger_data_loading", "start_training", "start_backtest", "cancel_operation"];
@@ -260,6 +276,119 @@ describe("OAuth mode", () => {
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).toContain("form-action 'self' https://claude.ai");
     expect(page.headers.get("set-cookie")).toMatch(/__Host-/);
+  });
+});
+
+/** The session's Durable Object (the Agents SDK names it `streamable-http:<session id>`). */
+function sessionObject(sid: string) {
+  const ns = (env as unknown as WorkerEnv).MCP_OBJECT;
+  return ns.get(ns.idFromName(`streamable-http:${sid}`));
+}
+
+const OWNER_KEY = "ktrdr:session-owner";
+const OTHER_CREDENTIALS = "belongs to other credentials";
+
+describe("sessions are bound to the credential that created them, not only the principal", () => {
+  it("a rotated API key (same name, new key) can neither use nor end the old key's session", async () => {
+    const old = await mintKey("rotating", ["ktrdr:read", "ktrdr:operate"]);
+    const rotated = await mintKey("rotating", ["ktrdr:read", "ktrdr:operate"]);
+    const before = { ...apiVars, API_KEYS: JSON.stringify([old.entry]) };
+    const after = { ...apiVars, API_KEYS: JSON.stringify([rotated.entry]) };
+    const sid = await openSession(before, BASE, bearer(old));
+
+    const stolen = await rpc(after, BASE, bearer(rotated), sid, "tools/list");
+    expect(stolen.status).toBe(403);
+    expect(JSON.stringify(stolen.body)).toContain(OTHER_CREDENTIALS);
+    const ended = await deleteSession(after, BASE, bearer(rotated), sid);
+    expect(ended.status).toBe(403);
+    await ended.text();
+
+    // The session is intact for the key that opened it, with that key's context.
+    const own = await rpc(before, BASE, bearer(old), sid, "tools/list");
+    expect(own.status).toBe(200);
+    expect(toolNames(own.body)).toContain("start_training");
+  });
+
+  it("the Durable Object keeps the owner's credential binding, never the key or its configured hash", async () => {
+    const sid = await openSession(apiVars, BASE, bearer(operator));
+    const stored = await runInDurableObject(sessionObject(sid), async (_i, state) => state.storage.get(OWNER_KEY));
+    expect(stored).toMatchObject({ principal: "api_key:operator", method: "api_key", credential: expect.stringMatching(/^api_key:/) });
+    const text = JSON.stringify(stored);
+    expect(text).not.toContain(operator.key);
+    expect(text).not.toContain(operator.entry.sha256);
+  });
+
+  it("a second OAuth grant of the same user, through another client, can neither use nor end the first grant's session", async () => {
+    const first = await oauthGrant(oauthVars, BASE, accessKey.key, await registerClient(oauthVars, BASE, "Client A"));
+    const second = await oauthGrant(oauthVars, BASE, accessKey.key, await registerClient(oauthVars, BASE, "Client B"));
+    const asFirst = { authorization: `Bearer ${first.accessToken}` };
+    const asSecond = { authorization: `Bearer ${second.accessToken}` };
+    const sid = await openSession(oauthVars, BASE, asFirst);
+
+    // The second grant works on its own (same principal, same scopes) …
+    const ownSid = await openSession(oauthVars, BASE, asSecond);
+    expect((await rpc(oauthVars, BASE, asSecond, ownSid, "tools/list")).status).toBe(200);
+    // … but not on the first grant's session.
+    const stolen = await rpc(oauthVars, BASE, asSecond, sid, "tools/list");
+    expect(stolen.status).toBe(403);
+    expect(JSON.stringify(stolen.body)).toContain(OTHER_CREDENTIALS);
+    expect(stolen.body.result).toBeUndefined();
+    const ended = await deleteSession(oauthVars, BASE, asSecond, sid);
+    expect(ended.status).toBe(403);
+    await ended.text();
+
+    const own = await rpc(oauthVars, BASE, asFirst, sid, "tools/list");
+    expect(own.status).toBe(200);
+    expect(toolNames(own.body)).toContain("start_training");
+  });
+
+  it("a second grant through the same client is another credential too", async () => {
+    const clientId = await registerClient(oauthVars, BASE, "Client C");
+    const first = await oauthGrant(oauthVars, BASE, accessKey.key, clientId);
+    const sid = await openSession(oauthVars, BASE, { authorization: `Bearer ${first.accessToken}` });
+    // (The provider revokes the client's earlier grant of this user when it completes a new one.)
+    const again = await oauthGrant(oauthVars, BASE, accessKey.key, clientId);
+    const stolen = await rpc(oauthVars, BASE, { authorization: `Bearer ${again.accessToken}` }, sid, "tools/list");
+    expect(stolen.status).toBe(403);
+    expect(JSON.stringify(stolen.body)).toContain(OTHER_CREDENTIALS);
+  });
+
+  it("a refreshed token of the same grant keeps the grant's session", async () => {
+    const first = await oauthGrant(oauthVars, BASE, accessKey.key, await registerClient(oauthVars, BASE, "Client D"));
+    const sid = await openSession(oauthVars, BASE, { authorization: `Bearer ${first.accessToken}` });
+    const refreshed = await refreshGrant(oauthVars, BASE, first);
+    expect(refreshed.accessToken).not.toBe(first.accessToken);
+    const own = await rpc(oauthVars, BASE, { authorization: `Bearer ${refreshed.accessToken}` }, sid, "tools/list");
+    expect(own.status).toBe(200);
+    expect(toolNames(own.body)).toContain("start_training");
+  });
+
+  it("retires a session whose stored owner predates the binding: no credential can use or end it", async () => {
+    // A session opened by the previous release (owner without a credential binding), behind the
+    // router's back, so this isolate's owner cache has never seen it, as after a deploy.
+    const legacyOwner = { principal: "api_key:operator", method: "api_key", scopes: ["ktrdr:read", "ktrdr:operate"] };
+    const ctx = createExecutionContext();
+    const props = { waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p), passThroughOnException: () => {}, props: legacyOwner };
+    const init = await KtrdrMcp.serve("/mcp", { binding: "MCP_OBJECT" }).fetch(
+      new Request(`${BASE}/mcp`, { method: "POST", headers: MCP_HEADERS, body: initializeBody() }),
+      env as never,
+      props as never,
+    );
+    await init.text();
+    await waitOnExecutionContext(ctx);
+    const sid = init.headers.get("mcp-session-id") ?? "";
+    expect(sid).not.toBe("");
+    await runInDurableObject(sessionObject(sid), async (_i, state) => state.storage.put(OWNER_KEY, legacyOwner));
+    await evictDurableObject(sessionObject(sid));
+
+    // The operator's key has the old owner's principal and scopes: it is still refused.
+    const res = await rpc(apiVars, BASE, bearer(operator), sid, "tools/list");
+    expect(res.status).toBe(404);
+    expect(res.body.result).toBeUndefined();
+    expect(JSON.stringify(res.body)).toContain("Start a new session");
+    const ended = await deleteSession(apiVars, BASE, bearer(operator), sid);
+    expect(ended.status).toBe(404);
+    await ended.text();
   });
 });
 
