@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A Python MCP client session against ktrdr-mcp, with the official `mcp` SDK 2.x.
+"""A Python MCP client session against ktrdr-mcp, with the official `mcp` SDK, version 2.3 or later (below 3).
 
 What it does, in order, printing each step:
 
@@ -32,7 +32,7 @@ Against a deployed Worker (AUTH_MODE=api_keys; the key needs ktrdr:read and ktrd
     KTRDR_MCP_URL=https://ktrdr-mcp.example.workers.dev/mcp KTRDR_MCP_KEY=ktrdr_... \\
         python3 scripts/python-client.py
 
-Exit status: 0 everything as expected, 1 a step failed, 2 usage error or `mcp` missing.
+Exit status: 0 everything as expected, 1 a step failed, 2 usage error, or `mcp` missing or not >= 2.3, < 3.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from typing import Any
 
@@ -52,12 +53,16 @@ DEFAULT_START_TOOL = "start_training"
 DEFAULT_START_ARGS: dict[str, Any] = {"strategy_name": "mcp_smoke_slow", "symbols": ["AAPL"], **RANGE, "allow_duplicate": True}
 PREPARE_ARGS: dict[str, Any] = {"symbol": "AAPL", "timeframe": "1h", "mode": "tail", **RANGE}
 TERMINAL = {"completed", "failed", "cancelled"}
+# The SDK releases this script runs on (earlier 2.x releases lack what it imports from mcp.client).
+SDK_MIN = (2, 3)
+SDK_BELOW = (3, 0)
+SDK_HINT = "pip install 'mcp>=2.3,<3'"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python-client.py",
-        description="Drive ktrdr-mcp with the Python MCP SDK 2.x: connect (auto era negotiation, tasks extension), "
+        description="Drive ktrdr-mcp with the Python MCP SDK (>= 2.3, < 3): connect (auto era negotiation, tasks extension), "
         "list tools, call a read tool, run a start tool as a task, read it and cancel it.",
         epilog="Needs: pip install 'mcp>=2.3,<3' (Python >= 3.10). Environment: KTRDR_MCP_URL, KTRDR_MCP_KEY.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
@@ -76,6 +81,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if not isinstance(args.start_args, dict):
         p.error("--start-args must be a JSON object")
     return args
+
+
+def installed_sdk() -> str | None:
+    """The installed `mcp` package's version, or None when it is not installed."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("mcp")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def sdk_problem(installed: str | None) -> str | None:
+    """Why the installed SDK cannot run this script (one sentence), or None when it can."""
+    if installed is None:
+        return "needs the MCP Python SDK (package 'mcp') >= 2.3, < 3, and it is not installed"
+    m = re.match(r"(\d+)\.(\d+)", installed)
+    release = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+    if not SDK_MIN <= release < SDK_BELOW:
+        return f"needs the MCP Python SDK (package 'mcp') >= 2.3, < 3, and mcp {installed} is installed"
+    return None
 
 
 def say(step: str, detail: Any = "") -> None:
@@ -107,7 +133,8 @@ async def run(args: argparse.Namespace) -> int:
         from mcp.client.streamable_http import streamable_http_client
         from mcp.client.tasks import TaskError, cancel_task, get_task, wait_task
     except ImportError as err:
-        print(f"python-client.py needs the MCP Python SDK 2.x ({err}).\n  pip install 'mcp>=2.3,<3'", file=sys.stderr)
+        # The version check passed, so this installation is broken or unusual: say what is missing.
+        print(f"python-client.py: mcp {installed_sdk()} lacks what this script uses ({err}).\n  {SDK_HINT}", file=sys.stderr)
         return 2
 
     key = args.key or os.environ.get("KTRDR_MCP_KEY")
@@ -182,10 +209,14 @@ async def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    problem = sdk_problem(installed_sdk())
+    if problem:
+        print(f"python-client.py {problem}.\n  {SDK_HINT}", file=sys.stderr)
+        return 2
     try:
         import anyio
     except ImportError:
-        print("python-client.py needs the MCP Python SDK 2.x (which brings anyio).\n  pip install 'mcp>=2.3,<3'", file=sys.stderr)
+        print(f"python-client.py: mcp {installed_sdk()} is installed but anyio (which it brings) is not.\n  {SDK_HINT}", file=sys.stderr)
         return 2
     try:
         return anyio.run(run, args)
