@@ -22,6 +22,7 @@ import {
   operationFromRow,
   resultsFrom,
   resultsFromPerformance,
+  resultsUnknown,
   rowFromOperation,
   rowFromSummary,
 } from "./normalise";
@@ -174,17 +175,24 @@ export class KtrdrApi {
       ? "KTRDR cannot serialise this operation's record (HTTP 500 PydanticSerializationError, a v2025 bug once a training completes): status and progress are from the operations list."
       : `KTRDR failed to return this operation's record (HTTP ${original.status}): status and progress are from the operations list.`;
     const op = operationFromRow(row, why);
-    if (op.operation_type === "training" && op.status === "completed") {
+    if (op.status !== "completed") return op;
+    const training = op.operation_type === "training";
+    if (training) {
       try {
         const perf = await this.http.call("GET", `/trainings/${segment(id)}/performance`, wire.performanceSchema, { idempotent: true });
         op.results = resultsFromPerformance(perf as Record<string, unknown>);
         op.unknown = [...(op.unknown ?? []), "model_path"];
         op.notes = [...(op.notes ?? []), "Final metrics are from /trainings/{id}/performance, which has no model path."];
+        return op;
       } catch {
-        op.unknown = [...(op.unknown ?? []), "results"];
+        // Said below: the results are as unknown as for any other type.
       }
     }
-    return op;
+    return resultsUnknown(
+      op,
+      `Its results are not known: the operations list holds none${training ? " and /trainings/{id}/performance failed too" : ""}. ` +
+        "Call get_operation_results later; if KTRDR keeps failing, the backend operator should check KTRDR's logs.",
+    );
   }
 
   /** The list row of one operation, searching the whole list (newest first). */
@@ -402,6 +410,11 @@ export class KtrdrApi {
    * Results of a finished operation, with what is known about the operation itself. A failed
    * operation's results come with its error (only the record has it); a cancel the backend
    * reported otherwise is cancelled; backends without `/results` answer from the record.
+   *
+   * A completed operation's results are never made up: where neither `/results` nor the record
+   * (nor, for a v2025 training, `/performance`) gives them, the operation says `unknown:
+   * ["results"]` and why. KTRDR's `/results` answers `{}` for a summary it does not hold, so an
+   * empty answer there is not taken as "no results"; only an empty summary in the record is.
    */
   async getResults(id: string): Promise<ResultsOutcome> {
     let res: z.infer<typeof wire.resultsResponseSchema>;
@@ -410,10 +423,6 @@ export class KtrdrApi {
     } catch (err) {
       if (!(err instanceof BackendError)) throw err;
       const cause = err.httpCause;
-      if (cause.is === "route_missing" || recordUnservable(err)) {
-        const op = await this.getOperation(id);
-        return { operation: op, ...(op.results ? { results: op.results } : {}) };
-      }
       if (cause.is === "not_finished") {
         const op = await this.getOperation(id).catch(() => undefined);
         return {
@@ -425,6 +434,13 @@ export class KtrdrApi {
             unknown: ["operation_type"],
           },
         };
+      }
+      // No `/results` (early v2025), or one that fails for good or still after retries: the record
+      // may hold the results. (Not after a timeout: a second wait as long would outlast the caller.)
+      if (cause.is === "route_missing" || recordUnservable(err) || (err.transient && err.failure.kind !== "timeout")) {
+        const op = await this.getOperation(id);
+        if (op.status === "completed") return completedResults(op, resultsFailure(err));
+        return { operation: op, ...(op.results ? { results: op.results } : {}) };
       }
       throw err;
     }
@@ -439,7 +455,13 @@ export class KtrdrApi {
     }
     // Failed, cancelled-but-listed-otherwise, or completed without results: the record says why.
     const op = await this.getOperation(id);
-    return { operation: op, ...(empty ? {} : { results: resultsFrom(op.operation_type, raw) }) };
+    if (!empty) return { operation: op, results: resultsFrom(op.operation_type, raw) };
+    if (op.status === "completed")
+      return completedResults(op, {
+        why: `KTRDR's results endpoint answered none (${res.results === null ? "null" : "{}"}, what it sends when it holds no result summary)`,
+        next: "KTRDR may have lost them (e.g. in a restart) or never stored them: run the operation again if you need its results.",
+      });
+    return { operation: op };
   }
 
   /** Per-epoch metrics; without the `/metrics` endpoint (v2025), what the operation record holds. */
@@ -636,6 +658,51 @@ export class KtrdrApi {
       ...(r.model_info ? { model_info: r.model_info } : {}),
     };
   }
+}
+
+/** Why `/results` gave nothing, and what the agent can do about it. */
+interface ResultsFailure {
+  why: string;
+  next: string;
+}
+
+function resultsFailure(err: BackendError): ResultsFailure {
+  const f = err.failure;
+  if (err.is("route_missing"))
+    return {
+      why: "This KTRDR has no results endpoint",
+      next: "KTRDR may have lost them (e.g. in a restart) or never stored them: run the operation again if you need its results.",
+    };
+  if (err.transient) {
+    const what =
+      f.kind === "not_json"
+        ? `did not answer (tunnel error ${f.status}, after retries)`
+        : f.kind === "unreachable"
+          ? "could not be reached (after retries)"
+          : f.kind === "bad_json"
+            ? "sent malformed JSON"
+            : `failed (HTTP ${err.status ?? "error"}, after retries)`;
+    return { why: `KTRDR's results endpoint ${what}`, next: "Call get_operation_results again in a minute." };
+  }
+  return {
+    why: err.is("record_unserialisable")
+      ? `KTRDR cannot serialise this operation's results (HTTP ${err.status} PydanticSerializationError)`
+      : `KTRDR's results endpoint failed (HTTP ${err.status})`,
+    next: "Call get_operation_results again later; if it keeps failing, the backend operator should check KTRDR's logs.",
+  };
+}
+
+/**
+ * A completed operation's results when `/results` gave none: those the record (or, for a v2025
+ * training, `/performance`) holds, else unknown, saying why.
+ */
+function completedResults(op: Operation, failure: ResultsFailure): ResultsOutcome {
+  if (op.results && !op.unknown?.includes("results")) return { operation: op, results: op.results };
+  const elsewhere =
+    op.source === "list_row"
+      ? `its record could not be read either and the operations list holds no results${op.operation_type === "training" ? " (nor did /trainings/{id}/performance answer)" : ""}`
+      : "its record holds no result summary";
+  return { operation: resultsUnknown(op, `${failure.why}, and ${elsewhere}, so its results are not known. ${failure.next}`) };
 }
 
 /** The record read failed in a way that other endpoints may still answer: the v2025 serialisation bug, or another non-transient 5xx. */

@@ -14,6 +14,26 @@
 import type { Epoch, EquityPoint, Operation, OperationRow, Progress, Results } from "./model";
 import type { OperationInfo, OperationSummary } from "./wire";
 
+/** Why a completed operation's results are unknown when only its record was read. */
+export const RECORD_WITHOUT_RESULTS =
+  "KTRDR's record of this completed operation holds no result summary, so its results are not known here: call get_operation_results, which also asks KTRDR's results endpoint.";
+/** KTRDR positively recorded no results: said, so that an empty answer is never mistaken for a gap filled in. */
+export const EMPTY_RESULT_SUMMARY = "KTRDR recorded an empty result summary for this completed operation: it reports no results.";
+
+/**
+ * Marks a completed operation's results unknown and says why, replacing an earlier reason (a
+ * later read knows more: the record had none, then the results endpoint failed too).
+ */
+export function resultsUnknown(op: Operation, why: string): Operation {
+  const earlier = new Set([RECORD_WITHOUT_RESULTS, ...(resultsNotes.get(op) ?? [])]);
+  op.unknown = [...new Set([...(op.unknown ?? []), "results"])];
+  op.notes = [...(op.notes ?? []).filter((n) => !earlier.has(n)), why];
+  resultsNotes.set(op, [why]);
+  delete op.results;
+  return op;
+}
+const resultsNotes = new WeakMap<Operation, string[]>();
+
 /** v2025's text for a training whose cancel it recorded as a failure. */
 const V2025_CANCELLED_TRAINING_TEXT = "Training operation cancelled";
 
@@ -112,6 +132,13 @@ export function operationFromRecord(rec: OperationInfo): Operation {
 
   if (summary && (op.status === "completed" || op.status === "failed" || op.status === "cancelled")) {
     op.results = resultsFrom(rec.operation_type, summary);
+  }
+  // A completed operation without a summary has results nobody read: unknown, never "none".
+  if (op.status === "completed" && !summary) {
+    unknown.push("results");
+    notes.push(RECORD_WITHOUT_RESULTS);
+  } else if (op.status === "completed" && summary && Object.keys(summary).length === 0) {
+    notes.push(EMPTY_RESULT_SUMMARY);
   }
   if (unknown.length) op.unknown = unknown;
   if (notes.length) op.notes = notes;

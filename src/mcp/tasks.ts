@@ -244,20 +244,25 @@ function finishedResult(op: Operation, outcome: Extract<ToolOutcome, { ok: true 
   const view = outcome.value;
   const what = `${op.operation_type} ${op.operation_id}`;
   const status = taskStatus(op.status);
-  const message =
-    status === "completed"
+  // get_operation_results says whether a completed operation's results were read (success) and, if not, why (note).
+  const unread = status === "completed" && view.success !== true;
+  const note = unread && typeof view.note === "string" ? view.note : undefined;
+  const message = unread
+    ? `The ${what} completed, but its results could not be read; why and what to do are in 'note' (what is known is under 'operation').`
+    : status === "completed"
       ? `The ${what} completed; its results (as get_operation_results gives them) are under 'operation'.`
       : status === "failed"
         ? `The ${what} failed: ${op.error ?? "no reason given"}. Details under 'operation'.`
         : `The ${what} was cancelled${op.cancel_reason ? ` (${op.cancel_reason})` : ""}, so it has no results; how far it got is under 'operation'.`;
   const structured = {
-    success: status === "completed",
+    success: status === "completed" && !unread,
     operation_id: op.operation_id,
     operation_type: op.operation_type,
     status: op.status,
     message,
     finished: true,
     operation: view,
+    ...(note ? { note } : {}),
   };
   return {
     ...(status === "completed" ? {} : { isError: true }),

@@ -175,7 +175,7 @@ export const getOperationResults = defineTool({
     detail,
   },
   output: {
-    success: z.boolean().describe("true only if it completed"),
+    success: z.boolean().describe("true only if it completed and its results were read (see unknown and note otherwise)"),
     operation_id: z.string(),
     operation_type: z.string(),
     status: z.string(),
@@ -194,9 +194,10 @@ export const getOperationResults = defineTool({
     const series = args.detail === "full" ? resultSeries(op.operation_type, results) : {};
     const view = args.detail === "full" ? prune(results?.raw ?? {}) : conciseResults(op.operation_type, results);
     // `results` stays even when empty (a failed or cancelled operation has none): it is part of the shape.
+    // A completed operation whose results were not read is no success: `unknown` and `note` say why.
     return {
       ...prune({
-        success: op.status === "completed",
+        success: op.status === "completed" && results !== undefined && !op.unknown?.includes("results"),
         operation_id: op.operation_id,
         operation_type: op.operation_type,
         status: op.status,

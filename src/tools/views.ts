@@ -126,9 +126,17 @@ export function epochView(e: Epoch): Record<string, number> {
 
 // ---- results -------------------------------------------------------------------------------
 
-/** Key numbers of finished results, by operation type (the requirements' shapes). */
+/**
+ * Key numbers of finished results, by operation type (the requirements' shapes). Results none of
+ * whose known figures are there (a newer KTRDR's layout) are shown as sent, never as empty.
+ */
 export function conciseResults(type: string, r: Results | undefined): Record<string, unknown> {
   if (!r) return {};
+  const figures = typedResults(type, r);
+  return Object.keys(figures).length > 0 ? figures : (compact(r.raw, 5) as Record<string, unknown>);
+}
+
+function typedResults(type: string, r: Results): Record<string, unknown> {
   if (type === "training" && r.training) {
     const t = r.training;
     return prune({
@@ -166,7 +174,7 @@ export function conciseResults(type: string, r: Results | undefined): Record<str
       ib_requests: d.ib_requests,
     });
   }
-  return compact(r.raw, 5) as Record<string, unknown>;
+  return {};
 }
 
 /** At most this many points of a series in a result (charts need the shape, not every bar). */
