@@ -5,8 +5,10 @@
  * HTTP errors are classified here, once, into causes (`HttpCause`): the backend's English texts
  * ("Operation not found: …", "cannot be cancelled (status: OperationStatus.COMPLETED)", …) are
  * read in this file and nowhere else. Messages never contain headers, secrets or stack traces;
- * the backend's own text is truncated and stripped of control characters before it is kept.
+ * the backend's own text passes the scrubber (`scrub.ts`: no secret, no absolute path, no
+ * control character, bounded) before it is kept.
  */
+import { scrubText } from "./scrub";
 
 /** Why an HTTP error happened, when the server recognises it. */
 export type HttpCause =
@@ -85,18 +87,6 @@ export function isTransient(f: BackendFailure): boolean {
   }
 }
 
-const MAX_MESSAGE = 300;
-
-/** Backend-provided text, made safe to show: single line, no control characters, bounded. */
-export function cleanText(text: string): string {
-  const oneLine = text
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-    .replace(/[\u0000-\u001f\u007f]+/g, " ")
-    .replace(/\s+/g, " ")
-    .trim();
-  return oneLine.length > MAX_MESSAGE ? `${oneLine.slice(0, MAX_MESSAGE - 1)}…` : oneLine;
-}
-
 /**
  * KTRDR quotes Python enum members in some texts ("status: OperationStatus.COMPLETED"); the
  * status itself is the lower-case member name.
@@ -116,10 +106,12 @@ interface ErrorBody {
 
 /**
  * Reads either error shape: FastAPI's `{"detail": str | [{loc,msg}] | object}` or the envelope
- * `{"success": false, "error": {"code", "message", "details"}}`.
+ * `{"success": false, "error": {"code", "message", "details"}}`. The message is scrubbed, with
+ * `secrets` (the service token: a backend or proxy may quote request headers back) redacted.
  */
-export function readErrorBody(body: unknown): ErrorBody | undefined {
+export function readErrorBody(body: unknown, secrets: ReadonlyArray<string | undefined> = []): ErrorBody | undefined {
   if (!body || typeof body !== "object") return undefined;
+  const cleanText = (text: string) => scrubText(text, { secrets });
   const b = body as Record<string, unknown>;
   if (b.error && typeof b.error === "object") {
     const e = b.error as Record<string, unknown>;

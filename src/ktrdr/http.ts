@@ -216,9 +216,9 @@ export class KtrdrHttp {
     }
 
     if (!res.ok) {
-      const e = readErrorBody(body);
       // A backend or proxy may quote request headers back: never pass the service token on.
-      const message = redact(e?.message ?? `HTTP ${res.status}`, [this.cfg.accessClientSecret, this.cfg.accessClientId]);
+      const e = readErrorBody(body, [this.cfg.accessClientSecret, this.cfg.accessClientId]);
+      const message = e?.message ?? `HTTP ${res.status}`;
       return fail({ kind: "http", status: res.status, message, code: e?.code, cause: classifyHttp(res.status, e) });
     }
     const parsed = schema.safeParse(body);
@@ -240,12 +240,6 @@ export function segment(value: string): string {
     throw new BackendError({ kind: "bad_input", value: value.slice(0, 40) }, "(not sent)", "-");
   }
   return encodeURIComponent(value);
-}
-
-function redact(text: string, secrets: Array<string | undefined>): string {
-  let out = text;
-  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join("[redacted]");
-  return out;
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -26,6 +26,7 @@ import {
   rowFromOperation,
   rowFromSummary,
 } from "./normalise";
+import { scrubOptional, scrubText, scrubValue } from "./scrub";
 import * as wire from "./wire";
 
 export type { WireVersion } from "./http";
@@ -392,7 +393,7 @@ export class KtrdrApi {
         cancelled: true,
         operation_id: d.operation_id ?? id,
         cancelled_at: d.cancelled_at ?? undefined,
-        cancellation_reason: d.cancellation_reason ?? undefined,
+        cancellation_reason: scrubOptional(d.cancellation_reason ?? undefined),
         task_cancelled: d.task_cancelled ?? undefined,
         remote_cancelled: d.remote_cancelled ?? d.training_session_cancelled ?? undefined,
         children_cancelled: d.children_cancelled?.length ? d.children_cancelled.length : undefined,
@@ -503,7 +504,7 @@ export class KtrdrApi {
       async () => {
         if (r.mode === "local") throw new Unsupported("v2026", "local_mode");
         const res = await this.http.call("POST", "/data/acquire/download", wire.dataDownloadStartV2026Schema, { body });
-        return { operation_id: res.operation_id, operation_type: "data_load", backend_message: res.message ?? undefined };
+        return { operation_id: res.operation_id, operation_type: "data_load", backend_message: scrubOptional(res.message ?? undefined) };
       },
     );
   }
@@ -523,7 +524,7 @@ export class KtrdrApi {
     return {
       operation_id: id,
       operation_type: "training",
-      backend_message: res.message ?? undefined,
+      backend_message: scrubOptional(res.message ?? undefined),
       estimated_duration_minutes: res.estimated_duration_minutes ?? undefined,
     };
   }
@@ -545,7 +546,7 @@ export class KtrdrApi {
     ): Started => {
       const id = res.operation_id ?? res.backtest_id;
       if (!id) throw new BackendError({ kind: "bad_shape", status: 200, where: "operation_id" }, route, "-");
-      return { operation_id: id, operation_type: "backtesting", backend_message: res.message ?? undefined };
+      return { operation_id: id, operation_type: "backtesting", backend_message: scrubOptional(res.message ?? undefined) };
     };
     return this.http.versioned(
       async () => {
@@ -570,7 +571,7 @@ export class KtrdrApi {
   /** KTRDR's test operation (100 slow iterations, both versions): backs the conformance fixtures' long task. */
   async startDummy(): Promise<Started> {
     const res = await this.http.call("POST", "/dummy/start", wire.dummyStartSchema, { body: {} });
-    return { operation_id: res.data.operation_id, operation_type: "dummy", backend_message: res.data.message ?? undefined };
+    return { operation_id: res.data.operation_id, operation_type: "dummy", backend_message: scrubOptional(res.data.message ?? undefined) };
   }
 
   // ---- data and discovery --------------------------------------------------------------------
@@ -589,19 +590,21 @@ export class KtrdrApi {
 
   async health(): Promise<{ status: string; version?: string }> {
     const h = await this.http.call("GET", "/health", wire.healthSchema, { idempotent: true });
-    return { status: h.status, ...(h.version ? { version: h.version } : {}) };
+    return { status: scrubText(h.status), ...(h.version ? { version: scrubText(h.version) } : {}) };
   }
 
   async symbols() {
     const list = (await this.http.call("GET", "/symbols", wire.symbolsSchema, { idempotent: true })).data;
-    return list.map((s) => ({
-      symbol: s.symbol,
-      name: s.name ?? undefined,
-      type: s.type ?? undefined,
-      exchange: s.exchange ?? undefined,
-      currency: s.currency ?? undefined,
-      timeframes: s.available_timeframes ?? undefined,
-    }));
+    return list.map((s) =>
+      scrubValue({
+        symbol: s.symbol,
+        name: s.name ?? undefined,
+        type: s.type ?? undefined,
+        exchange: s.exchange ?? undefined,
+        currency: s.currency ?? undefined,
+        timeframes: s.available_timeframes ?? undefined,
+      }),
+    );
   }
 
   async indicators() {
@@ -614,7 +617,7 @@ export class KtrdrApi {
           ? Object.keys(p)
           : undefined;
       const name = typeof i.name === "string" ? i.name : typeof i.id === "string" ? i.id : undefined;
-      return { name, description: typeof i.description === "string" ? i.description : undefined, parameters };
+      return scrubValue({ name, description: typeof i.description === "string" ? i.description : undefined, parameters });
     });
   }
 
@@ -624,15 +627,17 @@ export class KtrdrApi {
    */
   async strategies(): Promise<{ strategies: Strategy[]; listMayBeIncomplete: boolean }> {
     const list = (await this.http.call("GET", "/strategies/", wire.strategiesSchema, { idempotent: true })).strategies;
-    const strategies = list.map((s) => ({
-      name: s.name,
-      description: s.description ?? undefined,
-      symbol: s.symbol,
-      timeframe: s.timeframe,
-      training_status: s.training_status ?? undefined,
-      latest_version: s.latest_version,
-      latest_training_date: s.latest_training_date ?? undefined,
-    }));
+    const strategies = list.map((s) =>
+      scrubValue({
+        name: s.name,
+        description: s.description ?? undefined,
+        symbol: s.symbol,
+        timeframe: s.timeframe,
+        training_status: s.training_status ?? undefined,
+        latest_version: s.latest_version,
+        latest_training_date: s.latest_training_date ?? undefined,
+      }),
+    );
     const listMayBeIncomplete = strategies.length === 0 && (await this.version()) !== "v2025";
     return { strategies, listMayBeIncomplete };
   }
@@ -644,7 +649,9 @@ export class KtrdrApi {
   async dataRange(symbol: string, timeframe: string): Promise<{ first_bar?: string; last_bar?: string }> {
     // A read, though the backend takes it as a POST: safe to repeat.
     const d = (await this.http.call("POST", "/data/range", wire.dataRangeSchema, { body: { symbol, timeframe }, idempotent: true })).data;
-    return { ...(d.start_date ? { first_bar: d.start_date } : {}), ...(d.end_date ? { last_bar: d.end_date } : {}) };
+    const first = scrubOptional(d.start_date ?? undefined);
+    const last = scrubOptional(d.end_date ?? undefined);
+    return { ...(first ? { first_bar: first } : {}), ...(last ? { last_bar: last } : {}) };
   }
 
   async modelPerformance(
@@ -653,9 +660,9 @@ export class KtrdrApi {
     const r = await this.http.call("GET", `/trainings/${segment(taskId)}/performance`, wire.performanceSchema, { idempotent: true });
     return {
       task_id: r.task_id ?? taskId,
-      ...(r.status ? { status: r.status } : {}),
+      ...(r.status ? { status: scrubText(r.status) } : {}),
       results: resultsFromPerformance(r as Record<string, unknown>),
-      ...(r.model_info ? { model_info: r.model_info } : {}),
+      ...(r.model_info ? { model_info: scrubValue(r.model_info) } : {}),
     };
   }
 }

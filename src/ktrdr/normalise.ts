@@ -10,8 +10,12 @@
  * - v2026 nests per-epoch metrics as a serialised `(list, cursor)` pair that repeats history.
  * - v2026 keeps no `strategy_name` in a training's parameters, only the strategy's YAML.
  * - Step counters of 0 of 0 and `"N/A"` metadata are placeholders, not facts.
+ *
+ * Every text an agent may read (messages, steps, names, and every string of the records and
+ * summaries kept for `detail: "full"`) passes the scrubber (`scrub.ts`) here.
  */
 import type { Epoch, EquityPoint, Operation, OperationRow, Progress, Results } from "./model";
+import { cleanPathFact, scrubOptional, scrubText, scrubValue } from "./scrub";
 import type { OperationInfo, OperationSummary } from "./wire";
 
 /** Why a completed operation's results are unknown when only its record was read. */
@@ -41,18 +45,24 @@ type Rec = Record<string, unknown>;
 
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 const str = (v: unknown): string | undefined => (typeof v === "string" && v.trim() !== "" ? v : undefined);
+/** Backend text an agent reads: scrubbed (no absolute path, no control character, bounded). */
+const text = (v: unknown): string | undefined => scrubOptional(str(v));
 const obj = (v: unknown): Rec | undefined => (v && typeof v === "object" && !Array.isArray(v) ? (v as Rec) : undefined);
 const strList = (v: unknown): string[] | undefined =>
-  Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string") ? (v as string[]) : undefined;
+  Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string") ? (v as string[]).map((x) => scrubText(x)) : undefined;
+const pathFact = (v: unknown): string | undefined => {
+  const s = str(v);
+  return s === undefined ? undefined : cleanPathFact(s) || undefined;
+};
 /** KTRDR fills metadata it does not have with "N/A". */
 const fact = (v: unknown): string | undefined => {
-  const s = str(v);
+  const s = text(v);
   return s && s !== "N/A" ? s : undefined;
 };
 
 /** The operation record → the model. */
 export function operationFromRecord(rec: OperationInfo): Operation {
-  const raw = rec as unknown as Rec;
+  const raw = scrubValue(rec as unknown as Rec);
   const meta = obj(rec.metadata) ?? {};
   const params = obj(meta.parameters) ?? {};
   const summary = obj(rec.result_summary);
@@ -65,17 +75,17 @@ export function operationFromRecord(rec: OperationInfo): Operation {
     operation_id: rec.operation_id,
     operation_type: rec.operation_type,
     status: rec.status,
-    created_at: str(rec.created_at),
-    started_at: str(rec.started_at),
-    completed_at: str(rec.completed_at),
+    created_at: text(rec.created_at),
+    started_at: text(rec.started_at),
+    completed_at: text(rec.completed_at),
     symbol,
     timeframe,
     mode: fact(meta.mode),
-    strategy_name: str(params.strategy_name) ?? str(params.strategy) ?? yamlName(params.strategy_yaml) ?? str(session?.strategy_name),
+    strategy_name: text(params.strategy_name) ?? text(params.strategy) ?? yamlName(params.strategy_yaml) ?? text(session?.strategy_name),
     symbols: strList(params.symbols) ?? (symbol ? [symbol] : undefined),
     timeframes: strList(params.timeframes) ?? (timeframe ? [timeframe] : undefined),
-    start_date: str(params.start_date) ?? str(meta.start_date),
-    end_date: str(params.end_date) ?? str(meta.end_date),
+    start_date: text(params.start_date) ?? text(meta.start_date),
+    end_date: text(params.end_date) ?? text(meta.end_date),
     source: "record",
     raw,
   };
@@ -83,7 +93,7 @@ export function operationFromRecord(rec: OperationInfo): Operation {
   const notes: string[] = [];
 
   // ---- status: resolve cancels the backend reported as something else ----
-  const message = str(rec.error_message);
+  const message = text(rec.error_message);
   if (rec.status === "failed" && rec.operation_type === "training" && message?.trim() === V2025_CANCELLED_TRAINING_TEXT) {
     op.status = "cancelled";
     op.backend = { status: "failed", error_message: message };
@@ -151,13 +161,13 @@ function progressFrom(p: Rec | undefined): Progress | undefined {
   const stepsTotal = num(p.steps_total);
   const out: Progress = {
     percentage: num(p.percentage),
-    current_step: str(p.current_step),
+    current_step: text(p.current_step),
     // 0 of 0 steps is v2026's placeholder once an operation has finished.
     steps_completed: stepsTotal ? num(p.steps_completed) : undefined,
     steps_total: stepsTotal || undefined,
     items_processed: num(p.items_processed) || undefined,
     items_total: num(p.items_total) || undefined,
-    segments: str(ctx.step_progress),
+    segments: text(ctx.step_progress),
   };
   return out;
 }
@@ -220,11 +230,12 @@ export function epochsFromMetrics(metrics: unknown): Epoch[] | undefined {
 export function metricsExtras(metrics: unknown): Record<string, unknown> {
   const o = obj(metrics);
   if (!o) return {};
-  return Object.fromEntries(Object.entries(o).filter(([k]) => k !== "epochs"));
+  return scrubValue(Object.fromEntries(Object.entries(o).filter(([k]) => k !== "epochs")));
 }
 
 /** A result summary → key figures by operation type, plus everything as sent. */
-export function resultsFrom(type: string, raw: Rec): Results {
+export function resultsFrom(type: string, sent: Rec): Results {
+  const raw = scrubValue(sent);
   const out: Results = { raw };
   if (type === "training") {
     const tm = obj(raw.training_metrics) ?? {};
@@ -246,7 +257,8 @@ export function resultsFrom(type: string, raw: Rec): Results {
       recall: num(test.recall),
       f1_score: num(test.f1_score),
       // v2025 keeps it under artifacts, v2026 at the top level.
-      model_path: str(art.model_path) ?? str(raw.model_path),
+      // A path fact start_backtest takes back: kept as KTRDR sent it (recorded ones are relative).
+      model_path: pathFact(art.model_path) ?? pathFact(raw.model_path),
       history: historyFrom(obj(tm.history)),
     });
   } else if (type === "backtesting") {
@@ -275,7 +287,7 @@ export function resultsFrom(type: string, raw: Rec): Results {
   } else if (type === "data_load") {
     out.data_load = prune({
       bars: num(raw.fetched_bars),
-      merged_file: str(raw.merged_file),
+      merged_file: text(raw.merged_file),
       segments: num(raw.segments_fetched),
       gaps_analyzed: num(raw.gaps_analyzed),
       ib_requests: num(raw.ib_requests_made),
@@ -315,7 +327,7 @@ function equityFrom(v: unknown): EquityPoint[] | undefined {
     const dd = Array.isArray(o.drawdowns) ? (o.drawdowns as unknown[]) : [];
     const out: EquityPoint[] = [];
     for (let i = 0; i < Math.min(ts.length, vs.length); i++) {
-      const t = str(ts[i]);
+      const t = text(ts[i]);
       const value = num(vs[i]);
       if (t === undefined || value === undefined) continue;
       const d = num(dd[i]);
@@ -327,9 +339,9 @@ function equityFrom(v: unknown): EquityPoint[] | undefined {
   const out: EquityPoint[] = [];
   for (const p of v) {
     const po = obj(p);
-    if (Array.isArray(p) && typeof p[0] === "string" && typeof p[1] === "number") out.push([p[0], p[1]]);
-    else if (po && str(po.timestamp ?? po.date ?? po.time) && num(po.equity ?? po.value ?? po.portfolio_value) !== undefined)
-      out.push([String(po.timestamp ?? po.date ?? po.time), num(po.equity ?? po.value ?? po.portfolio_value) as number]);
+    if (Array.isArray(p) && typeof p[0] === "string" && typeof p[1] === "number") out.push([text(p[0]) ?? "", p[1]]);
+    else if (po && text(po.timestamp ?? po.date ?? po.time) && num(po.equity ?? po.value ?? po.portfolio_value) !== undefined)
+      out.push([text(po.timestamp ?? po.date ?? po.time) as string, num(po.equity ?? po.value ?? po.portfolio_value) as number]);
   }
   return out.length ? out : undefined;
 }
@@ -340,9 +352,9 @@ export function rowFromSummary(s: OperationSummary): OperationRow {
     operation_id: s.operation_id,
     operation_type: s.operation_type,
     status: s.status,
-    created_at: str(s.created_at),
+    created_at: text(s.created_at),
     progress_percentage: num(s.progress_percentage),
-    current_step: str(s.current_step),
+    current_step: text(s.current_step),
     symbol: fact(s.symbol),
     duration_seconds: num(s.duration_seconds),
   };

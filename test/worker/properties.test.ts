@@ -10,6 +10,8 @@ import { z } from "zod";
 import { TOOLS } from "../../src/tools/catalogue";
 import { FakeBackend, IDS, type RecordedRequest } from "./fake-backend";
 import { LOCAL_CONTEXT } from "../../src/auth/context";
+import { readErrorBody } from "../../src/ktrdr/errors";
+import { operationFromRecord, resultsFrom } from "../../src/ktrdr/normalise";
 import { runTool } from "../../src/tools/run";
 import { config, harness, McpSession, quietConsole, stubGlobalFetch, tool, VALID_ARGS } from "./helpers";
 
@@ -300,5 +302,156 @@ describe("runTool without a transport's validation", () => {
     );
     expect(outcome.ok).toBe(false);
     expect(backend.requests.map((r) => `${r.method} ${r.url.pathname}`)).toEqual([]);
+  });
+});
+
+// ---- issue 16, item 4: backend texts through the one scrubber ----------------------------------
+
+/**
+ * Texts as a backend might word them: words, absolute paths in every form (each directory named
+ * with a marker, so any surviving piece of one is seen), relative paths (facts, kept), control
+ * and bidi characters, and runs long enough to need bounding; always separated by a character
+ * that cannot be part of a path segment (how a path is told from the middle of a relative one).
+ */
+const SECRET_DIR = "SECRETDIR";
+const word = fc.stringMatching(/^[A-Za-z0-9.!%#@&+$^-]{1,12}$/);
+const dirName = fc.stringMatching(/^[a-z0-9_.-]{0,8}$/).map((s) => `${SECRET_DIR}${s}`);
+const fileName = fc
+  .tuple(fc.stringMatching(/^[a-z0-9_-]{1,10}$/), fc.option(fc.stringMatching(/^[a-z0-9]{1,4}$/), { nil: undefined }))
+  .map(([n, ext]) => (ext ? `${n}.${ext}` : n));
+const dirs = fc.array(dirName, { minLength: 1, maxLength: 4 });
+const drive = fc.constantFrom("C", "D", "z");
+const absolutePath = fc.oneof(
+  fc.tuple(dirs, fileName).map(([d, f]) => `/${d.join("/")}/${f}`),
+  fc.tuple(dirs, fileName).map(([d, f]) => `/${d.join("/")}/${f}/`),
+  fc.tuple(dirs, fileName).map(([d, f]) => `~/${d.join("/")}/${f}`),
+  fc.tuple(drive, dirs, fileName).map(([c, d, f]) => `${c}:\\${d.join("\\")}\\${f}`),
+  fc.tuple(drive, dirs, fileName).map(([c, d, f]) => `${c}:/${d.join("/")}/${f}`),
+  fc.tuple(dirs, fileName).map(([d, f]) => `\\\\${d.join("\\")}\\${f}`),
+  fc.tuple(dirs, fileName).map(([d, f]) => `file:///${d.join("/")}/${f}`),
+  fc.tuple(drive, dirs, fileName).map(([c, d, f]) => `file://${c}:/${d.join("/")}/${f}`),
+);
+const relativePath = fc
+  .tuple(fc.array(fc.stringMatching(/^[a-z0-9_]{1,8}$/), { minLength: 1, maxLength: 3 }), fileName)
+  .map(([d, f]) => `${d.map((x) => `rel${x}`).join("/")}/${f}`);
+const invisible = fc.constantFrom(
+  "\u0000",
+  "\u0007",
+  "\n",
+  "\r\n",
+  "\t",
+  "\u007f",
+  "\u0085",
+  "\u200b",
+  "\u200e",
+  "\u2028",
+  "\u202e",
+  "\u2066",
+  "\ufeff",
+);
+const separator = fc.constantFrom(" ", ", ", "; ", " (", ") ", ": ", ":", "=", ' "', "' ", "[", "] ", "<", "> ", " | ", "\n", "\t");
+type Piece = { kind: "word" | "abs" | "rel" | "invisible" | "long"; text: string };
+const piece: fc.Arbitrary<Piece> = fc.oneof(
+  { weight: 4, arbitrary: word.map((text) => ({ kind: "word" as const, text })) },
+  { weight: 3, arbitrary: absolutePath.map((text) => ({ kind: "abs" as const, text })) },
+  { weight: 2, arbitrary: relativePath.map((text) => ({ kind: "rel" as const, text })) },
+  { weight: 1, arbitrary: invisible.map((text) => ({ kind: "invisible" as const, text })) },
+  { weight: 1, arbitrary: fc.integer({ min: 100, max: 2_000 }).map((n) => ({ kind: "long" as const, text: "x".repeat(n) })) },
+);
+const backendText = fc
+  .array(fc.tuple(separator, piece), { minLength: 1, maxLength: 12 })
+  .map((parts) => ({ text: parts.map(([sep, p]) => sep + p.text).join(""), pieces: parts.map(([, p]) => p) }));
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const INVISIBLE_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/;
+
+/** What every scrubbed text must be: bounded, one visible line, no piece of an absolute path but its file name. */
+function checkScrubbed(out: string | undefined, sent: { text: string; pieces: Piece[] }): void {
+  expect(out).toBeDefined();
+  const s = out!;
+  expect(s.length).toBeLessThanOrEqual(300);
+  expect(s).not.toContain(SECRET_DIR);
+  expect(s).not.toMatch(INVISIBLE_CHARS);
+  expect(s).not.toMatch(/file:/i);
+  // Short enough to be shown whole: the file names and the relative paths are all there.
+  if (!s.endsWith("…")) {
+    for (const p of sent.pieces) {
+      if (p.kind === "rel") expect(s).toContain(p.text);
+      if (p.kind === "abs")
+        expect(s).toContain(
+          p.text
+            .replace(/[\\/]+$/, "")
+            .split(/[\\/]/)
+            .at(-1),
+        );
+    }
+  }
+}
+
+describe("backend texts are scrubbed before an agent reads them (issue 16, item 4)", () => {
+  it("error messages: no absolute path, no invisible character, bounded; file names and relative paths kept", () => {
+    fc.assert(
+      fc.property(backendText, (sent) => {
+        checkScrubbed(readErrorBody({ detail: sent.text })?.message, sent);
+        checkScrubbed(readErrorBody({ success: false, error: { code: "X", message: sent.text, details: {} } })?.message, sent);
+      }),
+      { numRuns: 400, seed: 16_4 },
+    );
+  });
+
+  it("operation records: error, cancel reason, current step and every string of the full record and result summary", () => {
+    const op = (status: string, message: string, extra: Record<string, unknown>) =>
+      operationFromRecord({
+        operation_id: "op_training_20251004_143530_b5c6d7e8",
+        operation_type: "training",
+        status,
+        created_at: "2025-10-04T14:35:30Z",
+        progress: { percentage: 50, current_step: message, context: { step_progress: message } },
+        metadata: { symbol: "AAPL", timeframe: "1h", parameters: { strategy_path: message, notes: [message, { deep: message }] } },
+        error_message: message,
+        warnings: [message],
+        result_summary: { note: message, artifacts: { analytics_dir: message } },
+        ...extra,
+      });
+    fc.assert(
+      fc.property(backendText, (sent) => {
+        const failed = op("failed", sent.text, {});
+        checkScrubbed(failed.error, sent);
+        checkScrubbed(failed.progress?.current_step, sent);
+        checkScrubbed(failed.progress?.segments, sent);
+        const cancelled = op("cancelled", sent.text, {});
+        checkScrubbed(cancelled.cancel_reason, sent);
+        for (const o of [failed, cancelled]) {
+          const shown = JSON.stringify([o.raw, o.results?.raw]);
+          expect(shown).not.toContain(SECRET_DIR);
+          expect(shown).not.toMatch(/file:/i);
+          expect(shown).not.toMatch(/(\\u00[01][0-9a-f])|\\u200[b-f]|\\u202[8-e]/i);
+        }
+      }),
+      { numRuns: 200, seed: 16_41 },
+    );
+  });
+
+  it("results: strings scrubbed at any depth, model_path (a fact start_backtest takes back) kept as sent", () => {
+    const json: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: "small", withCrossShrink: true },
+        backendText.map((t) => t.text),
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(tie("value"), { maxLength: 3 }),
+        fc.dictionary(fc.constantFrom("note", "path", "artifacts", "file", "dir", "message"), tie("value"), { maxKeys: 3 }),
+      ),
+    })).value;
+    fc.assert(
+      fc.property(json, absolutePath, (summary, modelPath) => {
+        const r = resultsFrom("training", { extra: summary, artifacts: { model_path: modelPath } });
+        expect(JSON.stringify(r.raw.extra ?? null)).not.toContain(SECRET_DIR);
+        expect((r.raw.artifacts as Record<string, unknown>).model_path).toBe(modelPath);
+        expect(r.training?.model_path).toBe(modelPath);
+      }),
+      { numRuns: 200, seed: 16_42 },
+    );
   });
 });
