@@ -249,7 +249,15 @@ describe.each(["v2025", "v2026"] as const)("task-augmented start_training (%s ba
     // … carrying exactly what get_operation_results answers.
     const plain = await s.ok("tools/call", { name: "get_operation_results", arguments: { operation_id: task.taskId } });
     expect(sc.operation).toEqual(plain.structuredContent);
-    expect(sc.operation).toMatchObject({ status: "completed", results: expect.objectContaining({}) });
+    const { training_metrics: m, test_metrics: tm, artifacts } = TRAINING_RESULT_SUMMARY;
+    expect(sc.operation).toMatchObject({
+      status: "completed",
+      results: {
+        training_metrics: { epochs_completed: m.epochs_completed, best_epoch: m.best_epoch },
+        test_metrics: { test_accuracy: tm.test_accuracy },
+        model_path: artifacts.model_path,
+      },
+    });
   });
 
   it("answers tasks/get and tasks/list for that task from a new session", async () => {
