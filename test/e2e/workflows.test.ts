@@ -3,7 +3,8 @@
  * dev → the local KTRDR backend over real HTTP, against both backend wire versions.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { admin, openSession, type Session, waitUntilFinished } from "./mcp-client";
+import { admin, backendJson, openSession, type Session, waitUntilFinished } from "./mcp-client";
+import { until } from "./poll";
 
 const stacks = inject("stacks");
 
@@ -98,8 +99,16 @@ describe.each(["v2025", "v2026"] as const)("workflows against a %s backend", (wi
       expect(cancel.data).toMatchObject({ success: true, operation_id: id, status: "cancelled" });
 
       await waitUntilFinished(b, id);
-      // v2025 turns the cancelled training into a failure a moment later: read it once that happened.
-      await new Promise((r) => setTimeout(r, 600));
+      // v2025 turns the cancelled training into a failure a moment later (v2026 keeps it cancelled):
+      // wait at the backend until its record shows that, so the read below is of the flipped record.
+      const settled = wire === "v2025" ? "failed" : "cancelled";
+      await until(
+        () => backendJson<{ data: { status: string } }>(stack.backendOrigin, `/api/v1/operations/${id}`),
+        (r) => r.data.status === settled,
+        10_000,
+        `backend record of ${id} ${settled}`,
+        50,
+      );
       const after = await b.call("get_operation_status", { operation_id: id });
       expect(after.data.status).toBe("cancelled");
       // v2025 replaces the reason with "Training operation cancelled": unknown, and said so.
