@@ -192,12 +192,13 @@ describe("bad input through the MCP endpoint", () => {
   let backend: FakeBackend;
   let stub: { restore: () => void };
   let session: McpSession;
+  // The first initialize starts the Worker's Durable Object: slow on a loaded machine, so a hook budget beyond the default 10 s.
   beforeEach(async () => {
     backend = new FakeBackend({ version: "v2025", hasMetrics: true });
     stub = stubGlobalFetch(backend);
     session = new McpSession();
     await session.initialize();
-  });
+  }, 30_000);
   afterEach(() => stub.restore());
 
   it.each(TOOLS.map((t) => t.name))("%s: never a 5xx or a crash; safe routes only; oversized input refused early", async (name) => {
