@@ -17,6 +17,7 @@ import {
   json,
   refused,
   TRAINING_RESULT_SUMMARY,
+  TRAINING_RESULT_SUMMARY_V2026,
   type WireVersion,
 } from "./fake-backend";
 import { CLIENT_ID, config, freshBase, quietConsole, SECRET } from "./helpers";
@@ -48,7 +49,8 @@ describe.each(VERSIONS)("KtrdrApi against a %s backend", (version) => {
     const { backend, api } = setup(version);
     const op = await api.getOperation(IDS.trainingRunning);
     expect(op.operation_id).toBe(IDS.trainingRunning);
-    expect(op.latest_epoch?.epoch).toBe(32);
+    // v2025: the context's last completed epoch, numbered from 0; v2026: the last of the metrics history.
+    expect(op.latest_epoch?.epoch).toBe(version === "v2025" ? 30 : 12);
 
     const list = await api.listOperations({ status: "running", operation_type: "training", active_only: true, limit: 5, offset: 0 });
     const req = backend.requestsTo("/operations", "GET").at(-1)!;
@@ -104,8 +106,11 @@ describe.each(VERSIONS)("KtrdrApi against a %s backend", (version) => {
     const { backend, api } = setup(version);
     const r = await api.getResults(IDS.trainingCompleted);
     expect(r.operation).toMatchObject({ operation_id: IDS.trainingCompleted, operation_type: "training", status: "completed" });
-    expect(r.results?.raw).toEqual(TRAINING_RESULT_SUMMARY);
-    expect(r.results?.training?.model_path).toBe(TRAINING_RESULT_SUMMARY.artifacts.model_path);
+    const summary = version === "v2025" ? TRAINING_RESULT_SUMMARY : TRAINING_RESULT_SUMMARY_V2026;
+    expect(r.results?.raw).toEqual(summary);
+    expect(r.results?.training?.model_path).toBe(
+      version === "v2025" ? TRAINING_RESULT_SUMMARY.artifacts.model_path : TRAINING_RESULT_SUMMARY_V2026.model_path,
+    );
     expect(backend.requests.map((q) => q.path)).toEqual([`/operations/${IDS.trainingCompleted}/results`]);
   });
 
@@ -139,7 +144,8 @@ describe.each(VERSIONS)("KtrdrApi against a %s backend", (version) => {
     const withIt = setup(version, { hasMetrics: true });
     const m = await withIt.api.getMetrics(IDS.trainingRunning);
     expect(m.source).toBe("metrics_endpoint");
-    expect(m.epochs).toEqual(EPOCHS.map(({ duration: _d, ...e }) => e));
+    // v2026 reports each epoch's learning rate too.
+    expect(m.epochs).toEqual(EPOCHS.map(({ duration: _d, ...e }) => (version === "v2026" ? { ...e, learning_rate: 0.001 } : e)));
 
     const without = setup(version, { hasMetrics: false });
     const f = await without.api.getMetrics(IDS.trainingRunning);

@@ -1,7 +1,11 @@
 /**
- * A fake KTRDR backend for Worker unit tests: answers what /work/shared/ktrdr-api-contract.md
- * says each wire version (v2025, v2026) sends, records every request, and can inject faults
- * (connection refused, hang until aborted, HTML pages, redirects, bad JSON, error bodies).
+ * A fake KTRDR backend for Worker unit tests: seeded operations in the shapes the real backends
+ * sent (v2025, v2026), a record of every request, and injectable faults (connection refused, hang
+ * until aborted, HTML pages, redirects, bad JSON, error bodies).
+ *
+ * Every answer it gives for a route the recordings cover is checked against them by
+ * fake-contract.test.ts (test/fixtures/real-ktrdr); the routes no recording covers (`/symbols`,
+ * `/indicators/`, `POST /data/range`) follow /work/shared/ktrdr-api-contract.md.
  *
  * Its `fetch` has the signature of the global fetch, so it can be injected into `KtrdrApi` /
  * `runTool`, or served from a `vi.spyOn(globalThis, "fetch")` stub for the real MCP endpoint.
@@ -67,6 +71,10 @@ function metadata(p: Partial<Record<string, unknown>> = {}): Record<string, unkn
   return { symbol: null, timeframe: null, mode: null, start_date: null, end_date: null, parameters: {}, ...p };
 }
 
+/**
+ * A v2025 training's result summary, shaped as v2025 sends it once its tensor bug is fixed
+ * (v2025-fixed-tensor); v2026's differs (`TRAINING_RESULT_SUMMARY_V2026`).
+ */
 export const TRAINING_RESULT_SUMMARY = {
   training_metrics: {
     final_train_loss: 0.018712345,
@@ -86,8 +94,8 @@ export const TRAINING_RESULT_SUMMARY = {
     model_path: "models/mlp_basic/AAPL_1h_v3/model.pt",
     analytics_dir: "training_analytics/mlp_basic_20251003",
     checkpoints: ["epoch_10.pt", "epoch_20.pt", "epoch_30.pt", "epoch_40.pt", "epoch_50.pt", "best.pt"],
-    feature_importance: null,
-    per_symbol_metrics: {},
+    feature_importance: { rsi_oversold: 0.0511, rsi_neutral: 0.0 },
+    per_symbol_metrics: { AAPL: { accuracy: 0.8876, precision: 0.875, recall: 0.861, f1_score: 0.868, sample_count: 548 } },
   },
   session_info: {
     operation_id: IDS.trainingCompleted,
@@ -95,10 +103,64 @@ export const TRAINING_RESULT_SUMMARY = {
     symbols: ["AAPL"],
     timeframes: ["1h"],
     training_mode: "local",
+    use_host_service: false,
     start_date: "2024-01-01",
     end_date: "2025-09-30",
+    data_summary: {
+      symbols: ["AAPL"],
+      timeframes: ["1h"],
+      start_date: "2024-01-01",
+      end_date: "2025-09-30",
+      total_samples: 3654,
+      feature_count: 9,
+      symbol_distribution: { AAPL: 3654 },
+    },
   },
-  model_info: { parameters_count: 12_345 },
+  model_info: {
+    model_size_bytes: 123_456,
+    parameters_count: 12_345,
+    trainable_parameters: 12_345,
+    architecture: "multi_symbol_mlp_1symbols",
+    symbol_embedding_dim: 16,
+  },
+};
+
+/** The same training's summary as v2026 sends it (v2026/029): the model path at the top, a loss history, no best epoch. */
+export const TRAINING_RESULT_SUMMARY_V2026 = {
+  artifacts: { feature_importance: null, per_symbol_metrics: null },
+  model_info: { architecture: "v3_mlp", parameters_count: 12_345, trainable_parameters: 12_345 },
+  model_path: "models/mlp_basic/1h_v3",
+  data_summary: {
+    symbols: ["AAPL"],
+    end_date: "2025-09-30",
+    start_date: "2024-01-01",
+    timeframes: ["1h"],
+    feature_count: 9,
+    total_samples: 3654,
+  },
+  session_info: {
+    symbols: ["AAPL"],
+    end_date: "2025-09-30",
+    start_date: "2024-01-01",
+    timeframes: ["1h"],
+    operation_id: IDS.trainingCompleted,
+    strategy_name: "mlp_basic",
+    training_mode: "local",
+    use_host_service: false,
+  },
+  test_metrics: { recall: 0.861, f1_score: 0.868, precision: 0.875, test_loss: 0.0301, test_accuracy: 0.8921 },
+  resource_usage: { training_mode: "local" },
+  training_metrics: {
+    history: { val_loss: [0.031, 0.0245], train_loss: [0.022, 0.018712345], val_accuracy: [0.87, 0.8876], train_accuracy: [0.89, 0.9012] },
+    training_time: 1950,
+    epochs_trained: 50,
+    final_val_loss: 0.024512345,
+    final_train_loss: 0.018712345,
+    best_val_accuracy: 0.8876,
+    final_val_accuracy: 0.8876,
+    best_train_accuracy: 0.9012,
+    final_train_accuracy: 0.9012,
+  },
 };
 
 export const DATA_LOAD_RESULT_SUMMARY = {
@@ -126,8 +188,131 @@ export const EPOCHS = Array.from({ length: 12 }, (_, i) => {
   };
 });
 
+/** The same epochs as v2026 reports them (v2026-focus/013): each with its learning rate and a timestamp. */
+const EPOCHS_V2026 = EPOCHS.map((e) => ({
+  ...e,
+  learning_rate: 0.001,
+  timestamp: new Date(Date.parse("2025-10-04T14:36:00Z") + e.epoch * 12_500).toISOString().replace(/\.\d{3}Z$/, "Z"),
+}));
+
+/** v2026's serialised `(list, cursor)` history: epoch lists interleaved with counts, repeating history. */
+const EPOCH_HISTORY_V2026 = [EPOCHS_V2026.slice(0, 5), 5, EPOCHS_V2026, EPOCHS_V2026.length];
+
+/** The first lines of a strategy's YAML, as v2026 keeps it (instead of its name). */
+const strategyYaml = (name: string) => `name: ${name}\ndescription: MLP on RSI and SMA fuzzy sets\nversion: "3.0"\n`;
+
+/** What each version records about a training it runs (v2025/033, v2026/035). */
+function trainingMetadata(
+  version: WireVersion,
+  p: { strategy: string; symbols: string[]; timeframes: string[]; start?: string | null; end?: string | null },
+) {
+  const date = (d: string | null | undefined) => (d ? `${d.slice(0, 10)}T00:00:00` : null);
+  if (version === "v2025")
+    return metadata({
+      symbol: p.symbols[0] ?? null,
+      timeframe: p.timeframes[0] ?? null,
+      mode: "training",
+      start_date: date(p.start),
+      end_date: date(p.end),
+      parameters: {
+        strategy_name: p.strategy,
+        strategy_path: `/srv/ktrdr/strategies/${p.strategy}.yaml`,
+        training_type: "mlp",
+        symbols: p.symbols,
+        timeframes: p.timeframes,
+        epochs: 50,
+        use_host_service: false,
+        analytics_enabled: false,
+        training_mode: "local",
+        operation_name: "training",
+        service_name: "TrainingService",
+      },
+    });
+  return metadata({
+    symbol: p.symbols[0] ?? null,
+    timeframe: p.timeframes[0] ?? null,
+    mode: "training",
+    start_date: null,
+    end_date: null,
+    parameters: {
+      strategy_yaml: strategyYaml(p.strategy),
+      symbols: p.symbols,
+      timeframes: p.timeframes,
+      start_date: p.start ?? null,
+      end_date: p.end ?? null,
+      worker_id: "training-worker-0001",
+    },
+  });
+}
+
+/** What each version records about a data load: v2025's data service registers it generically ("N/A"). */
+function dataLoadMetadata(version: WireVersion, p: { symbol: string; timeframe: string; mode: string }) {
+  if (version === "v2025")
+    return metadata({ symbol: "N/A", timeframe: "N/A", mode: "N/A", parameters: { operation_name: "data_load", service_name: "Data/IB" } });
+  return metadata({
+    symbol: p.symbol,
+    timeframe: p.timeframe,
+    mode: p.mode,
+    parameters: { service_name: "Data/Acquisition", operation_name: `Download ${p.symbol} ${p.timeframe} (${p.mode} mode)` },
+  });
+}
+
+/** What each version records about a backtest (v2025/048, v2026/060). */
+function backtestMetadata(version: WireVersion, p: { strategy: string; symbol: string; timeframe: string }) {
+  const parameters: Record<string, unknown> = { strategy_name: p.strategy, initial_capital: 100_000 };
+  if (version === "v2026") Object.assign(parameters, { commission: 0.001, slippage: 0.0005, worker_id: "backtesting-worker-0001" });
+  return metadata({ symbol: p.symbol, timeframe: p.timeframe, mode: "backtesting", parameters });
+}
+
+/** A running v2025 training's progress context (v2025/033): phase, batch and the last completed epoch (numbered from 0). */
+function trainingContextV2025(
+  epoch: number,
+  totalEpochs: number,
+  batch: number,
+  batches: number,
+  m: { train_loss: number; train_accuracy: number; val_loss: number; val_accuracy: number },
+) {
+  const item = `Epoch ${epoch} · Batch ${batch}/${batches}`;
+  return {
+    operation: "training",
+    service: "TrainingService",
+    phase: "batch",
+    phase_name: "data_preparation",
+    epoch_index: epoch,
+    total_epochs: totalEpochs,
+    batch_index: batch - 1,
+    batch_number: batch,
+    batch_total_per_epoch: batches,
+    current_item: item,
+    batch_metrics: {
+      epoch: epoch - 1,
+      total_epochs: totalEpochs,
+      batch: batch - 1,
+      total_batches_per_epoch: batches,
+      completed_batches: (epoch - 1) * batches + batch - 1,
+      total_batches: totalEpochs * batches,
+      train_loss: 0.0211,
+      train_accuracy: 0.8875,
+      progress_type: "batch",
+      multi_symbol: true,
+    },
+    epoch_metrics: { epoch: epoch - 2, total_epochs: totalEpochs, ...m, progress_type: "epoch", multi_symbol: true },
+  };
+}
+
+/** A v2025 data load's context while it fetches segments from IB (from the contract: no recording, no IB gateway then). */
+const segmentContext = (step: number, total: number, detail: string) => ({
+  operation: "data_load",
+  service: "Data/IB",
+  step_current: step,
+  step_total: total,
+  step_detail: detail,
+  step_progress: `${step}/${total}`,
+});
+
 function seedOperations(version: WireVersion): Op[] {
-  const v26 = (o: Op): Op => (version === "v2026" ? { metrics: null, parent_operation_id: null, is_backend_local: true, ...o } : o);
+  const v2026 = version === "v2026";
+  const v26 = (o: Op): Op => (v2026 ? { parent_operation_id: null, metrics: null, is_backend_local: false, ...o } : o);
   const base = (o: Partial<Op> & Pick<Op, "operation_id" | "operation_type" | "status" | "created_at">): Op =>
     v26({
       started_at: null,
@@ -140,6 +325,8 @@ function seedOperations(version: WireVersion): Op[] {
       result_summary: null,
       ...o,
     } as Op);
+  const training = { strategy: "mlp_basic", symbols: ["AAPL"], timeframes: ["1h"] };
+  const epochMetrics = { train_loss: 0.023412345, train_accuracy: 0.8812, val_loss: 0.031212345, val_accuracy: 0.861 };
   return [
     base({
       operation_id: IDS.trainingRunning,
@@ -147,36 +334,27 @@ function seedOperations(version: WireVersion): Op[] {
       status: "running",
       created_at: "2025-10-04T14:35:30.123456Z",
       started_at: "2025-10-04T14:35:35.000000Z",
-      progress: progress({
-        percentage: 65.23456,
-        current_step: "Epoch 32/50 · Batch 245/640",
-        steps_completed: 32,
-        steps_total: 50,
-        items_processed: 20480,
-        context: {
-          epoch_index: 32,
-          total_epochs: 50,
-          batch_index: 244,
-          batch_number: 245,
-          batch_total_per_epoch: 640,
-          current_item: null,
-          epoch_metrics: {
-            train_loss: 0.023412345,
-            val_loss: 0.031212345,
-            train_accuracy: 0.8812,
-            val_accuracy: 0.861,
-            learning_rate: 0.001,
-          },
-          batch_metrics: { loss: 0.0211 },
-        },
-      }),
-      metadata: metadata({
-        symbol: "AAPL",
-        timeframe: "1h",
-        mode: "local",
-        parameters: { strategy_name: "mlp_basic", symbols: ["AAPL"], timeframes: ["1h"] },
-      }),
-      ...(version === "v2026" ? { metrics: { epochs: EPOCHS.slice(0, 12) } } : {}),
+      progress: v2026
+        ? // v2026 keeps no context; the epochs are in `metrics` (v2026/035).
+          progress({
+            percentage: 65.23456,
+            current_step: "Epoch 32/50 · Batch 245/640",
+            steps_completed: 31,
+            steps_total: 50,
+            items_processed: 20480,
+          })
+        : progress({
+            percentage: 65.23456,
+            current_step: "Epoch 32/50 · Batch 245/640",
+            steps_completed: 31,
+            steps_total: 50,
+            items_processed: 20480,
+            items_total: 32000,
+            current_item: "Epoch 32 · Batch 245/640",
+            context: trainingContextV2025(32, 50, 245, 640, epochMetrics),
+          }),
+      metadata: trainingMetadata(version, { ...training, start: "2024-01-01", end: "2025-09-30" }),
+      ...(v2026 ? { metrics: { epochs: EPOCH_HISTORY_V2026 } } : {}),
     }),
     base({
       operation_id: IDS.trainingCompleted,
@@ -185,9 +363,23 @@ function seedOperations(version: WireVersion): Op[] {
       created_at: "2025-10-03T09:00:00.000000Z",
       started_at: "2025-10-03T09:00:05.000000Z",
       completed_at: "2025-10-03T09:32:35.000000Z",
-      progress: progress({ percentage: 100, current_step: "Training complete", steps_completed: 50, steps_total: 50 }),
-      metadata: metadata({ symbol: "AAPL", timeframe: "1h", parameters: { strategy_name: "mlp_basic" } }),
-      result_summary: TRAINING_RESULT_SUMMARY,
+      progress: v2026
+        ? // After completion v2026 clears the step and its counters (FACTS: v2026).
+          progress({ percentage: 100 })
+        : progress({
+            percentage: 100,
+            current_step: "Epoch 50/50 · Batch 640/640",
+            steps_completed: 50,
+            steps_total: 50,
+            items_processed: 32000,
+            items_total: 32000,
+            current_item: "Epoch 50 · Batch 640/640",
+            context: { ...trainingContextV2025(50, 50, 640, 640, epochMetrics), phase: "completed" },
+          }),
+      metadata: trainingMetadata(version, { ...training, start: "2024-01-01", end: "2025-09-30" }),
+      result_summary: v2026 ? TRAINING_RESULT_SUMMARY_V2026 : TRAINING_RESULT_SUMMARY,
+      // Once a training completes, v2026's record keeps an emptied history (v2026/029).
+      ...(v2026 ? { metrics: { epochs: [[], 0, [], 0] } } : {}),
     }),
     base({
       operation_id: IDS.trainingFailed,
@@ -196,11 +388,27 @@ function seedOperations(version: WireVersion): Op[] {
       created_at: "2025-10-04T15:00:00.000000Z",
       started_at: "2025-10-04T15:00:02.000000Z",
       completed_at: "2025-10-04T15:12:45.000000Z",
-      progress: progress({ percentage: 12.5, current_step: "Epoch 6/50 (failed)" }),
-      metadata: metadata({ symbol: "MSFT", timeframe: "1h" }),
+      progress: v2026
+        ? progress({ percentage: 12.5, current_step: "Epoch 6/50 (failed)", steps_completed: 5, steps_total: 50 })
+        : // A training that fails mid-way keeps its last progress (v2025/039).
+          progress({
+            percentage: 12.5,
+            current_step: "Epoch 6/50 (failed)",
+            steps_completed: 5,
+            steps_total: 50,
+            items_processed: 3840,
+            items_total: 32000,
+            current_item: "Epoch 6 · Batch 1/640",
+            context: trainingContextV2025(6, 50, 1, 640, { train_loss: 0.061, train_accuracy: 0.62, val_loss: 0.072, val_accuracy: 0.6 }),
+          }),
+      metadata: trainingMetadata(version, {
+        strategy: "mlp_basic",
+        symbols: ["MSFT"],
+        timeframes: ["1h"],
+        start: "2024-01-01",
+        end: "2025-09-30",
+      }),
       error_message: "Training failed: CUDA out of memory",
-      errors: ["CUDA out of memory"],
-      result_summary: { training_metrics: { epochs_completed: 6 } },
     }),
     base({
       operation_id: IDS.dataLoadCompleted,
@@ -212,10 +420,12 @@ function seedOperations(version: WireVersion): Op[] {
       progress: progress({
         percentage: 100,
         current_step: "Data loading complete",
+        steps_completed: 3,
+        steps_total: 3,
         items_processed: 1247,
-        context: { step_current: 3, step_total: 3, step_detail: "Segment 3/3: 2025-09-01 to 2025-10-03", step_progress: "3/3" },
+        context: v2026 ? {} : segmentContext(3, 3, "Segment 3/3: 2025-09-01 to 2025-10-03"),
       }),
-      metadata: metadata({ symbol: "AAPL", timeframe: "1h", mode: "tail" }),
+      metadata: dataLoadMetadata(version, { symbol: "AAPL", timeframe: "1h", mode: "tail" }),
       result_summary: DATA_LOAD_RESULT_SUMMARY,
     }),
     base({
@@ -227,10 +437,12 @@ function seedOperations(version: WireVersion): Op[] {
       progress: progress({
         percentage: 25,
         current_step: "Fetch 12 segments from IB",
+        steps_completed: 3,
+        steps_total: 12,
         items_processed: 5400,
-        context: { step_current: 3, step_total: 12, step_detail: "Segment 3/12: 2024-03-01 to 2024-04-01", step_progress: "3/12" },
+        context: segmentContext(3, 12, "Segment 3/12: 2024-03-01 to 2024-04-01"),
       }),
-      metadata: metadata({ symbol: "TSLA", timeframe: "1d", mode: "backfill" }),
+      metadata: dataLoadMetadata(version, { symbol: "TSLA", timeframe: "1d", mode: "backfill" }),
     }),
     base({
       operation_id: IDS.dataLoadCancelled,
@@ -239,8 +451,10 @@ function seedOperations(version: WireVersion): Op[] {
       created_at: "2025-10-02T12:00:00.000000Z",
       started_at: "2025-10-02T12:00:01.000000Z",
       completed_at: "2025-10-02T12:05:00.000000Z",
-      progress: progress({ percentage: 40, current_step: "Fetch 5 segments from IB" }),
-      metadata: metadata({ symbol: "EURUSD", timeframe: "1h", mode: "full" }),
+      progress: v2026
+        ? progress() // v2026 resets a cancelled operation's progress (FACTS: v2026).
+        : progress({ percentage: 40, current_step: "Fetch 5 segments from IB", steps_completed: 2, steps_total: 5 }),
+      metadata: dataLoadMetadata(version, { symbol: "EURUSD", timeframe: "1h", mode: "full" }),
       error_message: "Operation cancelled by user",
     }),
     base({
@@ -248,12 +462,13 @@ function seedOperations(version: WireVersion): Op[] {
       operation_type: "backtesting",
       status: "pending",
       created_at: "2025-10-04T16:10:00.000000Z",
-      metadata: metadata({ symbol: "AAPL", timeframe: "1h" }),
+      metadata: backtestMetadata(version, { strategy: "mlp_basic", symbol: "AAPL", timeframe: "1h" }),
     }),
   ];
 }
 
 const TIMEFRAMES = ["1m", "5m", "15m", "30m", "1h", "2h", "4h", "1d", "1w", "1M"];
+const DATA_MODES = ["local", "tail", "backfill", "full"];
 const STATUSES_V2025 = ["pending", "running", "completed", "failed", "cancelled"];
 const STATUSES_V2026 = [...STATUSES_V2025, "resuming"];
 const TYPES_V2025 = ["data_load", "training", "backtesting", "indicator_compute", "fuzzy_analysis", "dummy"];
@@ -358,20 +573,37 @@ export class FakeBackend {
     return `op_${type}_20251004_1620${String(this.seq).padStart(2, "0")}_${(0xabc000 + this.seq).toString(16).padStart(8, "0")}`;
   }
 
-  private validationError(field: string, msg: string, input: unknown, where: "query" | "body" = "body"): Response {
-    // v2025 answers FastAPI's list; later backends (incl. v2026) the VALIDATION_ERROR envelope.
-    if (this.version === "v2025") return json({ detail: [{ type: "value_error", loc: [where, field], msg, input }] }, 422);
+  /**
+   * v2025 answers FastAPI's list (v2025/073, 046); later backends (incl. v2026) the VALIDATION_ERROR
+   * envelope (v2026/092, 050). `ctx` is what FastAPI adds for the type (`expected` for enums).
+   */
+  private validationError(
+    field: string,
+    msg: string,
+    input: unknown,
+    where: "query" | "body" = "body",
+    type = "value_error",
+    ctx: Record<string, unknown> = { error: {} },
+  ): Response {
+    if (this.version === "v2025") return json({ detail: [{ type, loc: [where, field], msg, input, ctx }] }, 422);
     return json(
       {
         success: false,
         error: {
           code: "VALIDATION_ERROR",
           message: "Request validation failed",
-          details: [{ field: `${where} -> ${field}`, message: msg, type: "value_error" }],
+          details: [{ field: `${where} -> ${field}`, message: msg, type }],
         },
       },
       422,
     );
+  }
+
+  /** FastAPI's message for a value outside an enum or literal: "Input should be 'a', 'b' or 'c'". */
+  private enumError(field: string, allowed: string[], input: unknown, where: "query" | "body", type: "enum" | "literal_error"): Response {
+    const quoted = allowed.map((a) => `'${a}'`);
+    const expected = `${quoted.slice(0, -1).join(", ")} or ${quoted.at(-1)}`;
+    return this.validationError(field, `Input should be ${expected}`, input, where, type, { expected });
   }
 
   private route(r: RecordedRequest): Response {
@@ -384,7 +616,22 @@ export class FakeBackend {
       .map((s) => decodeURIComponent(s));
     const m = r.method;
 
-    if (m === "GET" && r.path === "/health") return json({ status: "ok", version: v26 ? "2.3.0" : "1.0.7" });
+    if (m === "GET" && r.path === "/health")
+      return json(
+        v26
+          ? {
+              status: "ok",
+              version: "2.3.0",
+              orphan_detector: {
+                running: true,
+                potential_orphans_count: 0,
+                last_check: "2025-10-04T16:14:50.123456+00:00",
+                orphan_timeout_seconds: 60,
+                check_interval_seconds: 15,
+              },
+            }
+          : { status: "ok", version: "1.0.7" },
+      );
     if (m === "GET" && r.path === "/symbols")
       return json({
         success: true,
@@ -410,8 +657,6 @@ export class FakeBackend {
         ],
         error: null,
       });
-    if (m === "GET" && r.path === "/timeframes")
-      return json({ success: true, data: TIMEFRAMES.map((id) => ({ id, name: id, description: `${id} bars` })), error: null });
     if (m === "GET" && r.path === "/indicators/")
       return json({
         success: true,
@@ -454,7 +699,7 @@ export class FakeBackend {
           },
           {
             name: "momentum_fx",
-            description: null,
+            description: "Momentum on EURUSD",
             symbol: "EURUSD",
             timeframe: "1h",
             indicators: [],
@@ -466,20 +711,6 @@ export class FakeBackend {
             latest_metrics: null,
           },
         ],
-      });
-    if (m === "GET" && r.path === "/data/info")
-      return json({
-        success: true,
-        data: {
-          data_directory: "/data",
-          total_symbols: 2,
-          available_symbols: ["AAPL", "EURUSD"],
-          symbol_types: {},
-          timeframes_available: TIMEFRAMES,
-          total_timeframes: 10,
-          data_sources: ["csv"],
-          features: {},
-        },
       });
     if (m === "POST" && r.path === "/data/range") {
       const sym = String(body.symbol ?? "");
@@ -515,7 +746,8 @@ export class FakeBackend {
         data: {
           ...b,
           points: null,
-          metadata: { symbol: sym, timeframe: tf, start_date: b.dates[0], end_date: b.dates[n - 1], point_count: n },
+          // The series' bounds carry a zone, unlike its dates (v2025/004).
+          metadata: { symbol: sym, timeframe: tf, start_date: `${b.dates[0]}+00:00`, end_date: `${b.dates[n - 1]}+00:00`, point_count: n },
         },
       });
     }
@@ -523,12 +755,14 @@ export class FakeBackend {
       if (v26) return notFoundRoute();
       if (!TIMEFRAMES.includes(String(body.timeframe)))
         return this.validationError("timeframe", "Input should be a valid timeframe", body.timeframe);
+      if (body.mode !== undefined && !DATA_MODES.includes(String(body.mode)))
+        return this.enumError("mode", DATA_MODES, body.mode, "body", "literal_error");
       if (!/^[A-Z0-9^.]+$/.test(String(body.symbol ?? "")) || body.symbol === "BADSYM")
         return json(
           { success: false, error: { code: "DATA-InvalidSymbol", message: `Invalid symbol: ${String(body.symbol)}`, details: {} } },
           400,
         );
-      const id = this.addOp("data_load", String(body.symbol), String(body.timeframe));
+      const id = this.addOp("data_load", body);
       return json({
         success: true,
         error: null,
@@ -549,7 +783,7 @@ export class FakeBackend {
     if (m === "POST" && r.path === "/data/acquire/download") {
       if (!v26) return notFoundRoute();
       if (body.symbol === "BADSYM") return json({ detail: `Failed to start download: unknown symbol ${String(body.symbol)}` }, 500);
-      const id = this.addOp("data_load", String(body.symbol), String(body.timeframe));
+      const id = this.addOp("data_load", body);
       return json({
         success: true,
         operation_id: id,
@@ -559,10 +793,18 @@ export class FakeBackend {
     }
     if (m === "POST" && r.path === "/trainings/start") {
       const symbols = body.symbols as unknown[] | undefined;
-      if (!v26 && (!Array.isArray(symbols) || symbols.length === 0)) return json({ detail: "symbols must not be empty" }, 400);
+      // v2025/046, v2026/050.
+      if (Array.isArray(symbols) && symbols.length === 0)
+        return this.validationError(
+          "symbols",
+          v26
+            ? "Value error, At least one symbol must be specified when symbols are provided"
+            : "Value error, At least one symbol must be specified",
+          symbols,
+        );
       if (!STRATEGIES.includes(String(body.strategy_name)))
         return json({ detail: `Strategy file not found: strategies/${String(body.strategy_name)}.yaml` }, 400);
-      const id = this.addOp("training", String((symbols ?? ["AAPL"])[0]), "1h");
+      const id = this.addOp("training", body);
       return json({
         success: true,
         task_id: id,
@@ -582,32 +824,48 @@ export class FakeBackend {
         success: true,
         task_id: op.operation_id,
         status: "completed",
-        training_metrics: { final_train_loss: 0.018712345, final_val_loss: 0.024512345, epochs_completed: 50 },
-        test_metrics: { test_accuracy: 0.892123, precision: 0.875, recall: 0.861, f1_score: 0.868 },
+        // v2025-focus/006.
+        training_metrics: {
+          final_train_loss: 0.018712345,
+          final_val_loss: 0.024512345,
+          final_train_accuracy: 0.9012,
+          final_val_accuracy: 0.8876,
+          epochs_completed: 50,
+          early_stopped: false,
+          training_time_minutes: 32.5,
+        },
+        test_metrics: { test_loss: 0.0301, test_accuracy: 0.892123, precision: 0.875, recall: 0.861, f1_score: 0.868 },
         model_info: { model_size_bytes: 123456, parameters_count: 12345, architecture: "mlp_64_32" },
       });
     }
+    // An unknown strategy starts too (and the backtest then fails): v2025/060, v2026/078.
     if (m === "POST" && r.path === "/backtests/") {
       if (v26) return notFoundRoute();
-      if (!STRATEGIES.includes(String(body.strategy_name)))
-        return json({ detail: `Strategy not found: ${String(body.strategy_name)}` }, 400);
-      const id = this.addOp("backtesting", String(body.symbol), String(body.timeframe));
-      return json({ success: true, backtest_id: id, status: "started", message: `Backtest started for ${String(body.strategy_name)}` });
+      const id = this.addOp("backtesting", body);
+      return json({
+        success: true,
+        backtest_id: id,
+        status: "starting",
+        message: `Backtest ${id} started for ${String(body.strategy_name)}`,
+      });
     }
     if (m === "POST" && r.path === "/backtests/start") {
       if (!v26) return notFoundRoute();
-      if (!STRATEGIES.includes(String(body.strategy_name)))
-        return json({ detail: `Strategy not found: ${String(body.strategy_name)}` }, 400);
-      const id = this.addOp("backtesting", String(body.symbol), String(body.timeframe));
+      const id = this.addOp("backtesting", body);
       return json({
         success: true,
         operation_id: id,
         status: "started",
-        message: `Backtest started for ${String(body.strategy_name)}`,
+        message: `Backtest started for ${String(body.symbol)} ${String(body.timeframe)}`,
         symbol: body.symbol,
         timeframe: body.timeframe,
-        mode: "local",
+        mode: "distributed",
       });
+    }
+    // KTRDR's test operation, both versions (v2025/017, v2026/016).
+    if (m === "POST" && r.path === "/dummy/start") {
+      const id = this.addOp("dummy", body);
+      return json({ success: true, data: { operation_id: id, status: "started", message: "Started dummy_task operation" }, error: null });
     }
     if (m === "GET" && r.path === "/operations") return this.list(q);
     // v2026 only (recorded in v2026/010): one worker per type, idle here.
@@ -619,9 +877,9 @@ export class FakeBackend {
         endpoint_url: "http://127.0.0.1:18102",
         status: "available",
         current_operation_id: null,
-        capabilities: {},
-        last_health_check: null,
-        last_healthy_at: "2025-10-04T16:00:00+00:00",
+        capabilities: type === "training" ? { gpu: false } : {},
+        last_health_check: "2025-10-04T16:14:55.123456+00:00",
+        last_healthy_at: "2025-10-04T16:00:00.123456+00:00",
         health_check_failures: 0,
         metadata: {},
       });
@@ -656,7 +914,7 @@ export class FakeBackend {
               ? [[], 0]
               : {}
             : v26
-              ? [[EPOCHS.slice(0, 5), 5, EPOCHS, EPOCHS.length], 2]
+              ? [EPOCH_HISTORY_V2026, 2]
               : {
                   epochs: EPOCHS,
                   total_epochs_planned: 50,
@@ -673,8 +931,10 @@ export class FakeBackend {
           return json({ detail: `Operation ${id} cannot be cancelled (status: OperationStatus.${op.status.toUpperCase()})` }, 400);
         const reason = typeof body.reason === "string" ? body.reason : null;
         op.status = "cancelled";
-        op.completed_at = "2025-10-04T16:15:00.000000+00:00";
+        op.completed_at = "2025-10-04T16:15:00.000000Z";
         op.error_message = reason ?? "Operation cancelled by user";
+        // v2026 resets a cancelled operation's progress and metrics (v2026/039-041).
+        if (v26) Object.assign(op, { progress: progress(), metrics: null });
         const common = {
           success: true,
           operation_id: id,
@@ -707,10 +967,8 @@ export class FakeBackend {
     const types = this.version === "v2026" ? TYPES_V2026 : TYPES_V2025;
     const status = q.get("status");
     const type = q.get("operation_type");
-    if (status !== null && !statuses.includes(status))
-      return this.validationError("status", `Input should be ${statuses.map((s) => `'${s}'`).join(", ")}`, status, "query");
-    if (type !== null && !types.includes(type))
-      return this.validationError("operation_type", `Input should be ${types.map((s) => `'${s}'`).join(", ")}`, type, "query");
+    if (status !== null && !statuses.includes(status)) return this.enumError("status", statuses, status, "query", "enum");
+    if (type !== null && !types.includes(type)) return this.enumError("operation_type", types, type, "query", "enum");
     const limit = q.has("limit") ? Number(q.get("limit")) : 10;
     const offset = q.has("offset") ? Number(q.get("offset")) : 0;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
@@ -732,28 +990,61 @@ export class FakeBackend {
         created_at: o.created_at,
         progress_percentage: p.percentage,
         current_step: p.current_step,
-        symbol: o.operation_type === "data_load" ? "N/A" : md.symbol,
+        // What the record holds: v2025 registers data loads as "N/A" (v2025/064), v2026 names the symbol (v2026/089).
+        symbol: md.symbol,
         duration_seconds: start === undefined ? null : (end - start) / 1000 + 0.123,
       };
     });
     return json({ success: true, data: page, total_count: rows.length, active_count: this.operations.filter(active).length });
   }
 
-  private addOp(type: string, symbol: string, timeframe: string): string {
+  /** A started operation, recorded with what each version keeps of the start's parameters. */
+  private addOp(type: "data_load" | "training" | "backtesting" | "dummy", body: Record<string, unknown>): string {
     const id = this.nextId(type);
+    const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+    const date = (v: unknown) => (typeof v === "string" ? v : null);
+    const md =
+      type === "training"
+        ? trainingMetadata(this.version, {
+            strategy: String(body.strategy_name),
+            symbols: list(body.symbols),
+            timeframes: list(body.timeframes ?? ["1h"]),
+            start: date(body.start_date),
+            end: date(body.end_date),
+          })
+        : type === "data_load"
+          ? dataLoadMetadata(this.version, {
+              symbol: String(body.symbol),
+              timeframe: String(body.timeframe),
+              mode: String(body.mode ?? "tail"),
+            })
+          : type === "backtesting"
+            ? backtestMetadata(this.version, {
+                strategy: String(body.strategy_name),
+                symbol: String(body.symbol),
+                timeframe: String(body.timeframe),
+              })
+            : metadata({
+                symbol: "N/A",
+                timeframe: "N/A",
+                mode: "N/A",
+                parameters: { operation_name: "dummy_task", service_name: "DummyService" },
+              });
     this.operations.push({
       operation_id: id,
+      ...(this.version === "v2026" ? { parent_operation_id: null } : {}),
       operation_type: type,
       status: "pending",
       created_at: "2025-10-04T16:20:00.000000Z",
       started_at: null,
       completed_at: null,
       progress: progress(),
-      metadata: metadata({ symbol, timeframe }),
+      metadata: md,
       error_message: null,
       warnings: [],
       errors: [],
       result_summary: null,
+      ...(this.version === "v2026" ? { metrics: null, is_backend_local: false } : {}),
     });
     return id;
   }

@@ -115,10 +115,8 @@ const SEG = "([^/]+)";
 const ROUTES: Array<{ method: string; re: RegExp; id?: number; symbol?: number }> = [
   { method: "GET", re: /^\/health$/ },
   { method: "GET", re: /^\/symbols$/ },
-  { method: "GET", re: /^\/timeframes$/ },
   { method: "GET", re: /^\/indicators\/$/ },
   { method: "GET", re: /^\/strategies\/$/ },
-  { method: "GET", re: /^\/data\/info$/ },
   { method: "POST", re: /^\/data\/range$/ },
   { method: "POST", re: /^\/data\/load$/ },
   { method: "POST", re: /^\/data\/acquire\/download$/ },
