@@ -83,7 +83,10 @@ describe.each(["v2025", "v2026"] as const)("MCP tasks against a %s backend", (wi
     const plain = await s.call("get_operation_results", { operation_id: taskId });
     expect(plain.isError, plain.text).toBe(false);
     expect(sc.operation).toEqual(plain.data);
-    expect((sc.operation as { results: Record<string, unknown> }).results).toBeTruthy();
+    // … and those are the training's outcome, not an empty object.
+    const results = (sc.operation as { results: { training_metrics?: Record<string, unknown> } }).results;
+    expect(Number(results.training_metrics?.epochs_completed), JSON.stringify(results)).toBeGreaterThan(0);
+    expect(results.training_metrics?.final_val_loss).toBeTypeOf("number");
 
     // Another session (another Durable Object) finds the same task.
     const other = await openSession(stack.mcpUrl);
