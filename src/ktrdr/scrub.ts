@@ -9,7 +9,8 @@
  *   which is no business of an agent, and KTRDR quotes whole directory listings
  *   ("Strategy file not found: x.yaml (searched: /srv/…/a.yaml, …)").
  *   Relative paths (`models/mlp_basic/1h_v3`) are facts agents act on and stay.
- * - Control, bidi and zero-width characters go (a single line an agent reads as it is shown).
+ * - Control, bidi and zero-width characters go (a single line an agent reads as it is shown). Inside
+ *   records, a multi-line value (v2026's `strategy_yaml`) keeps its line breaks: they are content.
  * - Length is bounded (300 characters for a text).
  * - Configured secrets are replaced before anything else, so no scrubbing can split one.
  *
@@ -80,16 +81,30 @@ function bound(text: string, max: number): string {
   return `${text.slice(0, end)}…`;
 }
 
+// The same, but line feeds stay (multi-line values inside records).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+const INVISIBLE_KEEP_LINES = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]+/g;
+
 /** Something the rules below may change; most strings of a record (ids, timestamps, names) have none. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const WORK = /[\s/\\\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|file:/i;
 
 /** Backend text, made safe to show: secrets out, single line, no invisible characters, no absolute path, bounded. */
-export function scrubText(text: string, opts: { max?: number; secrets?: ReadonlyArray<string | undefined> } = {}): string {
+export function scrubText(
+  text: string,
+  opts: { max?: number; secrets?: ReadonlyArray<string | undefined>; keepLines?: boolean } = {},
+): string {
   const max = opts.max ?? MAX_TEXT;
   if (text.length <= max && !WORK.test(text) && !opts.secrets?.some((s) => s && s.length >= 4)) return text;
-  const oneLine = stripPaths(redact(text, opts.secrets).replace(INVISIBLE, " ")).replace(/\s+/g, " ").trim();
-  return bound(oneLine, max);
+  const redacted = redact(text, opts.secrets);
+  const out = opts.keepLines
+    ? stripPaths(redacted.replace(INVISIBLE_KEEP_LINES, " "))
+        .split("\n")
+        .map((line) => line.replace(/\s+/g, " ").trimEnd())
+        .join("\n")
+        .trim()
+    : stripPaths(redacted.replace(INVISIBLE, " ")).replace(/\s+/g, " ").trim();
+  return bound(out, max);
 }
 
 /** `scrubText` for an optional value: undefined stays undefined, so a missing fact is never an empty one. */
@@ -113,7 +128,9 @@ export function scrubValue<T>(value: T): T {
 }
 
 function scrubAt(value: unknown, key: string | undefined, depth: number): unknown {
-  if (typeof value === "string") return key !== undefined && PATH_FACT_KEYS.has(key) ? cleanPathFact(value) : scrubText(value);
+  if (typeof value === "string") {
+    return key !== undefined && PATH_FACT_KEYS.has(key) ? cleanPathFact(value) : scrubText(value, { keepLines: true });
+  }
   if (value === null || typeof value !== "object") return value;
   if (depth >= MAX_DEPTH) return "… (nested too deep to show)";
   if (Array.isArray(value)) return value.map((v) => scrubAt(v, undefined, depth + 1));

@@ -122,6 +122,7 @@ describe("backend texts through the tools (fake KTRDR quoting host paths)", () =
         ...completed.result_summary.artifacts,
         model_path: "/srv/ktrdr/models/mlp_basic/AAPL_1h_v3",
         analytics_dir: "training_analytics/mlp_basic_20251003",
+        checkpoints: ["epoch_10.pt", "best.pt"],
       },
     };
 
