@@ -4,7 +4,8 @@
  * (local | api_keys | oauth) turns the caller into one auth context. `/mcp` then serves both
  * protocol eras on one URL: 2026-07-28 requests statelessly, in this Worker, with that context;
  * 2025 requests in the session's Durable Object, after the session guard checks the caller owns
- * the session it names.
+ * the session it names. Before any of that reads a body, the body is read once, bounded
+ * (`src/http/body.ts`): one limit for every request, chunked or not, in both eras.
  */
 import { apiKeyContext, bearerToken } from "./auth/api-key";
 import type { CallerContext } from "./auth/context";
@@ -13,6 +14,7 @@ import { MCP_PATH } from "./http/paths";
 import { checkSessionOwner, noteNewSession } from "./auth/session";
 import { ConfigError, readConfig, type WorkerConfig } from "./config";
 import type { Env } from "./env";
+import { readBounded, tooLarge, withBody } from "./http/body";
 import { isAllowedOrigin, preflight, withCors } from "./http/cors";
 import { json } from "./http/respond";
 import { log } from "./log";
@@ -38,7 +40,7 @@ function withProps(ctx: ExecutionContext, props: CallerContext): ExecutionContex
 async function serveMcp(request: Request, env: Env, ctx: ExecutionContext, auth: CallerContext): Promise<Response> {
   const era = await eraOf(request);
   if (era instanceof Response) return era;
-  if (era === "modern") return serveStateless(request, auth, readConfig(env));
+  if (era.era === "modern") return serveStateless(request, auth, readConfig(env), era.message);
   const refused = await checkSessionOwner(request, env, auth);
   if (refused) return refused;
   const response = await sessionHandler.fetch(request, env, withProps(ctx, auth));
@@ -116,7 +118,9 @@ export default {
     }
     if (request.method === "OPTIONS") return preflight(origin);
     try {
-      const response = await route(request, env, ctx, cfg);
+      // Every body is read here, once and bounded; everything after reads these bytes, never the stream.
+      const body = await readBounded(request);
+      const response = body.tooLarge ? tooLarge() : await route(body.bytes ? withBody(request, body.bytes) : request, env, ctx, cfg);
       // Only browsers send an Origin; everything else gets the response as it is.
       return origin === null ? response : withCors(response, origin);
     } catch (err) {

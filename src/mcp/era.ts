@@ -2,57 +2,66 @@
  * Which protocol era a request to /mcp speaks: 2026-07-28 (stateless, per-request envelope) or
  * 2025 (sessions). The MCP SDK's own classifier decides; a session request (it names a session
  * and a 2025 protocol version) is recognised from its headers alone, so the hot path of 2025
- * clients never parses its body twice.
+ * clients never parses its body here (the session's SDK parses it, once). Any other body is
+ * parsed once here and handed on, parsed, to the 2026 front end.
  *
- * A request naming a protocol version this server does not speak gets the spec's
- * UnsupportedProtocolVersion error (-32022) with the versions it does speak, answering the
- * request's own id, so a client negotiates in one step.
+ * The body was read by the Worker's bounded reader (`src/http/body.ts`) before this runs: nothing
+ * here reads an unbounded stream.
+ *
+ * A request naming a protocol version this server does not speak — in its header or in its
+ * envelope — gets `-32022` listing every version it does (`versions.ts`), answering the
+ * request's own id, so a client negotiates in one step. (A header and an envelope that disagree
+ * are the SDK's to answer: -32020.)
  */
 import { isLegacyRequest } from "@modelcontextprotocol/server";
-import { SUPPORTED_PROTOCOL_VERSIONS as LEGACY_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
+import { isSupported, LEGACY_VERSIONS, MODERN_VERSIONS, unsupportedVersion } from "./versions";
 
-const MODERN_VERSIONS = ["2026-07-28"] as const;
-/** Every version this server speaks, newest first. */
-const SUPPORTED_VERSIONS: readonly string[] = [...MODERN_VERSIONS, ...LEGACY_VERSIONS];
+const CLAIM_KEY = "io.modelcontextprotocol/protocolVersion";
 
-export type Era = "modern" | "legacy";
+/** Legacy: serve it in a session. Modern: serve it statelessly, with the request's body already parsed (undefined when it is not JSON). */
+export type Era = { era: "legacy" } | { era: "modern"; message: unknown };
 
 export async function eraOf(request: Request): Promise<Era | Response> {
   const version = request.headers.get("mcp-protocol-version")?.trim();
-  if (version !== undefined && !SUPPORTED_VERSIONS.includes(version)) {
-    // A request in the 2026 envelope gets the modern front end's own answer (the SDK's ladder).
-    const body = await bodyOf(request);
-    return hasEnvelope(body) ? "modern" : unsupportedVersion(body, version);
+  const post = request.method === "POST";
+  if (post && version !== undefined && request.headers.has("mcp-session-id") && LEGACY_VERSIONS.includes(version)) return { era: "legacy" };
+  if (!post) return version !== undefined && !isSupported(version) ? unsupportedVersion(null, version) : { era: "legacy" };
+  const message = await parsedBody(request);
+  const claim = envelopeClaim(message);
+  if (version !== undefined && !isSupported(version)) {
+    // A header and an envelope naming different versions: the SDK's header-mismatch answer.
+    return claim !== undefined && claim !== version ? { era: "modern", message } : unsupportedVersion(idOf(message), version);
   }
-  if (request.method !== "POST") return "legacy";
-  if (version !== undefined && request.headers.has("mcp-session-id") && (LEGACY_VERSIONS as readonly string[]).includes(version))
-    return "legacy";
-  return (await isLegacyRequest(request)) ? "legacy" : "modern";
+  if (typeof claim === "string" && !MODERN_VERSIONS.includes(claim) && (version === undefined || version === claim)) {
+    return unsupportedVersion(idOf(message), claim);
+  }
+  // Not JSON: the session front end answers it (a parse error), as the SDK's router would.
+  if (message === undefined) return { era: "legacy" };
+  return (await isLegacyRequest(request, message)) ? { era: "legacy" } : { era: "modern", message };
 }
 
-/** A copy of the request's JSON body (undefined when there is none or it is not JSON). */
-async function bodyOf(request: Request): Promise<Record<string, unknown> | undefined> {
-  if (request.method !== "POST") return undefined;
+/** The request's JSON body (undefined when empty or not JSON); the body is bounded and already in memory. */
+async function parsedBody(request: Request): Promise<unknown> {
+  const text = await request.clone().text();
+  if (text.length === 0) return undefined;
   try {
-    const body: unknown = await request.clone().json();
-    return body && typeof body === "object" && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+    return JSON.parse(text) as unknown;
   } catch {
     return undefined;
   }
 }
 
-function hasEnvelope(body: Record<string, unknown> | undefined): boolean {
-  const meta = (body?.params as { _meta?: Record<string, unknown> } | undefined)?._meta;
-  return typeof meta?.["io.modelcontextprotocol/protocolVersion"] === "string";
+function envelopeClaim(message: unknown): unknown {
+  const params = isObject(message) ? message.params : undefined;
+  const meta = isObject(params) ? params._meta : undefined;
+  return isObject(meta) && CLAIM_KEY in meta ? meta[CLAIM_KEY] : undefined;
 }
 
-/** -32022 with `data.supported`, echoing the request's id. */
-function unsupportedVersion(body: Record<string, unknown> | undefined, requested: string): Response {
-  const id = typeof body?.id === "string" || typeof body?.id === "number" ? body.id : null;
-  const error = {
-    code: -32022,
-    message: `Unsupported protocol version ${requested.slice(0, 40)}: this server speaks ${SUPPORTED_VERSIONS.join(", ")}.`,
-    data: { supported: [...SUPPORTED_VERSIONS], requested: requested.slice(0, 40) },
-  };
-  return new Response(JSON.stringify({ jsonrpc: "2.0", id, error }), { status: 400, headers: { "content-type": "application/json" } });
+function idOf(message: unknown): string | number | null {
+  const id = isObject(message) ? message.id : undefined;
+  return typeof id === "string" || typeof id === "number" ? id : null;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

@@ -21,6 +21,7 @@ import { isStartTool, progressTo, runDeps, toCallToolResult, unknownTool } from 
 import { declares, missingExtension, TASKS_EXTENSION } from "./extensions";
 import { Fixtures } from "./fixtures";
 import { INSTRUCTIONS, SERVER_NAME, SERVER_VERSION } from "./instructions";
+import { SUPPORTED_VERSIONS } from "./versions";
 import type { Task } from "@modelcontextprotocol/sdk/types.js";
 import { cancelTask, readOperation, resultOf, taskFromOperation, taskOfStarted, type TaskDeps, taskStatus } from "./tasks";
 
@@ -175,9 +176,39 @@ function depsOf(ctx: McpRequestContext): RequestDeps {
 
 const handler = createMcpHandler((ctx) => buildServer(depsOf(ctx)), { legacy: "reject" });
 
-/** Serves one 2026-07-28 request (2025 traffic is routed to sessions before it gets here). */
-export function serveStateless(request: Request, auth: AuthContext, cfg: WorkerConfig, fetchImpl?: typeof fetch): Promise<Response> {
-  return handler.fetch(request, {
+/**
+ * Serves one 2026-07-28 request (2025 traffic is routed to sessions before it gets here). `message`
+ * is its body, parsed once by the router (the SDK then reads nothing); undefined when it is not JSON.
+ */
+export async function serveStateless(
+  request: Request,
+  auth: AuthContext,
+  cfg: WorkerConfig,
+  message: unknown,
+  fetchImpl?: typeof fetch,
+): Promise<Response> {
+  const response = await handler.fetch(request, {
     authInfo: { token: "-", clientId: auth.principal, scopes: [...auth.scopes], extra: { ktrdr: auth, cfg, fetch: fetchImpl } },
+    ...(message !== undefined ? { parsedBody: message } : {}),
   });
+  return methodOf(message) === "server/discover" ? withAllVersions(response) : response;
+}
+
+function methodOf(message: unknown): unknown {
+  return typeof message === "object" && message !== null ? (message as { method?: unknown }).method : undefined;
+}
+
+/**
+ * server/discover lists every version this server speaks, as its -32022 answers do (`versions.ts`):
+ * the SDK's discover result names only the per-request ones, and a client told "2025-11-25 is
+ * supported" by one answer must not read "unsupported" in the other. (Clients pick a per-request
+ * version from the list; the 2025 ones are reached through initialize.)
+ */
+async function withAllVersions(response: Response): Promise<Response> {
+  if (!response.ok || !(response.headers.get("content-type") ?? "").includes("application/json")) return response;
+  const body = (await response.json()) as { result?: { supportedVersions?: unknown } };
+  if (body.result && Array.isArray(body.result.supportedVersions)) body.result.supportedVersions = [...SUPPORTED_VERSIONS];
+  const headers = new Headers(response.headers);
+  headers.delete("content-length");
+  return new Response(JSON.stringify(body), { status: response.status, headers });
 }

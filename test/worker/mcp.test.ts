@@ -3,6 +3,7 @@
  * (local mode), JSON-RPC over streamable HTTP, the Durable Object running the tools. The backend
  * is the fake, served from a stub of the global fetch (the Durable Object shares the isolate).
  */
+import { exports } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FAULTS, FakeBackend, IDS } from "./fake-backend";
 import { type CallResult, McpSession, quietConsole, stubGlobalFetch, VALID_ARGS } from "./helpers";
@@ -186,5 +187,72 @@ describe("MCP endpoint", () => {
     expect(bad.status).toBeLessThan(500);
     const garbage = await s.post("{not json");
     expect(garbage.status).toBeLessThan(500);
+  });
+});
+
+/** A body of `total` bytes as a stream with no length (what `Transfer-Encoding: chunked` delivers), counting what was read. */
+function countedBody(total: number, head: string): { stream: ReadableStream<Uint8Array>; read: () => number } {
+  const chunk = new Uint8Array(64 * 1024).fill(0x61);
+  const first = new TextEncoder().encode(head);
+  let handed = 0;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(c) {
+        if (handed >= total) return c.close();
+        const next = handed === 0 ? first : chunk;
+        handed += next.byteLength;
+        c.enqueue(next);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { stream, read: () => handed };
+}
+
+describe("one body limit for every request", () => {
+  const MiB = 1024 * 1024;
+  const cases: Array<[string, (sid: string) => Record<string, string>]> = [
+    [
+      "a live 2025 session (the sessions' SDK checks only Content-Length)",
+      (sid) => ({ "mcp-session-id": sid, "mcp-protocol-version": "2025-06-18" }),
+    ],
+    ["the 2026 path", () => ({ "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/list" })],
+    ["an unsupported protocol version (the router's own read)", () => ({ "mcp-protocol-version": "2099-01-01" })],
+    ["a request with no session", () => ({})],
+  ];
+  for (const [what, headersOf] of cases) {
+    it(`a 20 MiB body without Content-Length on ${what}: 413, and nothing read past the limit`, async () => {
+      const s = new McpSession();
+      await s.initialize();
+      const body = countedBody(20 * MiB, '{"jsonrpc":"2.0","id":5,"method":"tools/list","params":{"pad":"');
+      const res = await exports.default.fetch("http://localhost/mcp", {
+        method: "POST",
+        headers: { accept: "application/json, text/event-stream", "content-type": "application/json", ...headersOf(s.sessionId!) },
+        body: body.stream,
+      });
+      expect(res.status).toBe(413);
+      expect(await res.json()).toMatchObject({
+        jsonrpc: "2.0",
+        id: null,
+        error: { code: -32000, message: expect.stringMatching(/too large/) },
+      });
+      // The read stopped at the limit (give or take the chunk that crossed it and one the runtime pulls ahead).
+      expect(body.read()).toBeLessThanOrEqual(4 * MiB + 2 * 64 * 1024);
+    });
+  }
+
+  it("a declared Content-Length over the limit is refused without reading; bodies under it are served", async () => {
+    const s = new McpSession();
+    await s.initialize();
+    const body = countedBody(5 * MiB, '{"jsonrpc":"2.0","id":6,"method":"tools/list","params":{"pad":"');
+    const res = await exports.default.fetch("http://localhost/health", {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": String(5 * MiB) },
+      body: body.stream,
+    });
+    expect(res.status).toBe(413);
+    expect(body.read()).toBeLessThanOrEqual(64 * 1024);
+    const ok = await s.request("tools/list", { _meta: { pad: "x".repeat(3 * MiB) } });
+    expect((ok.result as { tools: unknown[] }).tools.length).toBe(15);
   });
 });

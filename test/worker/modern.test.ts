@@ -250,6 +250,43 @@ describe("2026-07-28 requests, stateless", () => {
     });
   });
 
+  it("-32022 names the same versions on every path: a header, an envelope, a 2025 version in the envelope, and server/discover", async () => {
+    const post = async (headers: Record<string, string>, claim?: string) => {
+      const res = await send(
+        new Request("http://localhost/mcp", {
+          method: "POST",
+          headers: { accept: "application/json, text/event-stream", "content-type": "application/json", ...headers },
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id: 31,
+            method: "tools/list",
+            params: claim
+              ? { _meta: { "io.modelcontextprotocol/protocolVersion": claim, "io.modelcontextprotocol/clientCapabilities": {} } }
+              : {},
+          }),
+        }),
+      );
+      return { status: res.status, body: (await res.json()) as Rpc["body"] };
+    };
+    const discovered = (await modern("server/discover")).body.result!.supportedVersions as string[];
+    const answers = [
+      await post({ "mcp-protocol-version": "2099-01-01" }),
+      await post({ "mcp-protocol-version": "2099-01-01", "mcp-method": "tools/list" }, "2099-01-01"),
+      await post({ "mcp-protocol-version": "2025-11-25", "mcp-method": "tools/list" }, "2025-11-25"),
+      await post({}, "2025-06-18"),
+    ];
+    for (const a of answers) {
+      expect(a.status).toBe(400);
+      expect(a.body.id).toBe(31);
+      expect(a.body.error?.code).toBe(-32022);
+      expect(a.body.error?.data.supported).toEqual(discovered);
+    }
+    expect(discovered).toEqual(["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", "2024-10-07"]);
+    // A 2025 version in the 2026 envelope is not "unsupported": the answer says how it is spoken.
+    expect(answers[2]!.body.error?.message).toMatch(/2025-11-25 is spoken through initialize and a session/);
+    expect(answers[2]!.body.error?.data.requested).toBe("2025-11-25");
+  });
+
   it("each request carries its own credentials: a read-only key lists no operating tools and cannot cancel", async () => {
     const key = await mintKey("reader", ["ktrdr:read"]);
     const vars = { AUTH_MODE: "api_keys", API_KEYS: JSON.stringify([key.entry]), KTRDR_API_URL: "https://ktrdr.example.com/api/v1" };
