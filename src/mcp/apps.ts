@@ -7,6 +7,7 @@
  * no network of its own (an empty connect list): it calls this server's tools through the host.
  */
 import { type AuthContext, hasScope } from "../auth/context";
+import { echo } from "./echo";
 import { OPERATION_VIEW_HTML } from "./generated/operation-view";
 
 export const UI_EXTENSION = "io.modelcontextprotocol/ui";
@@ -46,7 +47,7 @@ export function readResource(uri: string): { contents: Array<Record<string, unkn
 
 /** The message of the invalid-params error for a uri `readResource` does not know. */
 export function unknownResource(uri: string): string {
-  return `Unknown resource ${uri.slice(0, 100)}; resources/list shows the one there is.`;
+  return `Unknown resource ${echo(uri, 100)}; resources/list shows the one there is.`;
 }
 
 /**

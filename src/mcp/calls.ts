@@ -7,6 +7,7 @@ import type { BackendConfig } from "../config";
 import type { RunDeps, ToolOutcome } from "../tools/run";
 import type { ToolDefinition } from "../tools/tool";
 import { startedOutput } from "../tools/started";
+import { echo } from "./echo";
 
 interface CallToolResultLike {
   [key: string]: unknown;
@@ -61,6 +62,6 @@ export function runDeps(
 export function unknownTool(name: string): CallToolResultLike {
   return {
     isError: true,
-    content: [{ type: "text", text: `Unknown tool ${name.slice(0, 80)}. tools/list shows the tools these credentials may call.` }],
+    content: [{ type: "text", text: `Unknown tool ${echo(name)}. tools/list shows the tools these credentials may call.` }],
   };
 }

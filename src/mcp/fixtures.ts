@@ -10,6 +10,7 @@
  */
 import { ProtocolError, ProtocolErrorCode, type ServerContext } from "@modelcontextprotocol/server";
 import type { ListedTool } from "../tools/listing";
+import { echo } from "./echo";
 import { missingExtension, TASKS_EXTENSION } from "./extensions";
 import { backendApi, type TaskDeps, taskStatus } from "./tasks";
 
@@ -110,7 +111,7 @@ export class Fixtures {
           throw new ProtocolError(ProtocolErrorCode.InternalError, "protocol_error_job failed (a test fixture's protocol error).");
         return this.created({ kind: "protoerr", created: now, ms: SHORT_MS });
     }
-    throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool ${name}`);
+    throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool ${echo(name)}`);
   }
 
   private created(t: FixtureTask): Record<string, unknown> {
@@ -128,7 +129,7 @@ export class Fixtures {
 
   async get(taskId: string): Promise<Record<string, unknown>> {
     const t = decode(taskId);
-    if (!t) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task not found: ${taskId}`);
+    if (!t) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task not found: ${echo(taskId)}`);
     const createdAt = new Date(t.created).toISOString();
     const due = t.created + t.ms;
     const base = { taskId, createdAt, ttlMs: null };
@@ -166,7 +167,7 @@ export class Fixtures {
 
   async cancel(taskId: string): Promise<Record<string, unknown>> {
     const t = decode(taskId);
-    if (!t) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task not found: ${taskId}`);
+    if (!t) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task not found: ${echo(taskId)}`);
     if (t.kind === "slow" && t.operationId)
       await backendApi(this.deps).cancelOperation(t.operationId, "Cancelled through MCP tasks/cancel");
     return {};

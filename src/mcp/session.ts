@@ -9,13 +9,11 @@
  * tools/call through `runTool` (or, task-augmented, `startAsTask`), and the tasks methods from
  * `BackendTaskStore`.
  */
-import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import {
   CallToolRequestSchema,
   type CallToolResult,
   ErrorCode,
   ListResourcesRequestSchema,
-  McpError,
   ListToolsRequestSchema,
   ReadResourceRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
@@ -29,7 +27,9 @@ import { runTool } from "../tools/run";
 import type { ToolDefinition } from "../tools/tool";
 import { OPERATION_VIEW_RESOURCE, readResource, UI_EXTENSION, unknownResource, viewResultMeta, withViewLinks } from "./apps";
 import { isStartTool, progressTo, runDeps, toCallToolResult, unknownTool } from "./calls";
+import { echo } from "./echo";
 import { INSTRUCTIONS, SERVER_NAME, SERVER_VERSION } from "./instructions";
+import { PlainMcpError, SessionServer } from "./session-server";
 import { BackendTaskStore, startAsTask, TASKS_CAPABILITY, TaskError, type TaskDeps } from "./tasks";
 
 const NO_ACCESS: AuthContext = { principal: "anonymous", method: "local", scopes: [] };
@@ -52,7 +52,7 @@ export class KtrdrMcp extends McpAgent<Env, unknown, AuthProps> {
   };
 
   /** MCP tasks are backend operations: the task store asks the backend and keeps nothing here. */
-  server = new Server(
+  server = new SessionServer(
     { name: SERVER_NAME, version: SERVER_VERSION },
     {
       instructions: INSTRUCTIONS,
@@ -67,7 +67,8 @@ export class KtrdrMcp extends McpAgent<Env, unknown, AuthProps> {
     this.server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: [OPERATION_VIEW_RESOURCE] }));
     this.server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
       const read = readResource(request.params.uri);
-      if (!read) throw new McpError(ErrorCode.InvalidParams, unknownResource(request.params.uri), { uri: request.params.uri });
+      if (!read)
+        throw new PlainMcpError(ErrorCode.InvalidParams, unknownResource(request.params.uri), { uri: echo(request.params.uri, 200) });
       return read as never;
     });
     this.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
@@ -82,7 +83,7 @@ export class KtrdrMcp extends McpAgent<Env, unknown, AuthProps> {
         progressTo(token, (n) => extra.sendNotification(n)),
       );
       if (!def) {
-        if (task) throw new TaskError(ErrorCode.InvalidParams, `Unknown tool ${name.slice(0, 80)}.`);
+        if (task) throw new TaskError(ErrorCode.InvalidParams, `Unknown tool ${echo(name)}.`);
         return unknownTool(name) as CallToolResult;
       }
       if (task) {

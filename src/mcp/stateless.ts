@@ -18,9 +18,11 @@ import { listedTools, perScopeSet } from "../tools/listing";
 import { runTool } from "../tools/run";
 import { OPERATION_VIEW_RESOURCE, readResource, UI_EXTENSION, unknownResource, viewResultMeta, withViewLinks } from "./apps";
 import { isStartTool, progressTo, runDeps, toCallToolResult, unknownTool } from "./calls";
+import { cleanMessage, echo } from "./echo";
 import { declares, missingExtension, TASKS_EXTENSION } from "./extensions";
 import { Fixtures } from "./fixtures";
 import { INSTRUCTIONS, SERVER_NAME, SERVER_VERSION } from "./instructions";
+import { modernParamsError } from "./invalid-params";
 import { SUPPORTED_VERSIONS } from "./versions";
 import type { Task } from "@modelcontextprotocol/sdk/types.js";
 import { cancelTask, readOperation, resultOf, taskFromOperation, taskOfStarted, type TaskDeps, taskStatus } from "./tasks";
@@ -77,7 +79,8 @@ function buildServer(d: RequestDeps): Server {
   server.setRequestHandler("resources/list", async () => ({ resources: [OPERATION_VIEW_RESOURCE] }));
   server.setRequestHandler("resources/read", async (request) => {
     const read = readResource(request.params.uri);
-    if (!read) throw new ProtocolError(ProtocolErrorCode.InvalidParams, unknownResource(request.params.uri), { uri: request.params.uri });
+    if (!read)
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, unknownResource(request.params.uri), { uri: echo(request.params.uri, 200) });
     return read as never;
   });
 
@@ -187,11 +190,29 @@ export async function serveStateless(
   message: unknown,
   fetchImpl?: typeof fetch,
 ): Promise<Response> {
+  // Malformed params are answered here, in one sentence, before the SDK would answer them with its issue dump.
+  const invalid = modernParamsError(message);
+  if (invalid) return invalid;
   const response = await handler.fetch(request, {
     authInfo: { token: "-", clientId: auth.principal, scopes: [...auth.scopes], extra: { ktrdr: auth, cfg, fetch: fetchImpl } },
     ...(message !== undefined ? { parsedBody: message } : {}),
   });
-  return methodOf(message) === "server/discover" ? withAllVersions(response) : response;
+  if (methodOf(message) === "server/discover") return withAllVersions(response);
+  return response.ok ? response : cleanRejection(response);
+}
+
+/**
+ * The SDK's validation ladder (header checks, envelope checks) answers with messages that repeat
+ * header and body values as sent (a task id of 10 KB, with control characters): its rejections
+ * pass through the one echo rule. Handler errors are built from clean parts already.
+ */
+async function cleanRejection(response: Response): Promise<Response> {
+  if (!(response.headers.get("content-type") ?? "").includes("application/json")) return response;
+  const body = (await response.json()) as { error?: Record<string, unknown> };
+  if (body.error) body.error = cleaned(body.error, 3) as Record<string, unknown>;
+  const headers = new Headers(response.headers);
+  headers.delete("content-length");
+  return new Response(JSON.stringify(body), { status: response.status, headers });
 }
 
 function methodOf(message: unknown): unknown {
@@ -211,4 +232,12 @@ async function withAllVersions(response: Response): Promise<Response> {
   const headers = new Headers(response.headers);
   headers.delete("content-length");
   return new Response(JSON.stringify(body), { status: response.status, headers });
+}
+
+/** Every string in an error (its message, and its data: the SDK's -32020 repeats both values there too), cleaned. */
+function cleaned(v: unknown, depth: number): unknown {
+  if (typeof v === "string") return cleanMessage(v);
+  if (depth === 0 || typeof v !== "object" || v === null) return v;
+  if (Array.isArray(v)) return v.map((x) => cleaned(x, depth - 1));
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, cleaned(x, depth - 1)]));
 }

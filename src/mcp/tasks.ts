@@ -33,6 +33,7 @@ import { getOperationResults } from "../tools/operations.tools";
 import { runTool, type ToolOutcome } from "../tools/run";
 import type { ToolDefinition } from "../tools/tool";
 import { runDeps } from "./calls";
+import { echo } from "./echo";
 
 export interface TaskDeps {
   auth: () => AuthContext;
@@ -140,12 +141,20 @@ export class TaskError extends McpError {
   }
 }
 
-/** JSON-RPC -32602 for an id the backend does not know, saying why that can happen. */
+/** JSON-RPC -32602 for an id the backend does not know, saying why that can happen (the id repeated by the one echo rule). */
 function taskNotFound(taskId: string): McpError {
   return new TaskError(
     ErrorCode.InvalidParams,
-    `Task not found: ${taskId}. KTRDR has no operation with this id: it may never have existed, or it was lost when the backend restarted ` +
+    `Task not found: ${echo(taskId)}. KTRDR has no operation with this id: it may never have existed, or it was lost when the backend restarted ` +
       `(v2025 backends keep operations in memory). list_operations shows the operations the backend knows now.`,
+  );
+}
+
+/** JSON-RPC -32602 for an id that cannot be one: not asked of the backend. */
+function malformedTaskId(taskId: string): McpError {
+  return new TaskError(
+    ErrorCode.InvalidParams,
+    `Task not found: ${echo(taskId)} is not a task id. Task ids are operation ids like op_training_20251004_143530_b5c6d7e8 (letters, digits, _ . : -); list_operations shows them.`,
   );
 }
 
@@ -220,10 +229,7 @@ export class BackendTaskStore implements TaskStore {
     this.require("ktrdr:read", "tasks/list");
     const offset = cursor === undefined ? 0 : Number(cursor);
     if (!Number.isSafeInteger(offset) || offset < 0 || (cursor !== undefined && !/^\d+$/.test(cursor))) {
-      throw new TaskError(
-        ErrorCode.InvalidParams,
-        `Invalid cursor '${String(cursor).slice(0, 40)}': pass back the nextCursor of the previous page.`,
-      );
+      throw new TaskError(ErrorCode.InvalidParams, `Invalid cursor '${echo(cursor, 40)}': pass back the nextCursor of the previous page.`);
     }
     const backend = backendApi(this.deps);
     let res: OperationPage;
@@ -351,7 +357,7 @@ export function backendApi(deps: TaskDeps): KtrdrApi {
 
 /** The operation behind a task, or the not-found error; other backend failures as -32603 with the agent-facing text. */
 export async function readOperation(taskId: string, deps: TaskDeps, method: string): Promise<Operation> {
-  if (!input.operationId.safeParse(taskId).success) throw taskNotFound(taskId);
+  if (!input.operationId.safeParse(taskId).success) throw malformedTaskId(taskId);
   const backend = backendApi(deps);
   try {
     return await backend.getOperation(taskId);
