@@ -44,8 +44,18 @@ function readable(schema: AnySchema): AnySchema {
 }
 
 export class SessionServer extends Server {
+  /**
+   * Runs before every handler with the method actually called (set once the session knows its
+   * caller): the session's scope gate, so a refusal names that method, whichever handler serves it.
+   */
+  gate?: (method: string) => void;
+
   override setRequestHandler(...args: Parameters<Server["setRequestHandler"]>): void {
     const [schema, handler] = args;
-    super.setRequestHandler(readable(schema), handler);
+    const method = methodOf(schema);
+    super.setRequestHandler(readable(schema), (request, extra) => {
+      this.gate?.(method);
+      return handler(request, extra);
+    });
   }
 }

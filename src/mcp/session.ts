@@ -14,11 +14,20 @@ import {
   type CallToolResult,
   ErrorCode,
   ListResourcesRequestSchema,
+  ListTasksRequestSchema,
   ListToolsRequestSchema,
   ReadResourceRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { McpAgent } from "agents/mcp";
-import { type AuthContext, type AuthProps, type CallerContext, callerContextSchema, hasScope, RETIRED_OWNER } from "../auth/context";
+import {
+  type AuthContext,
+  type AuthProps,
+  type CallerContext,
+  callerContextSchema,
+  hasScope,
+  RETIRED_OWNER,
+  type Scope,
+} from "../auth/context";
 import { readConfig } from "../config";
 import type { Env } from "../env";
 import { TOOLS } from "../tools/catalogue";
@@ -38,6 +47,14 @@ const OWNER_KEY = "ktrdr:session-owner";
 
 const BY_NAME = new Map(TOOLS.map((d) => [d.name, d]));
 
+/** The scope each task method needs (tools check their own); a refusal names the method called. */
+const METHOD_SCOPES: Readonly<Record<string, Scope>> = {
+  "tasks/get": "ktrdr:read",
+  "tasks/result": "ktrdr:read",
+  "tasks/list": "ktrdr:read",
+  "tasks/cancel": "ktrdr:operate",
+};
+
 /** tools/list for the 2025 era, per scope set: the shared listing plus task support of the start tools. */
 const sessionListing = perScopeSet((scopes): unknown[] =>
   withViewLinks(listedTools(scopes)).map((t) => (isStartTool(BY_NAME.get(t.name)!) ? { ...t, execution: { taskSupport: "optional" } } : t)),
@@ -51,18 +68,21 @@ export class KtrdrMcp extends McpAgent<Env, unknown, AuthProps> {
     backend: () => readConfig(this.env).backend,
   };
 
+  private readonly store = new BackendTaskStore(this.deps);
+
   /** MCP tasks are backend operations: the task store asks the backend and keeps nothing here. */
   server = new SessionServer(
     { name: SERVER_NAME, version: SERVER_VERSION },
     {
       instructions: INSTRUCTIONS,
       capabilities: { tools: {}, resources: {}, tasks: TASKS_CAPABILITY, logging: {}, extensions: { [UI_EXTENSION]: {} } },
-      taskStore: new BackendTaskStore(this.deps),
+      taskStore: this.store,
     },
   );
 
   async init(): Promise<void> {
     await this.bindOwner();
+    this.server.gate = (method) => this.requireScope(method);
     this.server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: sessionListing(this.deps.auth().scopes) as never }));
     this.server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: [OPERATION_VIEW_RESOURCE] }));
     this.server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
@@ -70,6 +90,11 @@ export class KtrdrMcp extends McpAgent<Env, unknown, AuthProps> {
       if (!read)
         throw new PlainMcpError(ErrorCode.InvalidParams, unknownResource(request.params.uri), { uri: echo(request.params.uri, 200) });
       return read as never;
+    });
+    // The SDK's own tasks/list reports every failure as invalid params; this one passes each error on as it is.
+    this.server.setRequestHandler(ListTasksRequestSchema, async (request) => {
+      const { tasks, nextCursor } = await this.store.listTasks(request.params?.cursor);
+      return { tasks, ...(nextCursor !== undefined ? { nextCursor } : {}), _meta: {} } as never;
     });
     this.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
       const auth = this.deps.auth();
@@ -87,7 +112,8 @@ export class KtrdrMcp extends McpAgent<Env, unknown, AuthProps> {
         return unknownTool(name) as CallToolResult;
       }
       if (task) {
-        if (!isStartTool(def) || !hasScope(auth, def.scope)) {
+        // A start tool the caller may not run is refused for its scope (by startAsTask), not as "not a start tool".
+        if (!isStartTool(def)) {
           throw new TaskError(
             ErrorCode.MethodNotFound,
             `Tool ${name} cannot run as a task (only the start tools can); call it without 'task'.`,
@@ -97,6 +123,17 @@ export class KtrdrMcp extends McpAgent<Env, unknown, AuthProps> {
       }
       return toCallToolResult(await runTool(def as ToolDefinition, args ?? {}, deps), viewResultMeta(name, auth)) as CallToolResult;
     });
+  }
+
+  /** -32600 naming the scope and the method called, for a task method the session's credentials do not allow. */
+  private requireScope(method: string): void {
+    const scope = METHOD_SCOPES[method];
+    if (scope && !hasScope(this.deps.auth(), scope)) {
+      throw new TaskError(
+        ErrorCode.InvalidRequest,
+        `${method} needs the '${scope}' scope, which this session's credentials do not grant. Ask the operator for a key or token with '${scope}'.`,
+      );
+    }
   }
 
   /**

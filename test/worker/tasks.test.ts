@@ -450,6 +450,7 @@ const MALFORMED_2025: Array<[string, unknown, RegExp]> = [
   ["tasks/result", { taskId: ["op"] }, /'taskId' must be a string, not an array/],
   ["tasks/cancel", { taskId: null }, /'taskId' must be a string, not null/],
   ["tasks/list", { cursor: 5 }, /'cursor' must be a string, not a number/],
+  ["tasks/list", { cursor: "abc" }, /^Invalid cursor 'abc': pass back the nextCursor/],
   ["tools/list", { cursor: {} }, /'cursor' must be a string, not an object/],
 ];
 
@@ -519,15 +520,21 @@ describe("scopes (API keys)", () => {
     const cancel = await r.rpc("tasks/cancel", { taskId: task.taskId });
     expect(cancel.error?.message).toMatch(/tasks\/cancel needs the 'ktrdr:operate' scope/);
     expect(backend.requestsTo(`/operations/${task.taskId}`, "DELETE")).toHaveLength(0);
+    // A start tool the key may not run is refused for the scope it lacks, as a plain call is.
+    const starts = backend.requestsTo("/trainings/start", "POST").length;
     const start = await r.rpc("tools/call", { name: "start_training", arguments: TRAINING, task: {} });
-    expect(start.error?.code).toBe(-32601);
+    expect(start.error?.code).toBe(-32600);
+    expect(start.error?.message).toMatch(/^start_training needs the 'ktrdr:operate' scope/);
+    expect(backend.requestsTo("/trainings/start", "POST")).toHaveLength(starts);
 
+    // Every refusal names the method actually called and is -32600, as in the 2026 era.
     const b = await as(blind);
-    const list = await b.rpc("tasks/list");
-    expect(list.result).toBeUndefined();
-    expect(list.error?.message).toMatch(/tasks\/list needs the 'ktrdr:read' scope/);
-    const get = await b.rpc("tasks/get", { taskId: task.taskId });
-    expect(get.error?.message).toMatch(/tasks\/get needs the 'ktrdr:read' scope/);
+    for (const method of ["tasks/list", "tasks/get", "tasks/result"]) {
+      const refused = await b.rpc(method, method === "tasks/list" ? {} : { taskId: task.taskId });
+      expect(refused.result, method).toBeUndefined();
+      expect(refused.error?.code, method).toBe(-32600);
+      expect(refused.error?.message, method).toMatch(new RegExp(`^${method} needs the 'ktrdr:read' scope`));
+    }
   });
 });
 
