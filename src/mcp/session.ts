@@ -14,6 +14,7 @@ import {
   type CallToolResult,
   ErrorCode,
   ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
   ListTasksRequestSchema,
   ListToolsRequestSchema,
   ReadResourceRequestSchema,
@@ -85,6 +86,8 @@ export class KtrdrMcp extends McpAgent<Env, unknown, AuthProps> {
     this.server.gate = (method) => this.requireScope(method);
     this.server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: sessionListing(this.deps.auth().scopes) as never }));
     this.server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: [OPERATION_VIEW_RESOURCE] }));
+    // `resources` is advertised, so its template listing answers too: this server has no templates.
+    this.server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({ resourceTemplates: [] }));
     this.server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
       const read = readResource(request.params.uri);
       if (!read)

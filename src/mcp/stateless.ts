@@ -77,6 +77,8 @@ function buildServer(d: RequestDeps): Server {
     tools: [...modernListing(d.auth.scopes), ...(fixtures?.listing() ?? [])] as never,
   }));
   server.setRequestHandler("resources/list", async () => ({ resources: [OPERATION_VIEW_RESOURCE] }));
+  // `resources` is advertised, so its template listing answers too: this server has no templates.
+  server.setRequestHandler("resources/templates/list", async () => ({ resourceTemplates: [] }));
   server.setRequestHandler("resources/read", async (request) => {
     const read = readResource(request.params.uri);
     if (!read)

@@ -177,6 +177,14 @@ describe("MCP endpoint", () => {
     expect(again).toMatch(/already cancelled/);
   });
 
+  it("resources/templates/list answers an empty list: resources is advertised, and this server has no templates", async () => {
+    const s = new McpSession();
+    await s.initialize();
+    const r = await s.request("resources/templates/list");
+    expect(r.error).toBeUndefined();
+    expect(r.result).toMatchObject({ resourceTemplates: [] });
+  });
+
   it("an unknown tool and a malformed request are JSON-RPC errors, not 5xx", async () => {
     const s = new McpSession();
     await s.initialize();
