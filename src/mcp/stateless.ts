@@ -25,7 +25,16 @@ import { INSTRUCTIONS, SERVER_NAME, SERVER_VERSION } from "./instructions";
 import { modernParamsError } from "./invalid-params";
 import { SUPPORTED_VERSIONS } from "./versions";
 import type { Task } from "@modelcontextprotocol/sdk/types.js";
-import { cancelTask, readOperation, resultOf, taskFromOperation, taskOfStarted, type TaskDeps, taskStatus } from "./tasks";
+import {
+  cancelTask,
+  readOperation,
+  resultOf,
+  type StartedOutcome,
+  taskFromOperation,
+  taskOfStarted,
+  type TaskDeps,
+  taskStatus,
+} from "./tasks";
 
 const BY_NAME = new Map(TOOLS.map((d) => [d.name, d]));
 const taskIdParams = z.looseObject({ taskId: z.string() });
@@ -104,7 +113,7 @@ function buildServer(d: RequestDeps): Server {
     // Server-directed tasks: a start tool called by a client that declared the extension answers with
     // the operation as a task (task id = operation id). A start that failed created nothing: its error stands.
     if (tasks && isStartTool(def) && outcome.ok) {
-      const task = await taskOfStarted(outcome.value as { operation_id: string; message: string }, taskDeps);
+      const task = await taskOfStarted(outcome.value as unknown as StartedOutcome, taskDeps);
       return { resultType: "task", ...modernTask(task) } as never;
     }
     return toCallToolResult(outcome, viewResultMeta(name, d.auth)) as never;

@@ -277,19 +277,39 @@ function finishedResult(op: Operation, outcome: Extract<ToolOutcome, { ok: true 
   };
 }
 
-/** The task of a start tool's successful outcome: the operation it started (or found running). */
-export async function taskOfStarted(started: { operation_id: string; message: string }, deps: TaskDeps): Promise<Task> {
+/** What a start tool answers with (its `note` says what else the agent must know, e.g. a failed read-back). */
+export interface StartedOutcome {
+  operation_id: string;
+  message: string;
+  note?: string;
+}
+
+/**
+ * The task of a start tool's successful outcome: the operation it started (or found running). A
+ * read that fails after the start does not hide it: the task is `working`, and its status message
+ * says, as the plain call's note does, that it started, that reading it back failed, and not to
+ * start it again.
+ */
+export async function taskOfStarted(started: StartedOutcome, deps: TaskDeps): Promise<Task> {
   const now = deps.now?.() ?? Date.now();
   let task: Task;
+  let readFailed: string | undefined;
+  const backend = backendApi(deps);
   try {
-    task = taskFromOperation(await backendApi(deps).getOperation(started.operation_id), now);
-  } catch {
+    task = taskFromOperation(await backend.getOperation(started.operation_id), now);
+  } catch (err) {
     // The start went through; only the follow-up read failed. The task exists all the same.
     const at = new Date(now).toISOString();
     task = { taskId: started.operation_id, status: "working", ttl: null, createdAt: at, lastUpdatedAt: at, pollInterval: POLL_MIN_MS };
+    readFailed = `It started, but reading it back failed: ${describeError(err, { tool: "tasks/get", operationId: started.operation_id, backendHost: backend.backendHost })} The task id stands; do not start it again.`;
   }
-  if (!isTerminal(task.status)) task.statusMessage = started.message;
+  if (!isTerminal(task.status)) task.statusMessage = startedMessage(started, readFailed);
   return task;
+}
+
+/** The start tool's message, with its note and a failed read-back after it (what an agent must not miss). */
+export function startedMessage(started: StartedOutcome, readFailed?: string): string {
+  return [started.message, started.note, readFailed].filter(Boolean).join(" ");
 }
 
 /**
@@ -322,9 +342,11 @@ export async function startAsTask(
   const outcome = await run(parsed.data as Record<string, unknown>);
   // A refused argument or a backend failure: the same message a plain call would show as a tool error.
   if (!outcome.ok) throw new TaskError(ErrorCode.InternalError, outcome.message);
-  const started = outcome.value as { operation_id: string; message: string };
+  const started = outcome.value as unknown as StartedOutcome;
   const task = await taskOfStarted(started, deps);
-  return { task, _meta: { [IMMEDIATE_RESPONSE_META]: started.message } };
+  // The immediate response says what the task's status message says (a failed read-back included).
+  const immediate = isTerminal(task.status) ? startedMessage(started) : (task.statusMessage ?? startedMessage(started));
+  return { task, _meta: { [IMMEDIATE_RESPONSE_META]: immediate } };
 }
 
 /**

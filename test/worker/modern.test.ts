@@ -415,6 +415,36 @@ const MALFORMED_2026: Array<[string, Record<string, unknown>, RegExp]> = [
   ["resources/list", { cursor: false }, /'cursor' must be a string, not a boolean/],
 ];
 
+describe("a start whose read-back fails", () => {
+  const failReads = () =>
+    backend.fault(
+      () => Promise.resolve(new Response(JSON.stringify({ detail: "Internal failure in operations service" }), { status: 500 })),
+      {
+        // Once it has started, every read of operations fails: the record and the list it falls back on.
+        match: (r) => r.method === "GET" && r.path.startsWith("/operations") && backend.requestsTo("/trainings/start", "POST").length > 0,
+      },
+    );
+
+  it("as a 2026 task keeps the warning the plain call gives: it started, reading it back failed, do not start it again", async () => {
+    failReads();
+    const plain = await modern("tools/call", { name: "start_training", arguments: { ...TRAINING, wait_seconds: 1 } });
+    const note = String(plain.body.result!.structuredContent.note);
+    expect(note).toMatch(/It started, but reading it back failed: .*HTTP 500.* do not start it again/);
+
+    // allow_duplicate: the check for an identical running operation would read the failing list first.
+    const asTask = await modern(
+      "tools/call",
+      { name: "start_training", arguments: { ...TRAINING, allow_duplicate: true } },
+      { tasks: true },
+    );
+    const task = asTask.body.result!;
+    expect(task).toMatchObject({ resultType: "task", status: "working" });
+    expect(backend.op(task.taskId as string)).toBeDefined();
+    expect(task.statusMessage).toMatch(/started/i);
+    expect(task.statusMessage).toMatch(/It started, but reading it back failed: .*HTTP 500.* do not start it again/);
+  });
+});
+
 describe("malformed requests (2026-07-28)", () => {
   it.each(MALFORMED_2026)("%s %j: -32602 with one readable sentence, nothing sent to KTRDR", async (method, params, said) => {
     const before = backend.requests.length;

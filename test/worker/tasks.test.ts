@@ -436,6 +436,26 @@ describe("failures and cancellation", () => {
   });
 });
 
+describe("a task-augmented start whose read-back fails (2025)", () => {
+  it("says so in the task's status message and the immediate response: it started, reading it back failed, do not start it again", async () => {
+    useBackend("v2025");
+    backend.fault(
+      () => Promise.resolve(new Response(JSON.stringify({ detail: "Internal failure in operations service" }), { status: 500 })),
+      {
+        // Once it has started, every read of operations fails: the record and the list it falls back on.
+        match: (r) => r.method === "GET" && r.path.startsWith("/operations") && backend.requestsTo("/trainings/start", "POST").length > 0,
+      },
+    );
+    const s = await new Session().open();
+    const created = await startTask(s);
+    expect(created.task).toMatchObject({ status: "working" });
+    expect(backend.op(created.task.taskId)).toBeDefined();
+    const warning = /It started, but reading it back failed: .*HTTP 500.* do not start it again/;
+    expect(created.task.statusMessage).toMatch(warning);
+    expect(created._meta?.["io.modelcontextprotocol/model-immediate-response"]).toMatch(warning);
+  });
+});
+
 /** Malformed requests a client may send a 2025 session: each is -32602 with one sentence naming the field. */
 const MALFORMED_2025: Array<[string, unknown, RegExp]> = [
   ["resources/read", { uri: 5 }, /'uri' must be a string, not a number/],
