@@ -20,6 +20,7 @@ import { json } from "./http/respond";
 import { log } from "./log";
 import { eraOf } from "./mcp/era";
 import { SERVER_NAME, SERVER_VERSION } from "./mcp/instructions";
+import { primed } from "./mcp/priming";
 import { KtrdrMcp } from "./mcp/session";
 import { serveStateless } from "./mcp/stateless";
 
@@ -43,9 +44,10 @@ async function serveMcp(request: Request, env: Env, ctx: ExecutionContext, auth:
   if (era.era === "modern") return serveStateless(request, auth, readConfig(env), era.message);
   const refused = await checkSessionOwner(request, env, auth);
   if (refused) return refused;
-  const response = await sessionHandler.fetch(request, env, withProps(ctx, auth));
+  const session = primed(request);
+  const response = await sessionHandler.fetch(session.request, env, withProps(ctx, auth));
   if (!request.headers.has("mcp-session-id")) noteNewSession(response, auth);
-  return response;
+  return session.prime(response);
 }
 
 function publicRoutes(request: Request): Response {

@@ -264,3 +264,91 @@ describe("one body limit for every request", () => {
     expect((ok.result as { tools: unknown[] }).tools.length).toBe(15);
   });
 });
+
+describe("2025 POST SSE streams: priming event and retry (2025-11-25 resumability)", () => {
+  const H = { accept: "application/json, text/event-stream", "content-type": "application/json" };
+  async function session(version: string): Promise<Record<string, string>> {
+    const init = await exports.default.fetch("http://localhost/mcp", {
+      method: "POST",
+      headers: H,
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: version, capabilities: {}, clientInfo: { name: "priming", version: "0" } },
+      }),
+    });
+    await init.text();
+    const headers = { ...H, "mcp-session-id": init.headers.get("mcp-session-id")!, "mcp-protocol-version": version };
+    await (
+      await exports.default.fetch("http://localhost/mcp", {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+      })
+    ).text();
+    return headers;
+  }
+
+  it("a 2025-11-25 tool call's stream opens with an event id and empty data, and a retry field; that id resumes a dropped stream", async () => {
+    const headers = await session("2025-11-25");
+    // The health check answers after a while, so the stream can drop before its answer.
+    let answer: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      answer = r;
+    });
+    backend.fault(
+      async () => {
+        await held;
+        return new Response(JSON.stringify({ status: "ok", version: "1.0.7" }), { headers: { "content-type": "application/json" } });
+      },
+      { match: (r) => r.path === "/health", times: 1 },
+    );
+    const res = await exports.default.fetch("http://localhost/mcp", {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ jsonrpc: "2.0", id: 42, method: "tools/call", params: { name: "check_backend_health", arguments: {} } }),
+    });
+    expect(res.headers.get("content-type")).toMatch(/text\/event-stream/);
+    const reader = res.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    const primingId = /^id: ([^\n]+)\nretry: (\d+)\ndata: \n\n$/.exec(first);
+    expect(primingId, first).not.toBeNull();
+    expect(Number(primingId![2])).toBeGreaterThan(0);
+    // The client's connection drops before the answer; it reconnects with the priming id.
+    await reader.cancel();
+    const get = await exports.default.fetch("http://localhost/mcp", {
+      headers: {
+        accept: "text/event-stream",
+        "mcp-session-id": headers["mcp-session-id"]!,
+        "mcp-protocol-version": "2025-11-25",
+        "last-event-id": primingId![1]!,
+      },
+    });
+    expect(get.status).toBe(200);
+    answer();
+    const replay = get.body!.getReader();
+    let text = "";
+    while (!text.includes('"id":42')) {
+      const { done, value } = await replay.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    await replay.cancel();
+    expect(text).toMatch(/"id":42/);
+    expect(text).toMatch(/healthy/);
+  });
+
+  it("a 2025-06-18 request's stream gets the retry field but no priming event (older clients do not expect empty data)", async () => {
+    const headers = await session("2025-06-18");
+    const res = await exports.default.fetch("http://localhost/mcp", {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ jsonrpc: "2.0", id: 43, method: "tools/list" }),
+    });
+    const text = await res.text();
+    expect(text.startsWith("retry: ")).toBe(true);
+    expect(text).not.toMatch(/data: \n/);
+    expect(text).toMatch(/"id":43/);
+  });
+});
