@@ -35,7 +35,7 @@ export interface ScenarioResult {
   /** Why a scenario is not scored: extension, pending, added-after-release. */
   reason?: string;
   checks: Array<{ id: string; status: string; message?: string }>;
-  /** Ids of the checks that failed (2026: FAILURE or WARNING, as in the suite's baseline; 2025: FAILURE). */
+  /** Ids of the checks that failed (FAILURE or WARNING, as in the 2026 suite's own baseline). */
   failing: string[];
   problems: string[];
 }

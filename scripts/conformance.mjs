@@ -3,13 +3,16 @@
 // Two requirement sets, each with its own package and baseline:
 //
 // - 2025-11-25 (default): @modelcontextprotocol/conformance 0.1.16, `--spec-version 2025-11-25`,
-//   active and pending scenarios, baseline test/conformance/expected-failures.yml (scenarios);
+//   active and pending scenarios, baseline test/conformance/expected-failures.yml;
 // - 2026-07-28 (`--requirements 2026-07-28`): @modelcontextprotocol/conformance 0.2.0-alpha.12
 //   (installed as conformance-2026; Node >= 22), `server --requirements 2026-07-28
 //   --expected-failures test/conformance/expected-failures-2026.yml`: the scored scenarios and the
 //   not-scored ones (the tasks extension's, the pending ones), at the 2026-07-28 wire. Its own
-//   stack offers the tasks fixtures (MCP_TEST_FIXTURES=true). Baseline entries may name one check
-//   (`scenario:check-id`); as in the suite, a WARNING counts as a failure there.
+//   stack offers the tasks fixtures (MCP_TEST_FIXTURES=true).
+//
+// Both baselines list checks (`scenario:check-id`), never whole scenarios, so a new failing check
+// inside a listed scenario is noticed; in both, as in the 2026 suite's own baseline, a WARNING
+// counts as a failure (the 2025 suite reports what a server SHOULD do as warnings).
 //
 // Either way the outcome is compared with the baseline (what needs a fixture tool/resource/prompt
 // this server does not have), and the run fails on an unexpected failure AND on a baseline entry
@@ -103,28 +106,27 @@ export function requirementScenarios(revision) {
 }
 
 /**
- * The baseline file: a `server:` list of `scenario` (the whole scenario may fail) or
- * `scenario:check-id` (that check may fail) entries; reasons are comments.
+ * The baseline file: a `server:` list of `scenario:check-id` entries (that check may fail; the
+ * scenario's other checks must pass); reasons are comments. A whole scenario cannot be listed: a new
+ * failing check inside it would go unnoticed.
  */
 export function readExpectedFailures(path = EXPECTED_FAILURES) {
   const doc = parseYaml(readFileSync(path, "utf8")) ?? {};
   const list = doc.server ?? [];
-  if (!Array.isArray(list) || !list.every((x) => typeof x === "string" && /^[a-z0-9][a-z0-9/-]*(:[A-Za-z0-9._/-]+)?$/.test(x))) {
-    throw new Error(`${path}: 'server' must be a list of 'scenario' or 'scenario:check-id' strings`);
+  if (!Array.isArray(list) || !list.every((x) => typeof x === "string" && /^[a-z0-9][a-z0-9/-]*:[A-Za-z0-9._/-]+$/.test(x))) {
+    throw new Error(`${path}: 'server' must be a list of 'scenario:check-id' strings (one failing check each, not whole scenarios)`);
   }
   return list;
 }
 
+/** scenario → the ids of its checks that may fail. */
 function parseEntries(list) {
-  const whole = new Set();
   const checks = new Map();
   for (const e of list) {
     const i = e.indexOf(":");
-    if (i === -1) whole.add(e);
-    else checks.set(e.slice(0, i), (checks.get(e.slice(0, i)) ?? new Set()).add(e.slice(i + 1)));
+    checks.set(e.slice(0, i), (checks.get(e.slice(0, i)) ?? new Set()).add(e.slice(i + 1)));
   }
-  for (const s of checks.keys()) if (whole.has(s)) throw new Error(`expected failures: '${s}' is listed whole and per check; keep one`);
-  return { whole, checks };
+  return checks;
 }
 
 /** One status per check id, the worst one (as the suite's own baseline does; INFO rows ignored). */
@@ -177,18 +179,13 @@ function readResults(dir, scenarios, failing) {
 
 /** Compares the results with the baseline: unexpected failures (scenarios and checks) and stale entries. */
 function compare(scenarios, results, entries) {
-  const { whole, checks } = parseEntries(entries);
+  const checks = parseEntries(entries);
   const unexpectedFailures = [];
   const unexpectedChecks = [];
   const expectedFailures = [];
   const stale = [];
   for (const s of scenarios) {
     const r = results[s];
-    if (whole.has(s)) {
-      if (r.passed) stale.push(s);
-      else expectedFailures.push(s);
-      continue;
-    }
     const allowed = checks.get(s) ?? new Set();
     const unexpected = r.failing.filter((id) => !allowed.has(id)).map((id) => `${s}:${id}`);
     // No result, or no verdict at all (no check passed, none failed): unexpected whatever the baseline says.
@@ -285,8 +282,8 @@ export async function runConformance(o = {}) {
       else args.push("--suite", suite);
       cli = await runCli(CONFORMANCE_CLI, args, { echo: o.verbose === true });
     }
-    // The 2026 suite's baseline counts a WARNING as a failure; the 2025 run keeps its FAILURE-only rule.
-    const failing = new Set(modern ? ["FAILURE", "WARNING"] : ["FAILURE"]);
+    // A WARNING counts as a failure in both sets (as the 2026 suite's own baseline counts it).
+    const failing = new Set(["FAILURE", "WARNING"]);
     const results = readResults(outDir, scenarios, failing);
     for (const s of scenarios) {
       const c = catalogue.find((x) => x.name === s);
@@ -327,7 +324,7 @@ export function formatConformance(r) {
   for (const s of r.scenarios) {
     const res = r.results[s];
     const unexpected = r.unexpectedFailures.includes(s);
-    const staleHere = r.stale.some((e) => e === s || e.startsWith(`${s}:`));
+    const staleHere = r.stale.some((e) => e.startsWith(`${s}:`));
     const mark = unexpected ? "FAIL  " : staleHere ? "STALE " : res.skipped ? "skip  " : res.passed ? "pass  " : "xfail ";
     const tag = res.scored === false ? ` [not scored: ${res.reason ?? "?"}]` : "";
     lines.push(`  ${mark} ${s}${tag}${res.problems.length ? ` — ${res.problems.join("; ").slice(0, 240)}` : ""}`);
