@@ -6,17 +6,22 @@
 //      every 2 s, as an agent without waits would) and with them (wait_seconds 45).
 //   3. Per-call latency, all in one run: a direct HTTP GET to the backend, the MCP tool that makes
 //      that same backend call, and a trivial MCP request (ping) on the same server — as ratios.
-//   4. Against a bare floor (bench/perf.mjs): a second Worker (bench/floor, a bare McpAgent whose
-//      one tool makes the same backend GET) under its own `wrangler dev` beside the product; tool-call
-//      latency, throughput at C concurrent sessions, session setup, the product's 2026-07-28
-//      stateless path, backend requests per tool call and the bundle size of both, every figure as
-//      a ratio to the floor measured in the same run (alternating batches after a warm-up).
+//   4. Against bare floors (bench/): each product path beside its peer floor — the 2025 session path
+//      beside a bare McpAgent, the 2026-07-28 path beside a bare createMcpHandler server — each floor a
+//      Worker of its own (bench/floor) under its own `wrangler dev`: tool-call latency, throughput at
+//      two load shapes and session setup over several shuffled rounds (bench/perf.mjs), a workerd CPU
+//      profile of where each path's CPU goes (bench/profile.mjs), then, with the stack stopped, bundle
+//      size and startup CPU (`wrangler check startup`) of all three (bench/startup.mjs). Every figure
+//      is a ratio to the peer floor in the same run, with its spread over the rounds.
 //
 // Prints Markdown tables (readable in a terminal, pasteable into the README) and writes a JSON
-// copy to .data/bench-latest.json. No pass/fail thresholds: it is a benchmark.
+// copy to .data/bench-latest.json. No pass/fail thresholds: it is a benchmark (it exits non-zero only
+// when it cannot run).
 //
-// Options: --runs N (latency samples per kind, default 50), --quick (fewer runs, faster workflow,
-// a small floor comparison; the smoke test), --wire v2025|v2026, --floor-only (section 4 only),
+// Options: --runs N (latency samples per kind in section 3, default 50), --quick (fewer runs, faster
+// workflow, smaller floor rounds: what CI runs), --wire v2025|v2026, --floor-only (section 4 only),
+// --rounds N (floor rounds, at least 3), --seed N (the floor rounds' shuffles), --readme (rewrite the
+// README's "Against bare floors" block from this run), --time-limit S (give up after S seconds),
 // --json <path>.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -24,7 +29,9 @@ import { dirname, join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { backendRequestCounter, bundleSizes, FLOOR_CONFIG, measureAgainstFloor, printFloor } from "../bench/perf.mjs";
+import { backendRequestCounter, FLOOR_CONFIGS, floorPlan, measureAgainstFloors } from "../bench/perf.mjs";
+import { printFloor, readmeBlock, updateReadme } from "../bench/report.mjs";
+import { buildBundles, bundleSizes, startupCpu } from "../bench/startup.mjs";
 import { ROOT, startBackend, startWorker, stopOnExit, tempDir } from "./stack.mjs";
 import { countTokens } from "./tokens.mjs";
 
@@ -34,6 +41,10 @@ const { values: opts } = parseArgs({
     quick: { type: "boolean", default: false },
     wire: { type: "string", default: "v2025" },
     "floor-only": { type: "boolean", default: false },
+    rounds: { type: "string" },
+    seed: { type: "string" },
+    readme: { type: "boolean", default: false },
+    "time-limit": { type: "string" },
     json: { type: "string", default: join(ROOT, ".data", "bench-latest.json") },
   },
 });
@@ -43,8 +54,13 @@ if (!Number.isInteger(RUNS) || RUNS < 1 || RUNS > 10_000) fail("--runs must be a
 /** Backend pace during the workflows: a demo training then takes ~25 s (full) or ~5 s (quick). */
 const WORKFLOW_PACE = opts.quick ? 0.08 : 0.4;
 const POLL_MS = 2000;
-const TIME_LIMIT_MS = opts.quick ? 6 * 60_000 : 25 * 60_000;
+const TIME_LIMIT_MS = opts["time-limit"] !== undefined ? Number(opts["time-limit"]) * 1000 : opts.quick ? 6 * 60_000 : 35 * 60_000;
+if (!Number.isFinite(TIME_LIMIT_MS) || TIME_LIMIT_MS < 10_000) fail("--time-limit must be a number of seconds, at least 10");
 const FLOOR_ONLY = opts["floor-only"];
+const ROUNDS = opts.rounds !== undefined ? Number(opts.rounds) : undefined;
+if (ROUNDS !== undefined && (!Number.isInteger(ROUNDS) || ROUNDS < 3 || ROUNDS > 100)) fail("--rounds must be an integer from 3 to 100");
+const SEED = opts.seed !== undefined ? Number(opts.seed) : Math.floor(Math.random() * 2 ** 31);
+if (!Number.isInteger(SEED) || SEED < 0) fail("--seed must be a non-negative integer");
 const TRAIN = { strategy_name: "mlp_basic", symbols: ["AAPL"] };
 
 function fail(msg) {
@@ -59,12 +75,13 @@ const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
 const { running, stop: stopStack } = stopOnExit();
 const watchdog = setTimeout(() => {
-  console.error(`bench: still running after ${TIME_LIMIT_MS / 60_000} min; giving up`);
+  console.error(`bench: still running after ${Math.round(TIME_LIMIT_MS / 1000)} s; giving up`);
   void stopStack().then(() => process.exit(1));
 }, TIME_LIMIT_MS);
 watchdog.unref();
 
-const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
+const T0 = Date.now();
+const log = (msg) => process.stderr.write(`bench: [${Math.round((Date.now() - T0) / 1000)} s] ${msg}\n`);
 
 // ---- MCP client -------------------------------------------------------------------------------
 
@@ -118,7 +135,7 @@ async function main() {
   });
   running.push(backend);
   const backendCounts = backendRequestCounter(backend.child);
-  // The product and the floor, each under its own `wrangler dev` on loopback (started side by side).
+  // The product and the two floors, each under its own `wrangler dev` on loopback (started side by side).
   const started = await Promise.allSettled([
     startWorker({
       vars: { KTRDR_API_URL: backend.url, AUTH_MODE: "local" },
@@ -126,16 +143,22 @@ async function main() {
       logFile: join(dir, "worker.log"),
     }),
     startWorker({
-      config: FLOOR_CONFIG,
+      config: FLOOR_CONFIGS.session,
       vars: { KTRDR_API_URL: backend.url },
       persistTo: join(dir, "floor-state"),
       logFile: join(dir, "floor.log"),
+    }),
+    startWorker({
+      config: FLOOR_CONFIGS.stateless,
+      vars: { KTRDR_API_URL: backend.url },
+      persistTo: join(dir, "floor-stateless-state"),
+      logFile: join(dir, "floor-stateless.log"),
     }),
   ]);
   for (const r of started) if (r.status === "fulfilled") running.push(r.value);
   const failed = started.find((r) => r.status === "rejected");
   if (failed) throw failed.reason;
-  const [worker, floorWorker] = started.map((r) => r.value);
+  const [worker, floorWorker, floorStatelessWorker] = started.map((r) => r.value);
   const backendOrigin = new URL(backend.url).origin;
 
   async function pace(p) {
@@ -166,8 +189,8 @@ async function main() {
   };
   if (!FLOOR_ONLY) Object.assign(report, await tokensWorkflowLatency({ s, backend, pace, raw }));
 
-  // ---- 4. against the floor ----
-  // A completed operation whose record every path reads (GET /operations/{id}).
+  // ---- 4. against the floors ----
+  // A completed data load whose record (~1 KB) every path reads (GET /operations/{id}).
   await pace(0);
   const seeded = must(
     await s.call("trigger_data_loading", { symbol: "AAPL", timeframe: "1d", mode: "tail", wait_seconds: 30 }),
@@ -175,26 +198,62 @@ async function main() {
   );
   if (!seeded.data.finished) throw new Error(`the seed load did not finish in 30 s: ${seeded.text}`);
   await s.close();
+  const record = await raw(`/operations/${seeded.data.operation_id}`);
+  const asWorker = (w) => ({ mcpUrl: w.mcpUrl, pid: w.child.pid, inspectorPort: w.inspectorPort });
   report.floor = {
     backend: `stand-in ${opts.wire}, pace 0`,
-    operation_id: seeded.data.operation_id,
-    ...(await measureAgainstFloor({
-      productUrl: worker.mcpUrl,
-      floorUrl: floorWorker.mcpUrl,
-      pids: { product: worker.child.pid, floor: floorWorker.child.pid },
+    ...(await measureAgainstFloors({
+      workers: { product: asWorker(worker), floorSession: asWorker(floorWorker), floorStateless: asWorker(floorStatelessWorker) },
       counts: backendCounts,
       operationId: seeded.data.operation_id,
+      recordBytes: Buffer.byteLength(record),
       quick: opts.quick,
+      rounds: ROUNDS,
+      seed: SEED,
+      dir,
       log,
     })),
   };
-  await stopStack(); // the bundle step measures no time: free the cores first
-  report.bundle = await bundleSizes(dir, log);
+  await stopStack(); // bundles and startup profiles measure no request time: free the cores first
+  report.build = await buildFigures(dir);
   report.elapsed_seconds = round((Date.now() - t0) / 1000, 1);
   print(report);
   mkdirSync(dirname(opts.json), { recursive: true });
   writeFileSync(opts.json, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nJSON copy: ${relative(process.cwd(), opts.json) || opts.json}`);
+  if (opts.readme) {
+    const ok = updateReadme(readmeBlock(report, report.build));
+    console.log(
+      ok
+        ? "README.md: the 'Against bare floors' block is rewritten from this run."
+        : "README.md: the bench markers are missing; not updated.",
+    );
+  }
+}
+
+/** Bundle sizes and startup CPU of the product and both floors (a part that fails is reported unavailable, not fatal). */
+async function buildFigures(dir) {
+  const out = {};
+  let bundles;
+  try {
+    bundles = await buildBundles(dir, log);
+    out.bundle = bundleSizes(bundles);
+  } catch (err) {
+    out.bundle = { unavailable: oneLine(err) };
+  }
+  if (!bundles) out.startup = { unavailable: "no bundles were built" };
+  else {
+    try {
+      out.startup = await startupCpu(bundles, dir, floorPlan(opts.quick, ROUNDS).startupRounds, SEED, log);
+    } catch (err) {
+      out.startup = { unavailable: oneLine(err) };
+    }
+  }
+  return out;
+}
+
+function oneLine(err) {
+  return (err instanceof Error ? err.message : String(err)).split("\n")[0].slice(0, 300);
 }
 
 /** Sections 1–3: tokens per response, workflow 1, latency (on the product's session `s`). */
@@ -414,7 +473,11 @@ function print(r) {
   );
   out.push("");
   if (!r.floor_only) printSections(r, out);
-  out.push(printFloor(r.floor, r.bundle, table));
+  out.push(printFloor(r.floor, r.build, table));
+  out.push("");
+  out.push("README block (`npm run bench -- --floor-only --readme` writes it into README.md):");
+  out.push("");
+  out.push(readmeBlock(r, r.build));
   out.push("");
   out.push(`Elapsed: ${r.elapsed_seconds} s (stack start-up included).`);
   console.log(out.join("\n"));

@@ -28,7 +28,7 @@ export declare function startWorker(o?: {
   echo?: boolean;
   logFile?: string;
   envFile?: string;
-  /** Another Worker's wrangler config (default: the product's wrangler.toml), e.g. bench/floor/wrangler.toml. */
+  /** Another Worker's wrangler config (default: the product's wrangler.toml), e.g. bench/floor/session.wrangler.toml. */
   config?: string;
-}): Promise<Running & { origin: string; mcpUrl: string }>;
+}): Promise<Running & { origin: string; mcpUrl: string; inspectorPort: number }>;
 export declare function stopOnExit(): { running: Running[]; stop(): Promise<void> };

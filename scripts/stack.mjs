@@ -93,7 +93,7 @@ export async function startBackend(o = {}) {
 
 /**
  * Starts the Worker under `wrangler dev`. `config`: another Worker's wrangler config (path; default
- * the product's wrangler.toml), e.g. the benchmark's floor (bench/floor/wrangler.toml).
+ * the product's wrangler.toml), e.g. the benchmark's floor (bench/floor/session.wrangler.toml).
  * @param {{port?: number, vars?: Record<string,string>, persistTo?: string, echo?: boolean, logFile?: string, envFile?: string, config?: string}} o
  */
 export async function startWorker(o = {}) {
@@ -137,7 +137,7 @@ export async function startWorker(o = {}) {
     await stop(); // never leave a wrangler dev behind that the caller cannot stop
     throw err;
   }
-  return { origin, mcpUrl: `${origin}/mcp`, port, child, stop };
+  return { origin, mcpUrl: `${origin}/mcp`, port, inspectorPort: inspector, child, stop };
 }
 
 /**

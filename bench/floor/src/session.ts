@@ -1,5 +1,5 @@
 /**
- * The benchmark's floor (`npm run bench`, never deployed): the least a Worker can do to offer the
+ * The benchmark's session floor (`npm run bench`, never deployed): the least a Worker can do to offer the
  * product's measured tool call over MCP 2025 sessions — a bare `McpAgent` (Agents SDK) with an SDK
  * `McpServer` and one tool, `get_operation`, that makes the same backend call as the product's
  * `get_operation_status` (GET /operations/{id}) and returns the backend's JSON as it came. No router,
