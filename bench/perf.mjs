@@ -13,12 +13,16 @@
 //      request on the same connection (2025: ping; 2026: server/discover) — the plumbing alone;
 //   b. session setup (2025: initialize + initialized + tools/list; 2026: server/discover + tools/list),
 //      shuffled per setup, through the SDK clients and (2025) as bare HTTP exchanges;
-//   c. throughput at each load shape (S concurrent sessions × K calls each), one batch per path in
-//      shuffled order, with the CPU each Worker's process tree spent per call.
+//   c. throughput at each load shape (S concurrent sessions × K calls each): for each product path and
+//      its floor, both sets of S sessions are opened, then the K calls run in waves (S sessions × K/W
+//      calls), the two paths' waves alternating in a shuffled order, so that a burst from another
+//      process hits both alike; with the CPU each Worker's process tree spent per call.
+// Before the rounds, each pair is profiled in workerd (bench/profile.mjs); after them, the sockets each
+// Worker's `wrangler dev` tree holds are counted (a leak there once exhausted the product's descriptors).
 // Each figure is a ratio to the peer floor per round; the report gives the median of the per-round
 // ratios and their spread (min–max). Backend requests per call and result sizes are counted once, after
 // the warm-up. No pass/fail: targets are reported as met or missed.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -58,6 +62,7 @@ export function floorPlan(quick, rounds) {
         ],
         startupRounds: 3,
         profileCalls: 30,
+        waves: 1,
       }
     : {
         rounds: 5,
@@ -70,6 +75,7 @@ export function floorPlan(quick, rounds) {
         ],
         startupRounds: 5,
         profileCalls: 300,
+        waves: 4,
       };
   if (rounds !== undefined) {
     plan.rounds = Math.max(3, rounds);
@@ -401,31 +407,113 @@ async function setupBare(url) {
   return ms;
 }
 
-/** One throughput batch: sessions opened first (not timed), then all their calls in flight at once. */
-async function loadBatch(path, shape, operationId, idle) {
-  const clients = await Promise.all(Array.from({ length: shape.sessions }, () => open(path, "ktrdr-bench-load")));
-  const samples = [];
-  let errors = 0;
-  const { out: seconds, cpu } = await withCpu(path.pid, idle, async () => {
-    const t0 = performance.now();
-    await Promise.all(
-      clients.map(async (c) => {
-        for (let i = 0; i < shape.calls; i++) {
-          const t = performance.now();
-          try {
-            await callOnce(path, c, operationId);
-          } catch {
-            errors++;
-          }
-          samples.push(performance.now() - t);
+/** Closes clients, never waiting more than 10 s (a close is not measured; a stuck one must not stall the run). */
+async function closeAll(clients) {
+  await Promise.race([Promise.all(clients.map((c) => c.close())), sleep(10_000)]);
+}
+
+/**
+ * Waves of calls per product path and its floor (`pair`: [path, path]): each path's S sessions opened
+ * first (not timed), then `waves` waves of S sessions × K/waves calls, all in flight at once, the two
+ * paths' waves alternating in a shuffled order. Per path: calls/s over its waves' time, latency p50/p99,
+ * errors, and its Worker's CPU over its waves.
+ */
+async function loadPair(pair, shape, waves, operationId, idle, rand) {
+  const per = waves > 0 ? Math.ceil(shape.calls / waves) : shape.calls;
+  const state = new Map();
+  for (const path of pair) {
+    const clients = await Promise.all(Array.from({ length: shape.sessions }, () => open(path, "ktrdr-bench-load")));
+    state.set(path, { clients, left: shape.calls, samples: [], errors: 0, ms: 0, cpu: { workerd: 0, wrangler: 0 }, cpuOk: true });
+  }
+  while ([...state.values()].some((st) => st.left > 0)) {
+    for (const path of shuffled(pair, rand)) {
+      const st = state.get(path);
+      const k = Math.min(per, st.left);
+      if (k <= 0) continue;
+      const { out: ms, cpu } = await withCpu(path.pid, idle.get(path.pid), async () => {
+        const t0 = performance.now();
+        await Promise.all(
+          st.clients.map(async (c) => {
+            for (let i = 0; i < k; i++) {
+              const t = performance.now();
+              try {
+                await callOnce(path, c, operationId);
+              } catch {
+                st.errors++;
+              }
+              st.samples.push(performance.now() - t);
+            }
+          }),
+        );
+        return performance.now() - t0;
+      });
+      st.left -= k;
+      st.ms += ms;
+      if (cpu) {
+        st.cpu.workerd += cpu.workerd;
+        st.cpu.wrangler += cpu.wrangler;
+      } else st.cpuOk = false;
+    }
+  }
+  const out = new Map();
+  for (const [path, st] of state) {
+    await closeAll(st.clients);
+    const calls = shape.sessions * shape.calls;
+    out.set(path, {
+      calls,
+      errors: st.errors,
+      seconds: st.ms / 1000,
+      calls_per_second: calls / (st.ms / 1000),
+      p50_ms: pct(st.samples, 50),
+      p99_ms: pct(st.samples, 99),
+      cpu: st.cpuOk ? st.cpu : undefined,
+    });
+  }
+  return out;
+}
+
+/** Sockets held by a process and its descendants (Linux /proc; undefined elsewhere). */
+function socketsOfTree(rootPid) {
+  if (!rootPid || process.platform !== "linux") return undefined;
+  try {
+    const parent = new Map();
+    for (const d of readdirSync("/proc")) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        const raw = readFileSync(`/proc/${d}/stat`, "utf8");
+        parent.set(Number(d), Number(raw.slice(raw.lastIndexOf(")") + 2).split(" ")[1]));
+      } catch {
+        // ended meanwhile
+      }
+    }
+    const tree = new Set([rootPid]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const [pid, pp] of parent) {
+        if (!tree.has(pid) && tree.has(pp)) {
+          tree.add(pid);
+          grew = true;
         }
-      }),
-    );
-    return (performance.now() - t0) / 1000;
-  });
-  await Promise.all(clients.map((c) => c.close()));
-  const calls = shape.sessions * shape.calls;
-  return { calls, errors, seconds, calls_per_second: calls / seconds, p50_ms: pct(samples, 50), p99_ms: pct(samples, 99), cpu };
+      }
+    }
+    let n = 0;
+    for (const pid of tree) {
+      try {
+        for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+          try {
+            if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith("socket:")) n++;
+          } catch {
+            // closed meanwhile
+          }
+        }
+      } catch {
+        // ended meanwhile
+      }
+    }
+    return n;
+  } catch {
+    return undefined;
+  }
 }
 
 // ---- the measurement ------------------------------------------------------------------------------
@@ -472,6 +560,24 @@ export async function measureAgainstFloors({ workers, counts, operationId, recor
   const pids = [...new Set(names.map((n) => paths[n].pid).filter(Boolean))];
   const idle = await measureIdle(pids, quick ? 2 : 4, quick ? 500 : 1000);
 
+  // d. where each path's CPU goes: a workerd CPU profile of each pair's calls, by stage (before the long rounds).
+  let profile;
+  try {
+    profile = await profilePairs({
+      pairs: PAIRS.map((n) => [paths[n], paths[paths[n].peer]]),
+      inspectorPorts: new Map(Object.values(workers).map((w) => [w.pid, w.inspectorPort])),
+      calls: plan.profileCalls,
+      call: (path) => callOnce(path, clients[path.name], operationId),
+      cpuOf: (pid) => cpuOfTree(pid)?.workerd,
+      idleOf: (pid) => idle.get(pid)?.workerd,
+      dir,
+      log,
+    });
+  } catch (err) {
+    log(`profile: not taken (${err instanceof Error ? err.message : String(err)})`);
+    profile = { unavailable: err instanceof Error ? err.message : String(err) };
+  }
+
   const perRound = [];
   const listing = {};
   for (let r = 0; r < plan.rounds; r++) {
@@ -507,39 +613,34 @@ export async function measureAgainstFloors({ workers, counts, operationId, recor
       for (const n of shuffled(Object.keys(one.setup_bare), rand)) one.setup_bare[n].push(await setupBare(paths[n].url));
     }
 
-    // c. throughput, one batch per path and shape, shuffled.
+    // c. throughput: each product path with its floor, in alternating waves.
     for (const shape of plan.shapes) {
       const key = shapeKey(shape);
       one.load[key] = {};
-      for (const n of shuffled(names, rand)) {
-        const b = await loadBatch(paths[n], shape, operationId, idle.get(paths[n].pid));
-        one.load[key][n] = b;
-        log(
-          `round ${r + 1}/${plan.rounds}: ${shape.sessions} × ${shape.calls} ${n}: ${b.calls_per_second.toFixed(1)} calls/s${b.errors ? `, ${b.errors} errors` : ""}`,
-        );
+      for (const n of shuffled(PAIRS, rand)) {
+        const pair = [paths[n], paths[paths[n].peer]];
+        const got = await loadPair(pair, shape, plan.waves, operationId, idle, rand);
+        for (const path of pair) {
+          const b = got.get(path);
+          one.load[key][path.name] = b;
+          log(
+            `round ${r + 1}/${plan.rounds}: ${shape.sessions} × ${shape.calls} ${path.name}: ${b.calls_per_second.toFixed(1)} calls/s${b.errors ? `, ${b.errors} errors` : ""}`,
+          );
+        }
       }
     }
     perRound.push(one);
   }
-  // d. where each path's CPU goes: a workerd CPU profile of each path's calls, by stage.
-  let profile;
-  try {
-    profile = await profilePairs({
-      pairs: PAIRS.map((n) => [paths[n], paths[paths[n].peer]]),
-      inspectorPorts: new Map(Object.values(workers).map((w) => [w.pid, w.inspectorPort])),
-      calls: plan.profileCalls,
-      call: (path) => callOnce(path, clients[path.name], operationId),
-      cpuOf: (pid) => cpuOfTree(pid)?.workerd,
-      idleOf: (pid) => idle.get(pid)?.workerd,
-      dir,
-      log,
-    });
-  } catch (err) {
-    log(`profile: not taken (${err instanceof Error ? err.message : String(err)})`);
-    profile = { unavailable: err instanceof Error ? err.message : String(err) };
-  }
-  for (const n of names) await clients[n].close();
+  await closeAll(Object.values(clients));
   machine.loadavg_after = load();
+  // Sockets each Worker's `wrangler dev` tree holds after the rounds (all clients closed): a leak shows here.
+  machine.sockets_after = Object.fromEntries(
+    [
+      ["product", paths.session.pid],
+      ["session_floor", paths.session_floor.pid],
+      ["stateless_floor", paths.stateless_floor.pid],
+    ].map(([k, pid]) => [k, socketsOfTree(pid) ?? null]),
+  );
 
   return { machine, ...summarise({ plan, seed, paths, perRound, perCall, listing, idle, operationId, recordBytes }), profile };
 }

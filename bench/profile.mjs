@@ -27,13 +27,20 @@ const SAMPLING_US = 200;
 
 /** A DevTools protocol session on a `wrangler dev` inspector port (its proxy wants an Origin header). */
 async function inspect(port) {
-  const list = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
+  const list = await (await fetch(`http://127.0.0.1:${port}/json/list`, { signal: AbortSignal.timeout(15_000) })).json();
   const target = list.find((t) => t.webSocketDebuggerUrl);
   if (!target) throw new Error(`no inspector target on port ${port}`);
   const ws = new WebSocket(target.webSocketDebuggerUrl, { headers: { Origin: "http://localhost" } });
   await new Promise((resolve, reject) => {
-    ws.onopen = resolve;
-    ws.onerror = () => reject(new Error(`cannot open the inspector on port ${port}`));
+    const timer = setTimeout(() => reject(new Error(`the inspector on port ${port} did not open within 15 s`)), 15_000);
+    ws.onopen = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    ws.onerror = () => {
+      clearTimeout(timer);
+      reject(new Error(`cannot open the inspector on port ${port}`));
+    };
   });
   let next = 1;
   const pending = new Map();

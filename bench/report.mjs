@@ -74,7 +74,7 @@ export function printFloor(r, build, table) {
     `Peers: the 2025 session path against a bare \`McpAgent\` (bench/floor/src/session.ts), the ${MODERN_VERSION} path against a bare ` +
       "`createMcpHandler` server built per request (bench/floor/src/stateless.ts). " +
       `Every call reads the same completed data load (GET /operations/{id}, a ${r.record_bytes}-byte record); the floors return the backend's JSON as it came, the product its concise view. ` +
-      `${p.rounds} rounds; in each, latency and setup alternate the four paths in a fresh shuffled order per call, throughput runs one batch per path in shuffled order. ` +
+      `${p.rounds} rounds; in each, latency and setup alternate the four paths in a fresh shuffled order per call, throughput runs each product path and its floor in alternating waves. ` +
       `Ratios: median of the per-round ratios [min–max]. Seed ${r.seed}.`,
   );
   out.push("");
@@ -115,7 +115,9 @@ export function printFloor(r, build, table) {
       `The ${MODERN_VERSION} path against the 2025 session path, p50: ${sp(r.ratios.stateless_vs_session.p50)}.`,
   );
   out.push("");
-  out.push(`### Throughput (S concurrent sessions × K calls each, one batch per path and round)`);
+  out.push(
+    `### Throughput (S concurrent sessions × K calls each; per round, a product path and its floor in ${p.waves > 1 ? `${p.waves} alternating waves each` : "one batch each, in shuffled order"})`,
+  );
   out.push("");
   const T = r.throughput;
   const trows = [];
@@ -154,7 +156,7 @@ export function printFloor(r, build, table) {
   );
   out.push("");
   out.push(
-    "Sessions (2026: clients) are opened before a batch's clock starts. CPU: each Worker's own `wrangler dev` process tree (workerd, and the Node " +
+    "Sessions (2026: clients) are opened before the clock starts; a wave ends when its last call returns. CPU: each Worker's own `wrangler dev` process tree (workerd, and the Node " +
       "proxy that forwards requests and prints log lines), less its idle rate; the product's two paths share one Worker.",
   );
   out.push("");
@@ -198,7 +200,10 @@ export function printFloor(r, build, table) {
   out.push("");
   const load = r.machine;
   out.push(
-    `Figures, not tests: the benchmark never fails on them. ${load ? `Load average ${load.loadavg_before.join(" / ")} before and ${load.loadavg_after.join(" / ")} after, on ${load.cpus} cores shared by the load generator, three \`wrangler dev\`s and the backend.` : ""}`,
+    `Figures, not tests: the benchmark never fails on them. ${load ? `Load average ${load.loadavg_before.join(" / ")} before and ${load.loadavg_after.join(" / ")} after, on ${load.cpus} cores shared by the load generator, three \`wrangler dev\`s and the backend.` : ""}` +
+      (load?.sockets_after
+        ? ` Sockets held by each \`wrangler dev\` tree after the rounds: product ${load.sockets_after.product ?? "?"}, McpAgent floor ${load.sockets_after.session_floor ?? "?"}, stateless floor ${load.sockets_after.stateless_floor ?? "?"}.`
+        : ""),
   );
   return out.join("\n");
 }
