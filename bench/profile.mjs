@@ -9,11 +9,12 @@
 //     src/ktrdr, src/log.ts) count for the calling stage (input validation is zod under runTool);
 //   - everything else counts for its package (agents, the MCP SDKs) or the runtime ((program), GC).
 //
-// The profile gives each stage's share of the isolate's sampled time; the CPU the workerd process
-// actually used over the same calls (Linux /proc, less its idle rate) turns shares into µs per call.
-// The product's stages and the floor's are then set side by side: the difference is where the
-// product's extra goes. Sampling is statistical (every 200 µs) and the machine is shared: the µs are
-// estimates, the ranking is what to read.
+// The profile gives each stage's sampled running time in the isolate (samples capped at twice the
+// interval, see sampleCap), per call; the CPU the Worker's whole process tree used over an unprofiled
+// window of the same calls (Linux /proc, less its idle rate: the isolate, the dev proxy that forwards
+// requests, I/O threads) is reported beside it. The product's stages and the floor's are set side by
+// side: the difference is where the product's extra goes. Sampling is statistical (every 200 µs) and
+// the machine is shared: the µs are estimates, the ranking is what to read.
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -340,16 +341,18 @@ export async function profilePairs({ pairs, inspectorPorts, calls, call, cpuOf, 
       );
       writeFileSync(join(dir, `profile-${path.name}.stages.json`), JSON.stringify(top, null, 1));
     }
-    // µs per call: the unprofiled window's CPU (or, without /proc, the profile's own sampled time).
-    const total = cpu !== undefined && cpu > 0 ? cpu : sampledUs / calls;
+    // µs per call: the isolate's own sampled running time (capped samples) spread over its stages; the
+    // unprofiled window's CPU of the whole process tree (the dev proxy, I/O threads) is kept as context.
+    const isolate = sampledUs / calls;
     paths[path.name] = {
       calls,
       sampled_ms: round(sampledUs / 1000),
-      workerd_cpu_us_per_call: round(total, 0),
+      isolate_us_per_call: round(isolate, 0),
+      ...(cpu !== undefined && cpu > 0 ? { workerd_tree_cpu_us_per_call: round(cpu, 0) } : {}),
       stages: Object.fromEntries(
         [...byLabel]
           .sort((a, b) => b[1] - a[1])
-          .map(([label, us]) => [label, { share: round(us / sampledUs, 3), us_per_call: round((us / sampledUs) * total, 0) }]),
+          .map(([label, us]) => [label, { share: round(us / sampledUs, 3), us_per_call: round(us / calls, 0) }]),
       ),
     };
   }
@@ -362,18 +365,21 @@ export function stageTable(profile, product, floor) {
   const f = profile.paths[floor];
   if (!p || !f) return undefined;
   const labels = [...new Set([...Object.keys(p.stages), ...Object.keys(f.stages)])];
-  const extraTotal = p.workerd_cpu_us_per_call - f.workerd_cpu_us_per_call;
+  const total = (x) => x.isolate_us_per_call ?? round((x.sampled_ms * 1000) / x.calls, 0);
+  const extraTotal = total(p) - total(f);
   const rows = labels
     .map((label) => {
-      const a = p.stages[label]?.us_per_call ?? 0;
-      const b = f.stages[label]?.us_per_call ?? 0;
+      const a = round((p.stages[label]?.share ?? 0) * total(p), 0);
+      const b = round((f.stages[label]?.share ?? 0) * total(f), 0);
       return { label, product_us: a, floor_us: b, extra_us: a - b, share_of_extra: extraTotal > 0 ? round((a - b) / extraTotal, 3) : null };
     })
     .sort((x, y) => y.extra_us - x.extra_us);
   return {
-    product_us: p.workerd_cpu_us_per_call,
-    floor_us: f.workerd_cpu_us_per_call,
+    product_us: total(p),
+    floor_us: total(f),
     extra_us: extraTotal,
+    product_tree_cpu_us: p.workerd_tree_cpu_us_per_call ?? p.workerd_cpu_us_per_call,
+    floor_tree_cpu_us: f.workerd_tree_cpu_us_per_call ?? f.workerd_cpu_us_per_call,
     rows,
   };
 }

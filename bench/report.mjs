@@ -319,8 +319,9 @@ function printProfile(out, profile, table) {
   }
   const first = Object.values(profile.paths)[0];
   out.push(
-    `Each path's ${first?.calls ?? "?"} sequential calls profiled in its Worker's isolate (V8 sampling every ${profile.sampling_us} µs, through the \`wrangler dev\` inspector), ` +
-      "samples attributed to stages through the bundle's source map (see bench/profile.mjs), scaled to the workerd CPU the calls used. Estimates: read the ranking, not the last µs.",
+    `Each pair's ${first?.calls ?? "?"} calls per path (alternating) profiled in each Worker's isolate (V8 sampling every ${profile.sampling_us} µs, through the \`wrangler dev\` inspector), ` +
+      "samples attributed to stages through the bundle's source map (see bench/profile.mjs): µs of the isolate's running time per call. " +
+      "Set the floor's own tool (its fetch + text) against the product's backend read. Estimates: read the ranking, not the last µs.",
   );
   out.push("");
   for (const n of PAIRS) {
@@ -328,7 +329,10 @@ function printProfile(out, profile, table) {
     const t = stageTable(profile, n, peer);
     if (!t) continue;
     out.push(
-      `**${n === "session" ? "2025 session path vs McpAgent floor" : `${MODERN_VERSION} path vs stateless floor`}**: ${t.product_us} vs ${t.floor_us} µs of workerd CPU per call (extra ${t.extra_us} µs).`,
+      `**${n === "session" ? "2025 session path vs McpAgent floor" : `${MODERN_VERSION} path vs stateless floor`}**: ${t.product_us} vs ${t.floor_us} µs of isolate time per call (extra ${t.extra_us} µs)` +
+        (t.product_tree_cpu_us
+          ? `; the whole \`wrangler dev\` workerd tree, unprofiled: ${t.product_tree_cpu_us} vs ${t.floor_tree_cpu_us} µs of CPU per call.`
+          : "."),
     );
     out.push("");
     const shown = t.rows.filter((row) => Math.abs(row.extra_us) >= 10 || Math.abs(row.share_of_extra ?? 0) >= 0.02);
@@ -372,6 +376,16 @@ export function readmeBlock(report, build) {
       `| ${name} | ${ms(L[n].p50_ms)}, **${sp(R.p50)}** | ${sp(R.p99)} | **${sp(R.throughput[shapeKey(a)])}** | **${sp(R.throughput[shapeKey(b)])}** | ${sp(R.setup)} | ${st ? (n === "session" ? `**${sp(st.ratios.session_floor)}**` : sp(st.ratios.stateless_floor)) : "–"} |`,
     );
   }
+  const where = PAIRS.map((n) => {
+    const t = r.profile && !r.profile.unavailable ? stageTable(r.profile, n, r.paths[n].peer) : undefined;
+    if (!t) return undefined;
+    const top = t.rows
+      .filter((row) => row.extra_us > 0)
+      .slice(0, 4)
+      .map((row) => `${row.label.replace(/ \(.*\)$/, "")} +${row.extra_us}`)
+      .join(", ");
+    return `${n === "session" ? "2025 session path" : `${MODERN_VERSION} path`} +${t.extra_us} µs of isolate time per call (${top})`;
+  }).filter(Boolean);
   const met = targets(r, build?.startup)
     .map(([t, goal, , status]) => `${t} ${goal}: ${status}`)
     .join("; ");
@@ -383,6 +397,7 @@ export function readmeBlock(report, build) {
     "|---|---:|---:|---:|---:|---:|---:|",
     ...rows,
     "",
+    ...(where.length ? [`Where the extra goes (workerd CPU profile, µs per call beyond the floor): ${where.join("; ")}.`, ""] : []),
     `Targets (issue 17): ${met}.`,
     README_END,
   ].join("\n");

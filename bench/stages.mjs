@@ -1,13 +1,13 @@
-// Where the product's tool path spends its time beyond the floor's (`npm run bench`, section 4; also
-// `node bench/stages.mjs` on its own): microbenchmarks, in Node, of each stage of one
+// `node bench/stages.mjs` (not part of `npm run bench`): microbenchmarks, in Node, of each stage of one
 // `get_operation_status` call on the product's own modules (bundled by esbuild from src/, as wrangler
-// bundles them), on the record the bench reads (a completed data load, ~1 KB).
+// bundles them, with zod's code generation off as on Workers), on a completed data load's record read
+// from a stand-in backend it starts — and "what if" rows beside them (input validation with its schema
+// built once). It sizes one stage against another and against an alternative; where the time goes in
+// the running Worker is bench/profile.mjs's workerd CPU profile (section 4 of the bench).
 //
 // The backend exchange itself is a stub answering that record (no network), so each figure is CPU the
-// product spends per call. The floors do none of these stages: their tool returns the backend's text
-// as it came. Node's V8 is not workerd's, and workerd also relays every log line to `wrangler dev` (see
-// the wrangler CPU per call in the throughput table), so the figures size the stages against each
-// other; the bench's end-to-end ratios remain the measure.
+// product spends per call. Node's V8, and its Request/Response/AbortSignal (undici), are not workerd's:
+// the stages that build or clone requests cost far more here than there.
 //
 // A stage whose module or export is gone (src/ is being refactored) is reported as unavailable, never
 // a crash: the rest still runs.
@@ -35,7 +35,6 @@ const MODULES = {
   era: "src/mcp/era.ts",
   session: "src/auth/session.ts",
   stateless: "src/mcp/stateless.ts",
-  floorStateless: "bench/floor/src/stateless.ts",
 };
 
 async function loadModules(dir) {
@@ -208,8 +207,7 @@ export async function measureStages({ recordText, operationId, dir, quick = fals
       m.run.runTool(def, args, { auth, backend: cfg.backend, requestId: crypto.randomUUID(), fetch: stubFetch, signal: signal() }),
     );
 
-    // The 2026-07-28 path end to end, in process: the product's stateless front end against the stateless
-    // floor's Worker (its global fetch stubbed), on the same tools/call request.
+    // The 2026-07-28 router's era classification of a tools/call request.
     const callBody = (tool) =>
       JSON.stringify({
         jsonrpc: "2.0",
@@ -237,10 +235,6 @@ export async function measureStages({ recordText, operationId, dir, quick = fals
         },
         body: callBody(tool),
       });
-    const ok = async (res) => {
-      const text = await res.text();
-      if (!res.ok || text.includes('"isError":true')) throw new Error(`HTTP ${res.status}: ${text.slice(0, 100)}`);
-    };
     await stage("baseline", "building a 2026 request", "new Request(tools/call) (subtracted from the stage below)", () =>
       modernReq("get_operation_status"),
     );
@@ -251,18 +245,6 @@ export async function measureStages({ recordText, operationId, dir, quick = fals
       () => m.era.eraOf(modernReq("get_operation_status")),
       { subtract: ["building a 2026 request"] },
     );
-    await stage("2026 whole", "product stateless request", "serveStateless(tools/call) end to end, stub backend", async () =>
-      ok(await m.stateless.serveStateless(modernReq("get_operation_status"), auth, cfg, stubFetch)),
-    );
-    const realFetch = globalThis.fetch;
-    globalThis.fetch = stubFetch;
-    try {
-      await stage("2026 whole", "stateless floor request", "the stateless floor's fetch(tools/call) end to end, stub backend", async () =>
-        ok(await m.floorStateless.default.fetch(modernReq("get_operation"), { KTRDR_API_URL: env.KTRDR_API_URL })),
-      );
-    } finally {
-      globalThis.fetch = realFetch;
-    }
   });
 
   // The backend read wrapper is measured whole (getOperation); its own share is what is left after the
