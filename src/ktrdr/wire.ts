@@ -1,6 +1,7 @@
 /**
  * The KTRDR backend's wire format, both versions (v2025, v2026), as zod schemas.
- * This file and `ktrdr.api.ts` are the only places that know the wire. Every object is
+ * Only `src/ktrdr/` knows the wire: these schemas, and the adapter modules that call each route
+ * (`record.ts`, `rows.ts`, `starts.ts`, …, behind `ktrdr.api.ts`). Every object is
  * loose (unknown fields are kept, never rejected) and every nullable field accepts null or
  * absence, because real backends add fields over time.
  */

@@ -1,0 +1,156 @@
+/**
+ * Listings as the server knows them, reconciled from what KTRDR lists and what else it says:
+ * - on v2026, operations that busy workers run are read by id first, so they are listed (its
+ *   in-memory list misses them until they are read);
+ * - rows whose listed status a known quirk may have changed are checked against their record
+ *   (`status-checks.ts`);
+ * - the active operations of one kind, read in full, for the start tools' duplicate guard.
+ */
+import { BackendError } from "./errors";
+import type { KtrdrHttp } from "./http";
+import { isActive, type Operation, type OperationPage, type OperationRow, type Worker } from "./model";
+import { rowFromOperation, rowFromSummary } from "./normalise";
+import { readOperation } from "./record";
+import { type ListQuery, listPage, newestFirst, PAGE_MAX } from "./rows";
+import { StatusChecks } from "./status-checks";
+import { readWorkers } from "./workers";
+
+/**
+ * A page of operations, newest first, with each row's status as the server knows it:
+ * - on v2026, operations that busy workers run are read by id first, so they are listed;
+ * - rows whose listed status a known quirk may have changed (a v2025 training listed `failed`,
+ *   a dummy listed `completed`) are checked against their record, at most `MAX_STATUS_CHECKS`;
+ * - with `status: "cancelled"`, those quirky rows are searched too, since the backend lists
+ *   them under another status.
+ */
+export async function listOperations(http: KtrdrHttp, q: ListQuery): Promise<OperationPage> {
+  const limit = q.limit ?? 10;
+  const offset = q.offset ?? 0;
+  const notes: string[] = [];
+  const revealed = await revealWorkerOperations(http, notes);
+  const checks = new StatusChecks(http);
+
+  const candidates = q.status === "cancelled" ? checks.cancelCandidates(q.operation_type) : [];
+  if (candidates.length > 0) return listCancelled(http, q, limit, offset, candidates, revealed, checks, notes);
+
+  const res = await listPage(http, { ...q, limit, offset });
+  const rows = await checks.resolve(res.data.map(rowFromSummary));
+  let kept = rows;
+  if (q.status) {
+    kept = rows.filter((r) => r.status === q.status);
+    const moved = rows.length - kept.length;
+    if (moved > 0)
+      notes.push(
+        `${moved} operation(s) KTRDR lists as ${q.status} were in fact ${[...new Set(rows.filter((r) => r.status !== q.status).map((r) => r.status))].join(", ")} and are left out; total_count is KTRDR's own count.`,
+      );
+  }
+  const listed = new Set(rows.map((r) => r.operation_id));
+  const extra = revealed.filter((op) => !listed.has(op.operation_id) && matches(op, q)).map((op) => rowFromOperation(op, Date.now()));
+  if (extra.length > 0 && offset === 0) {
+    kept = [...extra, ...kept].sort(newestFirst).slice(0, limit);
+    notes.push(`${extra.length} operation(s) running on a KTRDR worker were missing from KTRDR's list and are included.`);
+  }
+  if (checks.skipped > 0) notes.push(`${checks.skipped} row(s) were not checked against their record (statuses as KTRDR lists them).`);
+  return {
+    rows: kept,
+    total_count: res.total_count ?? undefined,
+    active_count: res.active_count ?? undefined,
+    ...(notes.length ? { notes } : {}),
+  };
+}
+
+/** `status: "cancelled"`: the cancelled rows plus the quirky rows that turn out cancelled, merged newest first. */
+async function listCancelled(
+  http: KtrdrHttp,
+  q: ListQuery,
+  limit: number,
+  offset: number,
+  candidates: ListQuery[],
+  revealed: Operation[],
+  checks: StatusChecks,
+  notes: string[],
+): Promise<OperationPage> {
+  const window = Math.min(PAGE_MAX, offset + limit);
+  const [main, ...others] = await Promise.all([
+    listPage(http, { ...q, limit: window, offset: 0 }),
+    ...candidates.map((c) => listPage(http, { ...c, active_only: q.active_only, limit: window, offset: 0 })),
+  ]);
+  const found: OperationRow[] = [];
+  let truncated = false;
+  for (const page of others) {
+    if (!page) continue;
+    const resolved = await checks.resolve(page.data.map(rowFromSummary));
+    found.push(...resolved.filter((r) => r.status === "cancelled"));
+    if ((page.total_count ?? page.data.length) > page.data.length) truncated = true;
+  }
+  const base = main ? main.data.map(rowFromSummary) : [];
+  const seen = new Set(base.map((r) => r.operation_id));
+  const merged = [...base, ...found.filter((r) => !seen.has(r.operation_id))];
+  for (const op of revealed)
+    if (!merged.some((r) => r.operation_id === op.operation_id) && matches(op, q)) merged.push(rowFromOperation(op, Date.now()));
+  merged.sort(newestFirst);
+  if (found.length > 0) notes.push(`${found.length} operation(s) KTRDR lists as failed or completed were cancelled and are included.`);
+  const exact = !truncated && checks.skipped === 0 && main?.total_count != null;
+  if (!exact) notes.push("Some operations KTRDR lists as failed or completed were not checked, so more cancelled ones may exist.");
+  const total = (main?.total_count ?? base.length) + found.length;
+  return {
+    rows: merged.slice(offset, offset + limit),
+    ...(exact ? { total_count: total } : { total_at_least: total }),
+    active_count: main?.active_count ?? undefined,
+    notes,
+  };
+}
+
+/**
+ * Active operations of one type, read in full: what busy workers run (v2026), pending and
+ * running (the backend's `active_only`, both versions) and v2026's `resuming`, which
+ * `active_only` leaves out. A v2025 backend refuses `status=resuming` with a 422; under `auto`
+ * that only means there are none.
+ */
+export async function activeOperations(http: KtrdrHttp, operationType: string, maxReads = 10): Promise<Operation[]> {
+  const revealed = (await revealWorkerOperations(http, [])).filter((op) => op.operation_type === operationType && isActive(op.status));
+  const active = listPage(http, { operation_type: operationType, active_only: true, limit: 50 });
+  const resuming =
+    http.version === "v2025"
+      ? Promise.resolve(undefined)
+      : listPage(http, { operation_type: operationType, status: "resuming", limit: 50 }).catch((err: unknown) => {
+          if (http.cfg.wireVersion === "auto" && err instanceof BackendError && err.status === 422) return undefined;
+          throw err;
+        });
+  const [a, r] = await Promise.all([active, resuming]);
+  const seen = new Set(revealed.map((o) => o.operation_id));
+  const rows = [...a.data, ...(r?.data ?? [])].filter((row) => {
+    if (row.operation_type !== operationType || seen.has(row.operation_id)) return false;
+    seen.add(row.operation_id);
+    return true;
+  });
+  rows.sort(newestFirst);
+  const reads = await Promise.all(rows.slice(0, maxReads).map((row) => readOperation(http, row.operation_id).catch(() => undefined)));
+  return [...revealed, ...reads.filter((o): o is Operation => o !== undefined && isActive(o.status))];
+}
+
+/**
+ * The operations busy workers run, read by id: v2026's list misses them until they are read.
+ * A failure to ask is noted, not fatal: the list still answers.
+ */
+async function revealWorkerOperations(http: KtrdrHttp, notes: string[]): Promise<Operation[]> {
+  let workers: Worker[] | undefined;
+  try {
+    workers = await readWorkers(http);
+  } catch {
+    notes.push(
+      "KTRDR's workers could not be read, so operations running on a worker may be missing (KTRDR v2026 lists them only once read).",
+    );
+    return [];
+  }
+  const ids = [...new Set((workers ?? []).map((w) => w.current_operation_id).filter((x): x is string => Boolean(x)))];
+  const ops = await Promise.all(ids.map((id) => readOperation(http, id).catch(() => undefined)));
+  return ops.filter((o): o is Operation => o !== undefined);
+}
+
+function matches(op: Operation, q: ListQuery): boolean {
+  if (q.operation_type && op.operation_type !== q.operation_type) return false;
+  if (q.status && op.status !== q.status) return false;
+  if (q.active_only && !isActive(op.status)) return false;
+  return true;
+}

@@ -1,0 +1,44 @@
+/**
+ * v2026's workers (`GET /workers`): which worker runs which operation. A v2025 backend has no
+ * workers; asking one is also how an `auto` adapter learns which version it talks to.
+ */
+import { BackendError } from "./errors";
+import type { KtrdrHttp, WireVersion } from "./http";
+import type { Operation, Worker } from "./model";
+import { readOperation } from "./record";
+import * as wire from "./wire";
+
+/** The registered workers; undefined on a backend without workers (v2025). */
+export async function readWorkers(http: KtrdrHttp): Promise<Worker[] | undefined> {
+  if (http.version === "v2025") return undefined;
+  try {
+    const list = await http.call("GET", "/workers", wire.workersSchema, { idempotent: true });
+    http.learnVersion("v2026");
+    return list.map((w) => ({
+      worker_id: w.worker_id,
+      worker_type: w.worker_type,
+      status: w.status,
+      ...(w.current_operation_id ? { current_operation_id: w.current_operation_id } : {}),
+    }));
+  } catch (err) {
+    if (err instanceof BackendError && err.is("route_missing")) {
+      http.learnVersion("v2025");
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+/** The wire version, asking the backend once when neither configured nor learned (`GET /workers` exists only on v2026). */
+export async function wireVersion(http: KtrdrHttp): Promise<WireVersion | undefined> {
+  if (http.version) return http.version;
+  await readWorkers(http).catch(() => undefined);
+  return http.version;
+}
+
+/** The operation a busy worker of this type runs, if the backend says (after a v2026 503). */
+export async function busyWith(http: KtrdrHttp, workerType: string): Promise<Operation | undefined> {
+  const workers = await readWorkers(http).catch(() => undefined);
+  const id = workers?.find((w) => w.worker_type === workerType && w.current_operation_id)?.current_operation_id;
+  return id ? readOperation(http, id).catch(() => undefined) : undefined;
+}
