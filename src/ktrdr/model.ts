@@ -5,6 +5,11 @@
  *
  * A fact the backend did not give is absent (never a default that reads as a fact); when the
  * server knows that a fact is missing, `unknown` names it and `notes` says why.
+ *
+ * Every timestamp (`created_at`, `started_at`, `completed_at`, a curve point's
+ * time) is ISO 8601 UTC, `YYYY-MM-DDTHH:MM:SS.ffffffZ`, whichever way KTRDR wrote it; read one
+ * with `parseTime` (`time.ts`). Dates of requests and bars (`start_date`, market data) are
+ * passed on as KTRDR wrote them.
  */
 
 /** Operation statuses across versions (`resuming` is v2026). */
@@ -61,7 +66,10 @@ export interface Epoch {
   learning_rate?: number;
 }
 
-/** One point of a backtest's equity curve: time, portfolio value, drawdown from the peak (a fraction, when known). */
+/**
+ * One point of a backtest's equity curve: time, portfolio value, drawdown from the peak (a
+ * fraction, when known). The time is a timestamp in the model's form, or KTRDR's text when it is none.
+ */
 export type EquityPoint = [time: string, value: number, drawdown?: number];
 
 /**

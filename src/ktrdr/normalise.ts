@@ -10,12 +10,15 @@
  * - v2026 nests per-epoch metrics as a serialised `(list, cursor)` pair that repeats history.
  * - v2026 keeps no `strategy_name` in a training's parameters, only the strategy's YAML.
  * - Step counters of 0 of 0 and `"N/A"` metadata are placeholders, not facts.
+ * - Timestamps come with `Z`, `+00:00` or no zone (all UTC): every one of the model is written
+ *   one way, ISO 8601 UTC with `Z` (`time.ts`).
  *
  * Every text an agent may read (messages, steps, names, and every string of the records and
  * summaries kept for `detail: "full"`) passes the scrubber (`scrub.ts`) here.
  */
 import type { Epoch, EquityPoint, Operation, OperationRow, Progress, Results } from "./model";
 import { cleanPathFact, scrubOptional, scrubText, scrubValue } from "./scrub";
+import { parseTime, utcTime } from "./time";
 import type { OperationInfo, OperationSummary } from "./wire";
 
 /** Why a completed operation's results are unknown when only its record was read. */
@@ -54,6 +57,10 @@ const pathFact = (v: unknown): string | undefined => {
   const s = str(v);
   return s === undefined ? undefined : cleanPathFact(s) || undefined;
 };
+/** A timestamp of the model: ISO 8601 UTC with `Z` (`time.ts`); absent when KTRDR sent none, or something else. */
+const stamp = (v: unknown): string | undefined => (typeof v === "string" ? utcTime(v) : undefined);
+/** A point's time on a curve: a timestamp in the model's form, else the text as sent (a bare date, say). */
+const pointTime = (v: unknown): string | undefined => stamp(v) ?? text(v);
 /** KTRDR fills metadata it does not have with "N/A". */
 const fact = (v: unknown): string | undefined => {
   const s = text(v);
@@ -75,9 +82,9 @@ export function operationFromRecord(rec: OperationInfo): Operation {
     operation_id: rec.operation_id,
     operation_type: rec.operation_type,
     status: rec.status,
-    created_at: text(rec.created_at),
-    started_at: text(rec.started_at),
-    completed_at: text(rec.completed_at),
+    created_at: stamp(rec.created_at),
+    started_at: stamp(rec.started_at),
+    completed_at: stamp(rec.completed_at),
     symbol,
     timeframe,
     mode: fact(meta.mode),
@@ -91,6 +98,15 @@ export function operationFromRecord(rec: OperationInfo): Operation {
   };
   const unknown: string[] = [];
   const notes: string[] = [];
+
+  // ---- times: one sent that is not a timestamp is not known, and said so (never shown as sent) ----
+  const unreadable = (["created_at", "started_at", "completed_at"] as const).filter(
+    (k) => str(rec[k]) !== undefined && op[k] === undefined,
+  );
+  if (unreadable.length) {
+    unknown.push(...unreadable);
+    notes.push(`KTRDR sent a ${unreadable.join(", ")} that is not a timestamp.`);
+  }
 
   // ---- status: resolve cancels the backend reported as something else ----
   const message = text(rec.error_message);
@@ -327,7 +343,7 @@ function equityFrom(v: unknown): EquityPoint[] | undefined {
     const dd = Array.isArray(o.drawdowns) ? (o.drawdowns as unknown[]) : [];
     const out: EquityPoint[] = [];
     for (let i = 0; i < Math.min(ts.length, vs.length); i++) {
-      const t = text(ts[i]);
+      const t = pointTime(ts[i]);
       const value = num(vs[i]);
       if (t === undefined || value === undefined) continue;
       const d = num(dd[i]);
@@ -339,9 +355,9 @@ function equityFrom(v: unknown): EquityPoint[] | undefined {
   const out: EquityPoint[] = [];
   for (const p of v) {
     const po = obj(p);
-    if (Array.isArray(p) && typeof p[0] === "string" && typeof p[1] === "number") out.push([text(p[0]) ?? "", p[1]]);
-    else if (po && text(po.timestamp ?? po.date ?? po.time) && num(po.equity ?? po.value ?? po.portfolio_value) !== undefined)
-      out.push([text(po.timestamp ?? po.date ?? po.time) as string, num(po.equity ?? po.value ?? po.portfolio_value) as number]);
+    if (Array.isArray(p) && typeof p[0] === "string" && typeof p[1] === "number") out.push([pointTime(p[0]) ?? "", p[1]]);
+    else if (po && pointTime(po.timestamp ?? po.date ?? po.time) && num(po.equity ?? po.value ?? po.portfolio_value) !== undefined)
+      out.push([pointTime(po.timestamp ?? po.date ?? po.time) as string, num(po.equity ?? po.value ?? po.portfolio_value) as number]);
   }
   return out.length ? out : undefined;
 }
@@ -352,7 +368,7 @@ export function rowFromSummary(s: OperationSummary): OperationRow {
     operation_id: s.operation_id,
     operation_type: s.operation_type,
     status: s.status,
-    created_at: text(s.created_at),
+    created_at: stamp(s.created_at),
     progress_percentage: num(s.progress_percentage),
     current_step: text(s.current_step),
     symbol: fact(s.symbol),
@@ -362,8 +378,8 @@ export function rowFromSummary(s: OperationSummary): OperationRow {
 
 /** A row from a full record, e.g. an operation only a worker revealed. */
 export function rowFromOperation(op: Operation, now: number): OperationRow {
-  const started = Date.parse(op.started_at ?? "");
-  const ended = op.completed_at ? Date.parse(op.completed_at) : now;
+  const started = parseTime(op.started_at);
+  const ended = op.completed_at ? parseTime(op.completed_at) : now;
   return {
     operation_id: op.operation_id,
     operation_type: op.operation_type,
@@ -372,7 +388,7 @@ export function rowFromOperation(op: Operation, now: number): OperationRow {
     progress_percentage: op.progress?.percentage,
     current_step: op.progress?.current_step,
     symbol: op.symbol,
-    duration_seconds: Number.isNaN(started) || Number.isNaN(ended) ? undefined : Math.max(0, (ended - started) / 1000),
+    duration_seconds: started === undefined || ended === undefined ? undefined : Math.max(0, (ended - started) / 1000),
     ...(op.backend ? { backend_status: op.backend.status } : {}),
   };
 }
