@@ -7,12 +7,14 @@ import { type KtrdrHttp, segment } from "./http";
 import type { Operation } from "./model";
 import { readOperation } from "./record";
 import { scrubOptional } from "./scrub";
+import { utcTime } from "./time";
 import * as wire from "./wire";
 
 export type CancelOutcome =
   | {
       cancelled: true;
       operation_id: string;
+      /** When KTRDR recorded the cancel, ISO 8601 UTC with Z. */
       cancelled_at?: string;
       cancellation_reason?: string;
       task_cancelled?: boolean;
@@ -37,7 +39,8 @@ export async function cancelOperation(http: KtrdrHttp, id: string, reason?: stri
     return {
       cancelled: true,
       operation_id: d.operation_id ?? id,
-      cancelled_at: d.cancelled_at ?? undefined,
+      // KTRDR writes it with +00:00, its other times with Z: the model has one form (`time.ts`).
+      cancelled_at: utcTime(d.cancelled_at),
       cancellation_reason: scrubOptional(d.cancellation_reason ?? undefined),
       task_cancelled: d.task_cancelled ?? undefined,
       remote_cancelled: d.remote_cancelled ?? d.training_session_cancelled ?? undefined,

@@ -6,8 +6,8 @@
  * A fact the backend did not give is absent (never a default that reads as a fact); when the
  * server knows that a fact is missing, `unknown` names it and `notes` says why.
  *
- * Every timestamp (`created_at`, `started_at`, `completed_at`, a curve point's
- * time) is ISO 8601 UTC, `YYYY-MM-DDTHH:MM:SS.ffffffZ`, whichever way KTRDR wrote it; read one
+ * Every timestamp (`created_at`, `started_at`, `completed_at`, `cancelled_at`, a curve
+ * point's time) is ISO 8601 UTC, `YYYY-MM-DDTHH:MM:SS.ffffffZ`, whichever way KTRDR wrote it; read one
  * with `parseTime` (`time.ts`). Dates of requests and bars (`start_date`, market data) are
  * passed on as KTRDR wrote them.
  */
