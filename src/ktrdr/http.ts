@@ -234,6 +234,8 @@ export class KtrdrHttp {
  * One path segment from an agent-supplied value (operation id, symbol, timeframe). Tools validate
  * their input first; this is the adapter's own guarantee that no value can change which route is
  * called: `.`, `..`, separators and control characters are refused, everything else is encoded.
+ * Broader than the operation-id rule (`OPERATION_ID_PATTERN` in `model.ts`), which it contains:
+ * a segment may also be a symbol (`^GSPC`, `EURUSD=X`) or one character long.
  */
 export function segment(value: string): string {
   if (!/^\^?[A-Za-z0-9][A-Za-z0-9_.:=-]{0,127}$/.test(value) || value.includes("..")) {

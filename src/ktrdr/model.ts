@@ -12,6 +12,22 @@
  * passed on as KTRDR wrote them.
  */
 
+/** Length bounds of an operation id (KTRDR's are about 40 characters: `op_training_20251004_143530_b5c6d7e8`). */
+export const OPERATION_ID_MIN = 3;
+export const OPERATION_ID_MAX = 128;
+/**
+ * An operation id, the one rule: letters, digits and `_ . : -`, starting with a letter or digit,
+ * no `..`, `OPERATION_ID_MIN`–`OPERATION_ID_MAX` characters. What a tool accepts as an id, what
+ * is repeated back in messages and logs, what a task id must be. `segment()` in `http.ts`, the
+ * adapter's own guard of every path segment, is broader (symbols: `^GSPC`, `EURUSD=X`): every id
+ * this accepts, it accepts.
+ */
+export const OPERATION_ID_PATTERN = new RegExp(`^(?!.*\\.\\.)[A-Za-z0-9][A-Za-z0-9_.:-]{${OPERATION_ID_MIN - 1},${OPERATION_ID_MAX - 1}}$`);
+
+export function isOperationId(value: unknown): value is string {
+  return typeof value === "string" && OPERATION_ID_PATTERN.test(value);
+}
+
 /** Operation statuses across versions (`resuming` is v2026). */
 export const OPERATION_STATUSES = ["pending", "running", "resuming", "completed", "failed", "cancelled"] as const;
 export type OperationStatus = (typeof OPERATION_STATUSES)[number];
