@@ -8,7 +8,7 @@
  */
 import { BackendError } from "./errors";
 import type { KtrdrHttp } from "./http";
-import { isActive, type Operation, type OperationPage, type OperationRow, type Worker } from "./model";
+import { isActive, type Operation, type OperationPage, type OperationRow } from "./model";
 import { rowFromOperation, rowFromSummary } from "./normalise";
 import { readOperation } from "./record";
 import { type ListQuery, listPage, newestFirst, PAGE_MAX } from "./rows";
@@ -106,18 +106,35 @@ async function listCancelled(
  * running (the backend's `active_only`, both versions) and v2026's `resuming`, which
  * `active_only` leaves out. A v2025 backend refuses `status=resuming` with a 422; under `auto`
  * that only means there are none.
+ *
+ * For the duplicate guard, so nothing is left out unsaid: when an active candidate's record, or
+ * the workers of a backend that has them, cannot be read, this fails (the start tools then start
+ * nothing and say the check failed). A candidate's list row cannot stand in for its record: it
+ * holds none of the parameters a twin is recognised by. Only an operation KTRDR no longer knows
+ * (gone between the list and the read) is left out.
  */
 export async function activeOperations(http: KtrdrHttp, operationType: string, maxReads = 10): Promise<Operation[]> {
-  const revealed = (await revealWorkerOperations(http, [])).filter((op) => op.operation_type === operationType && isActive(op.status));
+  // Workers first (reading what they run makes v2026 list it). Whether a failure to read them
+  // matters is known after the lists: a backend that refuses `status=resuming` is v2025, without workers.
+  const workers = await workerOperationIds(http).then(
+    (ids) => ({ ids }),
+    (err: unknown) => ({ ids: [], err }),
+  );
+  const onWorkers = await Promise.all(workers.ids.map((id) => readIfKnown(http, id)));
+  const revealed = onWorkers.filter((op): op is Operation => op?.operation_type === operationType && isActive(op.status));
+  let v2025 = http.version === "v2025";
   const active = listPage(http, { operation_type: operationType, active_only: true, limit: 50 });
-  const resuming =
-    http.version === "v2025"
-      ? Promise.resolve(undefined)
-      : listPage(http, { operation_type: operationType, status: "resuming", limit: 50 }).catch((err: unknown) => {
-          if (http.cfg.wireVersion === "auto" && err instanceof BackendError && err.status === 422) return undefined;
-          throw err;
-        });
+  const resuming = v2025
+    ? Promise.resolve(undefined)
+    : listPage(http, { operation_type: operationType, status: "resuming", limit: 50 }).catch((err: unknown) => {
+        if (http.cfg.wireVersion === "auto" && err instanceof BackendError && err.status === 422) {
+          v2025 = true;
+          return undefined;
+        }
+        throw err;
+      });
   const [a, r] = await Promise.all([active, resuming]);
+  if ("err" in workers && !v2025) throw workers.err;
   const seen = new Set(revealed.map((o) => o.operation_id));
   const rows = [...a.data, ...(r?.data ?? [])].filter((row) => {
     if (row.operation_type !== operationType || seen.has(row.operation_id)) return false;
@@ -125,7 +142,7 @@ export async function activeOperations(http: KtrdrHttp, operationType: string, m
     return true;
   });
   rows.sort(newestFirst);
-  const reads = await Promise.all(rows.slice(0, maxReads).map((row) => readOperation(http, row.operation_id).catch(() => undefined)));
+  const reads = await Promise.all(rows.slice(0, maxReads).map((row) => readIfKnown(http, row.operation_id)));
   return [...revealed, ...reads.filter((o): o is Operation => o !== undefined && isActive(o.status))];
 }
 
@@ -134,18 +151,33 @@ export async function activeOperations(http: KtrdrHttp, operationType: string, m
  * A failure to ask is noted, not fatal: the list still answers.
  */
 async function revealWorkerOperations(http: KtrdrHttp, notes: string[]): Promise<Operation[]> {
-  let workers: Worker[] | undefined;
+  let ids: string[];
   try {
-    workers = await readWorkers(http);
+    ids = await workerOperationIds(http);
   } catch {
     notes.push(
       "KTRDR's workers could not be read, so operations running on a worker may be missing (KTRDR v2026 lists them only once read).",
     );
     return [];
   }
-  const ids = [...new Set((workers ?? []).map((w) => w.current_operation_id).filter((x): x is string => Boolean(x)))];
   const ops = await Promise.all(ids.map((id) => readOperation(http, id).catch(() => undefined)));
   return ops.filter((o): o is Operation => o !== undefined);
+}
+
+/** The operations busy workers say they run (none on v2025, which has no workers). */
+async function workerOperationIds(http: KtrdrHttp): Promise<string[]> {
+  const workers = await readWorkers(http);
+  return [...new Set((workers ?? []).map((w) => w.current_operation_id).filter((x): x is string => Boolean(x)))];
+}
+
+/** An operation's record; undefined only when KTRDR no longer knows it. Any other failure is thrown. */
+async function readIfKnown(http: KtrdrHttp, id: string): Promise<Operation | undefined> {
+  try {
+    return await readOperation(http, id);
+  } catch (err) {
+    if (err instanceof BackendError && err.is("operation_not_found")) return undefined;
+    throw err;
+  }
 }
 
 function matches(op: Operation, q: ListQuery): boolean {
