@@ -6,10 +6,22 @@
  * absence, because real backends add fields over time.
  */
 import { z } from "zod";
+import { OPERATION_ID_MAX } from "./model";
 
 const num = z.number();
 const str = z.string();
 const looseRecord = z.record(z.string(), z.unknown());
+
+/**
+ * Bounds of the strings passed on as sent, not through the scrubber (which bounds the texts):
+ * far above anything KTRDR sends (its ids are about 40 characters, its words under 20). A longer
+ * value is a `bad_shape`, never cut: a cut id or status would be a different fact.
+ */
+export const WIRE_BOUNDS = { token: 200, barTime: 64 } as const;
+/** An operation id (also `task_id`, `backtest_id`): no longer than an id the server accepts back. */
+const opId = str.max(OPERATION_ID_MAX);
+/** A status, an operation or worker type, a worker id: KTRDR's own words. */
+const token = str.max(WIRE_BOUNDS.token);
 
 export const progressSchema = z.looseObject({
   percentage: num.nullish(),
@@ -32,11 +44,11 @@ export const metadataSchema = z.looseObject({
 });
 
 /** A status string we do not know yet is kept as-is rather than failing the whole read. */
-const statusSchema = str;
+const statusSchema = token;
 
 export const operationInfoSchema = z.looseObject({
-  operation_id: str,
-  operation_type: str,
+  operation_id: opId,
+  operation_type: token,
   status: statusSchema,
   created_at: str.nullish(),
   started_at: str.nullish(),
@@ -49,7 +61,7 @@ export const operationInfoSchema = z.looseObject({
   result_summary: looseRecord.nullish(),
   // v2026
   metrics: z.union([looseRecord, z.array(z.unknown())]).nullish(),
-  parent_operation_id: str.nullish(),
+  parent_operation_id: opId.nullish(),
   is_backend_local: z.boolean().nullish(),
 });
 export type OperationInfo = z.infer<typeof operationInfoSchema>;
@@ -57,8 +69,8 @@ export type OperationInfo = z.infer<typeof operationInfoSchema>;
 export const operationEnvelopeSchema = z.looseObject({ success: z.boolean().nullish(), data: operationInfoSchema });
 
 export const operationSummarySchema = z.looseObject({
-  operation_id: str,
-  operation_type: str,
+  operation_id: opId,
+  operation_type: token,
   status: statusSchema,
   created_at: str.nullish(),
   progress_percentage: num.nullish(),
@@ -79,8 +91,8 @@ export const operationListSchema = z.looseObject({
 export const cancelResponseSchema = z.looseObject({
   success: z.boolean().nullish(),
   data: z.looseObject({
-    operation_id: str.nullish(),
-    status: str,
+    operation_id: opId.nullish(),
+    status: token,
     cancelled_at: str.nullish(),
     cancellation_reason: str.nullish(),
     task_cancelled: z.boolean().nullish(),
@@ -93,9 +105,9 @@ export const cancelResponseSchema = z.looseObject({
 /** `/results`: the status and the results object are the facts; an answer without them is not results. */
 export const resultsResponseSchema = z.looseObject({
   success: z.boolean().nullish(),
-  operation_id: str.nullish(),
-  operation_type: str.nullish(),
-  status: str,
+  operation_id: opId.nullish(),
+  operation_type: token.nullish(),
+  status: token,
   results: looseRecord.nullable(),
 });
 
@@ -106,8 +118,8 @@ export const resultsResponseSchema = z.looseObject({
 export const metricsResponseSchema = z.looseObject({
   success: z.boolean().nullish(),
   data: z.looseObject({
-    operation_id: str.nullish(),
-    operation_type: str.nullish(),
+    operation_id: opId.nullish(),
+    operation_type: token.nullish(),
     metrics: z.union([looseRecord, z.array(z.unknown())]).nullish(),
   }),
 });
@@ -115,38 +127,38 @@ export const metricsResponseSchema = z.looseObject({
 /** v2026 `GET /workers`: one entry per registered worker. */
 export const workersSchema = z.array(
   z.looseObject({
-    worker_id: str,
-    worker_type: str,
-    status: str,
-    current_operation_id: str.nullish(),
+    worker_id: token,
+    worker_type: token,
+    status: token,
+    current_operation_id: opId.nullish(),
   }),
 );
 
 /** v2025 `POST /data/load`: the id is nested under `data`. */
 export const dataLoadStartV2025Schema = z.looseObject({
   success: z.boolean().nullish(),
-  data: z.looseObject({ operation_id: str, status: str.nullish() }),
+  data: z.looseObject({ operation_id: opId, status: token.nullish() }),
 });
 /** v2026 `POST /data/acquire/download`: flat. */
 export const dataDownloadStartV2026Schema = z.looseObject({
   success: z.boolean().nullish(),
-  operation_id: str,
-  status: str.nullish(),
+  operation_id: opId,
+  status: token.nullish(),
   message: str.nullish(),
 });
 
 /** `POST /dummy/start` (both versions): KTRDR's own test operation. */
 export const dummyStartSchema = z.looseObject({
   success: z.boolean().nullish(),
-  data: z.looseObject({ operation_id: str, status: str.nullish(), message: str.nullish() }),
+  data: z.looseObject({ operation_id: opId, status: token.nullish(), message: str.nullish() }),
 });
 
 /** `POST /trainings/start`: the operation id is `task_id` (v2025 has no `operation_id`). */
 export const trainingStartSchema = z.looseObject({
   success: z.boolean().nullish(),
-  task_id: str.nullish(),
-  operation_id: str.nullish(),
-  status: str.nullish(),
+  task_id: opId.nullish(),
+  operation_id: opId.nullish(),
+  status: token.nullish(),
   message: str.nullish(),
   symbols: z.array(str).nullish(),
   timeframes: z.array(str).nullish(),
@@ -157,16 +169,16 @@ export const trainingStartSchema = z.looseObject({
 /** Backtest start: `backtest_id` (v2025 `POST /backtests/`) or `operation_id` (v2026 `/backtests/start`). */
 export const backtestStartSchema = z.looseObject({
   success: z.boolean().nullish(),
-  backtest_id: str.nullish(),
-  operation_id: str.nullish(),
-  status: str.nullish(),
+  backtest_id: opId.nullish(),
+  operation_id: opId.nullish(),
+  status: token.nullish(),
   message: str.nullish(),
 });
 
 export const marketDataSchema = z.looseObject({
   success: z.boolean().nullish(),
   data: z.looseObject({
-    dates: z.array(str),
+    dates: z.array(str.max(WIRE_BOUNDS.barTime)),
     ohlcv: z.array(z.array(num.nullable())),
     metadata: looseRecord.nullish(),
   }),
@@ -223,7 +235,7 @@ export const dataInfoSchema = z.looseObject({ data: looseRecord });
 
 export const performanceSchema = z.looseObject({
   success: z.boolean().nullish(),
-  task_id: str.nullish(),
+  task_id: opId.nullish(),
   status: str.nullish(),
   training_metrics: looseRecord.nullish(),
   test_metrics: looseRecord.nullish(),

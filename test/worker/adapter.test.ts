@@ -3,9 +3,13 @@
  * normalisation, version fallbacks, headers, timeout and the retry policy.
  */
 import { describe, expect, it } from "vitest";
+import type { z } from "zod";
 import type { BackendConfig } from "../../src/config";
 import { BackendError } from "../../src/ktrdr/errors";
 import { KtrdrApi } from "../../src/ktrdr/ktrdr.api";
+import { OPERATION_ID_MAX } from "../../src/ktrdr/model";
+import * as wire from "../../src/ktrdr/wire";
+import { WIRE_BOUNDS } from "../../src/ktrdr/wire";
 import {
   CF_502_HTML,
   CF_524_HTML,
@@ -21,6 +25,7 @@ import {
   type WireVersion,
 } from "./fake-backend";
 import { CLIENT_ID, config, freshBase, quietConsole, SECRET } from "./helpers";
+import { type Folder, folder as recordedFolder } from "./replay";
 
 quietConsole();
 
@@ -552,6 +557,112 @@ describe("response classification", () => {
     expect(msg).not.toMatch(/[\u0000-\u001f]/);
     expect(msg.length).toBeLessThanOrEqual(300);
     expect(msg.startsWith("line1 line2 x")).toBe(true);
+  });
+});
+
+describe("wire strings passed on as sent are bounded (a longer one is a bad_shape, never cut)", () => {
+  const record = (over: Record<string, unknown>) => ({
+    success: true,
+    data: { operation_id: IDS.trainingRunning, operation_type: "training", status: "running", ...over },
+  });
+  const longId = (n: number) => `op_${"x".repeat(n - 3)}`;
+
+  it.each([
+    ["a status", { status: "s".repeat(WIRE_BOUNDS.token + 1) }, "data.status"],
+    ["an operation type", { operation_type: "t".repeat(WIRE_BOUNDS.token + 1) }, "data.operation_type"],
+    ["an operation id", { operation_id: longId(OPERATION_ID_MAX + 1) }, "data.operation_id"],
+    ["a parent operation id", { parent_operation_id: longId(OPERATION_ID_MAX + 1) }, "data.parent_operation_id"],
+  ])("%s in a record", async (_what, over, where) => {
+    const { backend, api } = setup("v2026");
+    backend.fault(() => Promise.resolve(json(record(over))));
+    const err = await failure(api.getOperation(IDS.trainingRunning));
+    expect(err.failure).toEqual({ kind: "bad_shape", status: 200, where });
+  });
+
+  it("values at the bounds pass whole", async () => {
+    const { backend, api } = setup("v2026");
+    const status = "s".repeat(WIRE_BOUNDS.token);
+    const type = "t".repeat(WIRE_BOUNDS.token);
+    const id = longId(OPERATION_ID_MAX);
+    backend.fault(() => Promise.resolve(json(record({ status, operation_type: type, operation_id: id }))));
+    const op = await api.getOperation(IDS.trainingRunning);
+    expect([op.status, op.operation_type, op.operation_id]).toEqual([status, type, id]);
+  });
+
+  it("a list row's id", async () => {
+    const { backend, api } = setup("v2026");
+    const row = { operation_id: longId(OPERATION_ID_MAX + 1), operation_type: "dummy", status: "running" };
+    backend.fault(() => Promise.resolve(json({ success: true, data: [row], total_count: 1, active_count: 1 })), {
+      match: (r) => r.path === "/operations",
+    });
+    const err = await failure(api.listOperations({}));
+    expect(err.failure).toEqual({ kind: "bad_shape", status: 200, where: "data.0.operation_id" });
+  });
+
+  it.each([
+    ["worker_id", "w".repeat(WIRE_BOUNDS.token + 1)],
+    ["worker_type", "w".repeat(WIRE_BOUNDS.token + 1)],
+    ["status", "w".repeat(WIRE_BOUNDS.token + 1)],
+    ["current_operation_id", longId(OPERATION_ID_MAX + 1)],
+  ])("a v2026 worker's %s", async (field, value) => {
+    const { backend, api } = setup("v2026");
+    const worker = { worker_id: "training-worker-1", worker_type: "training", status: "busy", current_operation_id: null, [field]: value };
+    backend.fault(() => Promise.resolve(json([worker])), { match: (r) => r.path === "/workers" });
+    const err = await failure(api.workers());
+    expect(err.failure).toEqual({ kind: "bad_shape", status: 200, where: `0.${field}` });
+  });
+
+  it("a start's id, and a market-data bar time", async () => {
+    const { backend, api } = setup("v2026");
+    backend.fault(() => Promise.resolve(json({ success: true, task_id: longId(OPERATION_ID_MAX + 1), status: "training_started" })), {
+      match: (r) => r.method === "POST",
+    });
+    const start = await failure(api.startTraining({ strategy_name: "mlp_basic", symbols: ["AAPL"], timeframes: ["1h"] }));
+    expect(start.failure).toEqual({ kind: "bad_shape", status: 200, where: "task_id" });
+
+    backend.fault(
+      () =>
+        Promise.resolve(
+          json({ success: true, data: { dates: ["2024-01-02 14:00:00", "9".repeat(WIRE_BOUNDS.barTime + 1)], ohlcv: [[], []] } }),
+        ),
+      { match: (r) => r.path.startsWith("/data/") },
+    );
+    const bars = await failure(api.getMarketData("AAPL", "1h", {}));
+    expect(bars.failure).toEqual({ kind: "bad_shape", status: 200, where: "data.dates.1" });
+  });
+});
+
+describe("the bounded wire schemas take every answer the real backends sent", () => {
+  const ROUTES: Array<[method: string, path: RegExp, schema: z.ZodType]> = [
+    ["GET", /^\/operations$/, wire.operationListSchema],
+    ["GET", /^\/operations\/[^/]+$/, wire.operationEnvelopeSchema],
+    ["DELETE", /^\/operations\/[^/]+$/, wire.cancelResponseSchema],
+    ["GET", /^\/operations\/[^/]+\/results$/, wire.resultsResponseSchema],
+    ["GET", /^\/operations\/[^/]+\/metrics$/, wire.metricsResponseSchema],
+    ["GET", /^\/workers$/, wire.workersSchema],
+    ["POST", /^\/trainings\/start$/, wire.trainingStartSchema],
+    ["POST", /^\/backtests\/(start)?$/, wire.backtestStartSchema],
+    ["POST", /^\/dummy\/start$/, wire.dummyStartSchema],
+    ["POST", /^\/data\/load$/, wire.dataLoadStartV2025Schema],
+    ["POST", /^\/data\/acquire\/download$/, wire.dataDownloadStartV2026Schema],
+    ["GET", /^\/data\/[^/]+\/[^/]+$/, wire.marketDataSchema],
+    ["GET", /^\/trainings\/[^/]+\/performance$/, wire.performanceSchema],
+    ["GET", /^\/health$/, wire.healthSchema],
+  ];
+  const FOLDERS = ["v2025", "v2026", "v2025-focus", "v2026-focus", "lifecycle-v2025", "lifecycle-v2026", "v2025-fixed-tensor"];
+
+  it("every 2xx answer of a route the adapter reads parses", () => {
+    let parsed = 0;
+    for (const e of FOLDERS.flatMap((f) => recordedFolder(f as Folder))) {
+      if (e.status < 200 || e.status >= 300) continue;
+      const path = e.request.path.split("?")[0]!;
+      const route = ROUTES.find(([m, re]) => m === e.request.method && re.test(path));
+      if (!route) continue;
+      const r = route[2].safeParse(e.body);
+      expect(r.success, `${e.folder}/${e.file}: ${r.error?.issues[0]?.path.join(".")}`).toBe(true);
+      parsed += 1;
+    }
+    expect(parsed).toBeGreaterThan(300);
   });
 });
 
