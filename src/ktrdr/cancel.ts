@@ -5,7 +5,7 @@
 import { BackendError, type HttpCause } from "./errors";
 import { type KtrdrHttp, segment } from "./http";
 import type { Operation } from "./model";
-import { readOperation } from "./record";
+import { tryReadOperation } from "./record";
 import { scrubOptional } from "./scrub";
 import { utcTime } from "./time";
 import * as wire from "./wire";
@@ -41,7 +41,7 @@ export async function cancelOperation(http: KtrdrHttp, id: string, reason?: stri
       operation_id: d.operation_id ?? id,
       // KTRDR writes it with +00:00, its other times with Z: the model has one form (`time.ts`).
       cancelled_at: utcTime(d.cancelled_at),
-      cancellation_reason: scrubOptional(d.cancellation_reason ?? undefined),
+      cancellation_reason: scrubOptional(d.cancellation_reason),
       task_cancelled: d.task_cancelled ?? undefined,
       remote_cancelled: d.remote_cancelled ?? d.training_session_cancelled ?? undefined,
       children_cancelled: d.children_cancelled?.length ? d.children_cancelled.length : undefined,
@@ -49,7 +49,7 @@ export async function cancelOperation(http: KtrdrHttp, id: string, reason?: stri
   } catch (err) {
     const cause: HttpCause | undefined = err instanceof BackendError ? err.httpCause : undefined;
     if (cause?.is !== "not_cancellable") throw err;
-    const op = await readOperation(http, id).catch(() => undefined);
+    const op = await tryReadOperation(http, id);
     return { cancelled: false, operation_id: id, status: op?.status ?? cause.status, ...(op ? { operation: op } : {}) };
   }
 }

@@ -103,8 +103,8 @@ export async function readDataRange(
 ): Promise<{ first_bar?: string; last_bar?: string }> {
   // A read, though the backend takes it as a POST: safe to repeat.
   const d = (await http.call("POST", "/data/range", wire.dataRangeSchema, { body: { symbol, timeframe }, idempotent: true })).data;
-  const first = scrubOptional(d.start_date ?? undefined);
-  const last = scrubOptional(d.end_date ?? undefined);
+  const first = scrubOptional(d.start_date);
+  const last = scrubOptional(d.end_date);
   return { ...(first ? { first_bar: first } : {}), ...(last ? { last_bar: last } : {}) };
 }
 

@@ -10,7 +10,7 @@ import { BackendError } from "./errors";
 import type { KtrdrHttp } from "./http";
 import { isActive, type Operation, type OperationPage, type OperationRow } from "./model";
 import { rowFromOperation, rowFromSummary } from "./normalise";
-import { readOperation } from "./record";
+import { readOperation, tryReadOperation } from "./record";
 import { type ListQuery, listPage, newestFirst, PAGE_MAX } from "./rows";
 import { StatusChecks } from "./status-checks";
 import { readWorkers } from "./workers";
@@ -160,7 +160,7 @@ async function revealWorkerOperations(http: KtrdrHttp, notes: string[]): Promise
     );
     return [];
   }
-  const ops = await Promise.all(ids.map((id) => readOperation(http, id).catch(() => undefined)));
+  const ops = await Promise.all(ids.map((id) => tryReadOperation(http, id)));
   return ops.filter((o): o is Operation => o !== undefined);
 }
 

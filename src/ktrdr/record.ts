@@ -21,6 +21,14 @@ export async function readOperation(http: KtrdrHttp, id: string): Promise<Operat
   }
 }
 
+/**
+ * The operation when it can be read, else undefined: for answers that stand without it (a note,
+ * a better status word). Never for a decision that needs it: the duplicate guard fails instead.
+ */
+export function tryReadOperation(http: KtrdrHttp, id: string): Promise<Operation | undefined> {
+  return readOperation(http, id).catch(() => undefined);
+}
+
 /** The record read failed in a way that other endpoints may still answer: the v2025 serialisation bug, or another non-transient 5xx. */
 export function recordUnservable(err: BackendError): boolean {
   if (err.is("record_unserialisable")) return true;

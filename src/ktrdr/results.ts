@@ -8,8 +8,11 @@ import { BackendError } from "./errors";
 import { type KtrdrHttp, segment } from "./http";
 import type { Epoch, Operation, Results } from "./model";
 import { epochsFromMetrics, metricsExtras, resultsFrom, resultsUnknown } from "./normalise";
-import { readOperation, recordUnservable } from "./record";
+import { readOperation, recordUnservable, tryReadOperation } from "./record";
 import * as wire from "./wire";
+
+/** The next step when KTRDR holds no results for a completed operation. */
+const RUN_AGAIN = "KTRDR may have lost them (e.g. in a restart) or never stored them: run the operation again if you need its results.";
 
 export interface ResultsOutcome {
   /** What is known of the operation (normalised status, error or cancel reason). */
@@ -46,7 +49,7 @@ export async function readResults(http: KtrdrHttp, id: string): Promise<ResultsO
     if (!(err instanceof BackendError)) throw err;
     const cause = err.httpCause;
     if (cause.is === "not_finished") {
-      const op = await readOperation(http, id).catch(() => undefined);
+      const op = await tryReadOperation(http, id);
       return {
         operation: op ?? {
           operation_id: id,
@@ -81,7 +84,7 @@ export async function readResults(http: KtrdrHttp, id: string): Promise<ResultsO
   if (op.status === "completed")
     return completedResults(op, {
       why: `KTRDR's results endpoint answered none (${res.results === null ? "null" : "{}"}, what it sends when it holds no result summary)`,
-      next: "KTRDR may have lost them (e.g. in a restart) or never stored them: run the operation again if you need its results.",
+      next: RUN_AGAIN,
     });
   return { operation: op };
 }
@@ -124,7 +127,7 @@ function resultsFailure(err: BackendError): ResultsFailure {
   if (err.is("route_missing"))
     return {
       why: "This KTRDR has no results endpoint",
-      next: "KTRDR may have lost them (e.g. in a restart) or never stored them: run the operation again if you need its results.",
+      next: RUN_AGAIN,
     };
   if (err.transient) {
     const what =

@@ -107,9 +107,9 @@ export function scrubText(
   return bound(out, max);
 }
 
-/** `scrubText` for an optional value: undefined stays undefined, so a missing fact is never an empty one. */
-export function scrubOptional(text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
+/** `scrubText` for an optional value: absent or null (KTRDR's none) stays undefined, so a missing fact is never an empty one. */
+export function scrubOptional(text: string | null | undefined): string | undefined {
+  if (text === undefined || text === null) return undefined;
   const out = scrubText(text);
   return out === "" ? undefined : out;
 }

@@ -47,7 +47,7 @@ export async function startDataLoad(http: KtrdrHttp, r: DataLoadRequest): Promis
     async () => {
       if (r.mode === "local") throw new Unsupported("v2026", "local_mode");
       const res = await http.call("POST", "/data/acquire/download", wire.dataDownloadStartV2026Schema, { body });
-      return { operation_id: res.operation_id, operation_type: "data_load", backend_message: scrubOptional(res.message ?? undefined) };
+      return { operation_id: res.operation_id, operation_type: "data_load", backend_message: scrubOptional(res.message) };
     },
   );
 }
@@ -67,7 +67,7 @@ export async function startTraining(http: KtrdrHttp, r: TrainingRequest): Promis
   return {
     operation_id: id,
     operation_type: "training",
-    backend_message: scrubOptional(res.message ?? undefined),
+    backend_message: scrubOptional(res.message),
     estimated_duration_minutes: res.estimated_duration_minutes ?? undefined,
   };
 }
@@ -86,7 +86,7 @@ export async function startBacktest(http: KtrdrHttp, r: BacktestRequest): Promis
   const started = (res: { operation_id?: string | null; backtest_id?: string | null; message?: string | null }, route: string): Started => {
     const id = res.operation_id ?? res.backtest_id;
     if (!id) throw new BackendError({ kind: "bad_shape", status: 200, where: "operation_id" }, route, "-");
-    return { operation_id: id, operation_type: "backtesting", backend_message: scrubOptional(res.message ?? undefined) };
+    return { operation_id: id, operation_type: "backtesting", backend_message: scrubOptional(res.message) };
   };
   return http.versioned(
     async () => {
@@ -111,5 +111,5 @@ export async function startBacktest(http: KtrdrHttp, r: BacktestRequest): Promis
 /** KTRDR's test operation (100 slow iterations, both versions): backs the conformance fixtures' long task. */
 export async function startDummy(http: KtrdrHttp): Promise<Started> {
   const res = await http.call("POST", "/dummy/start", wire.dummyStartSchema, { body: {} });
-  return { operation_id: res.data.operation_id, operation_type: "dummy", backend_message: scrubOptional(res.data.message ?? undefined) };
+  return { operation_id: res.data.operation_id, operation_type: "dummy", backend_message: scrubOptional(res.data.message) };
 }

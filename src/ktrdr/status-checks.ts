@@ -5,7 +5,7 @@
  */
 import type { KtrdrHttp, WireVersion } from "./http";
 import type { OperationRow } from "./model";
-import { readOperation } from "./record";
+import { tryReadOperation } from "./record";
 import type { ListQuery } from "./rows";
 
 /** Candidate rows whose listed status the server checks by reading their record, at most, per call. */
@@ -24,17 +24,19 @@ export class StatusChecks {
     this.version = http.version;
   }
 
+  /** Where KTRDR lists a cancelled operation under another status: a v2025 training as failed, a dummy as completed. */
+  private listedOtherwise(): Array<{ status: string; operation_type: string }> {
+    const dummy = { status: "completed", operation_type: "dummy" };
+    return this.version === "v2026" ? [dummy] : [{ status: "failed", operation_type: "training" }, dummy];
+  }
+
   private ambiguous(r: OperationRow): boolean {
-    if (r.operation_type === "dummy" && r.status === "completed") return true;
-    return r.operation_type === "training" && r.status === "failed" && this.version !== "v2026";
+    return this.listedOtherwise().some((q) => q.operation_type === r.operation_type && q.status === r.status);
   }
 
   /** Queries for the rows a `status=cancelled` listing must also look at. */
   cancelCandidates(type: string | undefined): ListQuery[] {
-    const out: ListQuery[] = [];
-    if ((!type || type === "training") && this.version !== "v2026") out.push({ status: "failed", operation_type: "training" });
-    if (!type || type === "dummy") out.push({ status: "completed", operation_type: "dummy" });
-    return out;
+    return this.listedOtherwise().filter((q) => !type || q.operation_type === type);
   }
 
   async resolve(rows: OperationRow[]): Promise<OperationRow[]> {
@@ -46,7 +48,7 @@ export class StatusChecks {
           return r;
         }
         this.left -= 1;
-        const op = await readOperation(this.http, r.operation_id).catch(() => undefined);
+        const op = await tryReadOperation(this.http, r.operation_id);
         if (!op) {
           this.skipped += 1;
           return r;

@@ -22,6 +22,10 @@ export const WIRE_BOUNDS = { token: 200, barTime: 64 } as const;
 const opId = str.max(OPERATION_ID_MAX);
 /** A status, an operation or worker type, a worker id: KTRDR's own words. */
 const token = str.max(WIRE_BOUNDS.token);
+/** KTRDR's envelope flag: sent by most routes, never relied on (the HTTP status and the fields are the facts). */
+const success = z.boolean().nullish();
+/** What a start answers besides its id (whose name and nesting differ by route and version). */
+const startAnswer = { status: token.nullish(), message: str.nullish() };
 
 export const progressSchema = z.looseObject({
   percentage: num.nullish(),
@@ -43,14 +47,14 @@ export const metadataSchema = z.looseObject({
   parameters: looseRecord.nullish(),
 });
 
-/** A status string we do not know yet is kept as-is rather than failing the whole read. */
-const statusSchema = token;
+/**
+ * What names an operation in a record and in a list row alike. A status we do not know yet is
+ * kept as-is rather than failing the whole read.
+ */
+const operationFields = { operation_id: opId, operation_type: token, status: token, created_at: str.nullish() };
 
 export const operationInfoSchema = z.looseObject({
-  operation_id: opId,
-  operation_type: token,
-  status: statusSchema,
-  created_at: str.nullish(),
+  ...operationFields,
   started_at: str.nullish(),
   completed_at: str.nullish(),
   progress: progressSchema.nullish(),
@@ -66,13 +70,10 @@ export const operationInfoSchema = z.looseObject({
 });
 export type OperationInfo = z.infer<typeof operationInfoSchema>;
 
-export const operationEnvelopeSchema = z.looseObject({ success: z.boolean().nullish(), data: operationInfoSchema });
+export const operationEnvelopeSchema = z.looseObject({ success, data: operationInfoSchema });
 
 export const operationSummarySchema = z.looseObject({
-  operation_id: opId,
-  operation_type: token,
-  status: statusSchema,
-  created_at: str.nullish(),
+  ...operationFields,
   progress_percentage: num.nullish(),
   current_step: str.nullish(),
   symbol: str.nullish(),
@@ -81,7 +82,7 @@ export const operationSummarySchema = z.looseObject({
 export type OperationSummary = z.infer<typeof operationSummarySchema>;
 
 export const operationListSchema = z.looseObject({
-  success: z.boolean().nullish(),
+  success,
   data: z.array(operationSummarySchema),
   total_count: num.nullish(),
   active_count: num.nullish(),
@@ -89,7 +90,7 @@ export const operationListSchema = z.looseObject({
 
 /** Cancel: `training_session_cancelled` (v2025) or `remote_cancelled` + `children_cancelled` (v2026). */
 export const cancelResponseSchema = z.looseObject({
-  success: z.boolean().nullish(),
+  success,
   data: z.looseObject({
     operation_id: opId.nullish(),
     status: token,
@@ -104,7 +105,7 @@ export const cancelResponseSchema = z.looseObject({
 
 /** `/results`: the status and the results object are the facts; an answer without them is not results. */
 export const resultsResponseSchema = z.looseObject({
-  success: z.boolean().nullish(),
+  success,
   operation_id: opId.nullish(),
   operation_type: token.nullish(),
   status: token,
@@ -116,7 +117,7 @@ export const resultsResponseSchema = z.looseObject({
  * serialised `(list, cursor)` pair; `normalise.ts` reads both.
  */
 export const metricsResponseSchema = z.looseObject({
-  success: z.boolean().nullish(),
+  success,
   data: z.looseObject({
     operation_id: opId.nullish(),
     operation_type: token.nullish(),
@@ -134,32 +135,21 @@ export const workersSchema = z.array(
   }),
 );
 
+/** A start that nests its answer under `data`. */
+const nestedStartSchema = z.looseObject({ success, data: z.looseObject({ ...startAnswer, operation_id: opId }) });
 /** v2025 `POST /data/load`: the id is nested under `data`. */
-export const dataLoadStartV2025Schema = z.looseObject({
-  success: z.boolean().nullish(),
-  data: z.looseObject({ operation_id: opId, status: token.nullish() }),
-});
+export const dataLoadStartV2025Schema = nestedStartSchema;
 /** v2026 `POST /data/acquire/download`: flat. */
-export const dataDownloadStartV2026Schema = z.looseObject({
-  success: z.boolean().nullish(),
-  operation_id: opId,
-  status: token.nullish(),
-  message: str.nullish(),
-});
-
-/** `POST /dummy/start` (both versions): KTRDR's own test operation. */
-export const dummyStartSchema = z.looseObject({
-  success: z.boolean().nullish(),
-  data: z.looseObject({ operation_id: opId, status: token.nullish(), message: str.nullish() }),
-});
+export const dataDownloadStartV2026Schema = z.looseObject({ success, ...startAnswer, operation_id: opId });
+/** `POST /dummy/start` (both versions): KTRDR's own test operation, nested like v2025's data load. */
+export const dummyStartSchema = nestedStartSchema;
 
 /** `POST /trainings/start`: the operation id is `task_id` (v2025 has no `operation_id`). */
 export const trainingStartSchema = z.looseObject({
-  success: z.boolean().nullish(),
+  success,
+  ...startAnswer,
   task_id: opId.nullish(),
   operation_id: opId.nullish(),
-  status: token.nullish(),
-  message: str.nullish(),
   symbols: z.array(str).nullish(),
   timeframes: z.array(str).nullish(),
   strategy_name: str.nullish(),
@@ -167,16 +157,10 @@ export const trainingStartSchema = z.looseObject({
 });
 
 /** Backtest start: `backtest_id` (v2025 `POST /backtests/`) or `operation_id` (v2026 `/backtests/start`). */
-export const backtestStartSchema = z.looseObject({
-  success: z.boolean().nullish(),
-  backtest_id: opId.nullish(),
-  operation_id: opId.nullish(),
-  status: token.nullish(),
-  message: str.nullish(),
-});
+export const backtestStartSchema = z.looseObject({ success, ...startAnswer, backtest_id: opId.nullish(), operation_id: opId.nullish() });
 
 export const marketDataSchema = z.looseObject({
-  success: z.boolean().nullish(),
+  success,
   data: z.looseObject({
     dates: z.array(str.max(WIRE_BOUNDS.barTime)),
     ohlcv: z.array(z.array(num.nullable())),
@@ -234,7 +218,7 @@ export const dataRangeSchema = z.looseObject({
 export const dataInfoSchema = z.looseObject({ data: looseRecord });
 
 export const performanceSchema = z.looseObject({
-  success: z.boolean().nullish(),
+  success,
   task_id: opId.nullish(),
   status: str.nullish(),
   training_metrics: looseRecord.nullish(),

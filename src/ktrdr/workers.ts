@@ -5,7 +5,7 @@
 import { BackendError } from "./errors";
 import type { KtrdrHttp, WireVersion } from "./http";
 import type { Operation, Worker } from "./model";
-import { readOperation } from "./record";
+import { tryReadOperation } from "./record";
 import * as wire from "./wire";
 
 /** The registered workers; undefined on a backend without workers (v2025). */
@@ -40,5 +40,5 @@ export async function wireVersion(http: KtrdrHttp): Promise<WireVersion | undefi
 export async function busyWith(http: KtrdrHttp, workerType: string): Promise<Operation | undefined> {
   const workers = await readWorkers(http).catch(() => undefined);
   const id = workers?.find((w) => w.worker_type === workerType && w.current_operation_id)?.current_operation_id;
-  return id ? readOperation(http, id).catch(() => undefined) : undefined;
+  return id ? tryReadOperation(http, id) : undefined;
 }
