@@ -8,8 +8,8 @@ import { MLP } from "./mlp.ts";
 import { CancelledError } from "./operations.ts";
 import type { Operation } from "./operations.ts";
 import { sma } from "./indicators.ts";
-import { listModels, readModel, resolveModelPath } from "./training.ts";
-import type { ModelArtifact } from "./training.ts";
+import { listModels, readModel, resolveModelPath } from "./models.ts";
+import type { ModelArtifact } from "./models.ts";
 import { isoDate, isoMicros, isoNaive, nowMicros, parseDate, pause, round } from "./util.ts";
 import type { Json, JsonObject } from "./util.ts";
 

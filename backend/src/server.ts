@@ -10,7 +10,9 @@ import { JsonParseError, Router } from "./router.ts";
 import type { Req } from "./router.ts";
 import { registerDataRoutes } from "./routes-data.ts";
 import { registerOperationRoutes } from "./routes-operations.ts";
-import { registerTrainingRoutes } from "./routes-training.ts";
+import { registerBacktestRoutes } from "./routes-backtests.ts";
+import { registerStrategyRoutes } from "./routes-strategies.ts";
+import { registerTrainingRoutes } from "./routes-trainings.ts";
 import { sleep } from "./util.ts";
 import { envelope, json, methodNotAllowed, notFoundRoute } from "./wire.ts";
 import type { Reply } from "./wire.ts";
@@ -88,6 +90,8 @@ export async function startBackend(options: Partial<BackendOptions> = {}): Promi
   registerOperationRoutes(router, ctx);
   registerDataRoutes(router, ctx);
   registerTrainingRoutes(router, ctx);
+  registerBacktestRoutes(router, ctx);
+  registerStrategyRoutes(router, ctx);
   const faults = new FaultInjector();
 
   const admin = async (method: string, path: string, raw: string): Promise<Reply | null> => {
