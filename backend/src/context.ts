@@ -2,7 +2,9 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { BarCache } from "./cache.ts";
+import { OperationsDb } from "./db.ts";
 import { OperationsRegistry } from "./operations.ts";
+import { OrphanDetector } from "./orphans.ts";
 import { QuirkSet, parseQuirks } from "./quirks.ts";
 import { StrategyStore } from "./strategies.ts";
 import type { WireVersion } from "./wire.ts";
@@ -30,11 +32,30 @@ export interface BackendOptions {
    * (released by the next check). null/undefined = 10 s × pace.
    */
   workerReleaseMs?: number | null;
+  /** v2026: after a backend restart, workers register again this much later. null/undefined = 4 s × pace (recorded ~4 s). */
+  reregisterMs?: number | null;
+  /** v2026 orphan detector: an unclaimed running operation fails this long after it was first noted. null/undefined = 60 s × pace. */
+  orphanTimeoutMs?: number | null;
+  /** v2026 orphan detector: check interval (0 = on every read). null/undefined = 15 s × pace. */
+  orphanIntervalMs?: number | null;
+  /**
+   * v2026-list-cache: a worker operation first read by id at least this long after its start (ms) shows
+   * its database row. null/undefined = 2000 (recorded ~2 s).
+   */
+  firstReadDbAfterMs?: number | null;
+  /** v2026 research cycles: how often a cycle looks at its child operation. null/undefined = 5 s × pace (recorded). */
+  researchPollMs?: number | null;
 }
 
 export interface Ctx {
   opts: BackendOptions;
+  /** The API's in-memory cache of operations. */
   ops: OperationsRegistry;
+  /** The database behind it (v2026; see db.ts). */
+  db: OperationsDb;
+  orphans: OrphanDetector;
+  /** Whether the (simulated) IB Gateway answers; data loads that need it fail when it does not. */
+  ib: { connected: boolean };
   cache: BarCache;
   strategies: StrategyStore;
   quirks: QuirkSet;
@@ -47,7 +68,12 @@ export interface Ctx {
 }
 
 export function workerReleaseMs(opts: BackendOptions): number {
-  return opts.workerReleaseMs === undefined || opts.workerReleaseMs === null ? 10_000 * opts.pace : Math.max(0, opts.workerReleaseMs);
+  return paced(opts.workerReleaseMs, 10_000, opts.pace);
+}
+
+/** `value` when set, else `defaultMs` × pace. */
+export function paced(value: number | null | undefined, defaultMs: number, pace: number): number {
+  return value === undefined || value === null ? defaultMs * pace : Math.max(0, value);
 }
 
 export function createContext(opts: BackendOptions): Ctx {
@@ -57,9 +83,14 @@ export function createContext(opts: BackendOptions): Ctx {
   for (const d of [opts.dataDir, modelsDir, checkpointsDir, analyticsDir]) mkdirSync(d, { recursive: true });
   const parsed = parseQuirks(opts.quirks, opts.wire);
   if ("error" in parsed) throw new Error(parsed.error);
-  return {
+  const db = new OperationsDb();
+  const ctx: Ctx = {
     opts,
-    ops: new OperationsRegistry(),
+    ops: new OperationsRegistry(db),
+    db,
+    // Assigned right below: the detector reads the context it belongs to.
+    orphans: undefined as unknown as OrphanDetector,
+    ib: { connected: true },
     cache: new BarCache(opts.dataDir),
     strategies: new StrategyStore(opts.strategiesDir),
     quirks: new QuirkSet(opts.wire, parsed.quirks),
@@ -69,4 +100,6 @@ export function createContext(opts: BackendOptions): Ctx {
     checkpointsDir,
     analyticsDir,
   };
+  ctx.orphans = new OrphanDetector(ctx);
+  return ctx;
 }

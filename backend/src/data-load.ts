@@ -21,6 +21,8 @@ export interface LoadRequest {
 }
 
 const DAY = 86_400_000;
+/** What a load that needs IB reports when the IB Gateway does not answer (recorded on both versions). */
+export const IB_UNREACHABLE = "Host service connection failed: HTTP error for POST /data/validate: All connection attempts failed";
 
 /** The [start, end) ranges the mode must fetch, given what the cache holds. */
 export function plannedGaps(req: LoadRequest, cachedFirst: number | null, cachedLast: number | null, nowMs: number): [number, number][] {
@@ -71,6 +73,23 @@ export function runDataLoad(ctx: Ctx, op: Operation, req: LoadRequest): Promise<
         context: { ...service, ...extra },
       };
     };
+    if (req.mode !== "local" && !ctx.ib.connected) {
+      // No IB Gateway (POST /__ib {"connected": false}): the symbol check fails first, as recorded.
+      if (ctx.opts.wire === "v2025") {
+        op.progress = {
+          percentage: 10,
+          current_step: `⚡ Checking if ${sym} is valid and tradeable (${sym} ${tf}, ${req.mode} mode) [1/10]`,
+          steps_completed: 1,
+          steps_total: 10,
+          items_processed: 0,
+          items_total: null,
+          current_item: null,
+          context: { symbol: sym, timeframe: tf, mode: req.mode, operation: "symbol_validation" },
+        };
+      }
+      await pause(0);
+      throw new Error(`${ctx.opts.wire === "v2025" ? "Symbol validation failed: " : ""}${IB_UNREACHABLE}`);
+    }
     ctx.ops.progress(op, {
       current_step: `Analyzing cached data for ${sym} ${tf} (mode: ${req.mode})`,
       context: { ...service, symbol: sym, timeframe: tf, mode: req.mode },

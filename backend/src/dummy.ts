@@ -3,7 +3,7 @@
 // that it can be observed and cancelled at pace 0 too.
 import type { Ctx } from "./context.ts";
 import { CancelledError } from "./operations.ts";
-import type { Operation } from "./operations.ts";
+import type { Operation, Task } from "./operations.ts";
 import { nowMicros, sleep } from "./util.ts";
 import type { JsonObject } from "./util.ts";
 
@@ -43,8 +43,15 @@ export function startDummy(ctx: Ctx): Operation {
         ? { service_name: "DummyService", operation_name: "dummy_task" }
         : { operation_name: "dummy_task", service_name: "DummyService" },
   });
+  op.rerun = () => dummyTask(ctx);
+  ctx.ops.run(op, op.rerun());
+  return op;
+}
+
+/** The dummy's body: 100 iterations with progress; a cancel is noticed when the current iteration ends. */
+function dummyTask(ctx: Ctx): Task {
   const iterationMs = () => Math.max(ITERATION_MS * ctx.opts.pace, DUMMY_MIN_ITERATION_MS);
-  ctx.ops.run(op, async (o) => {
+  return async (o) => {
     const show = (i: number) => {
       o.progress = {
         percentage: i,
@@ -57,7 +64,17 @@ export function startDummy(ctx: Ctx): Operation {
         context: iterationContext(i),
       };
     };
-    show(0);
+    // Before the first iteration ends (lifecycle-v2025/032).
+    o.progress = {
+      percentage: 0,
+      current_step: `Starting dummy_task [0/${DUMMY_ITERATIONS}]`,
+      steps_completed: 0,
+      steps_total: DUMMY_ITERATIONS,
+      items_processed: 0,
+      items_total: null,
+      current_item: null,
+      context: { operation: "dummy_task", service: "DummyService" },
+    };
     for (let i = 1; i <= DUMMY_ITERATIONS; i++) {
       const started = Date.now();
       const length = iterationMs();
@@ -69,7 +86,27 @@ export function startDummy(ctx: Ctx): Operation {
         const cancelledMs = (o.cancelledAt ?? nowMicros()) / 1000;
         const wait = Math.max(started + length - Date.now(), cancelledMs + DUMMY_CANCEL_NOTICE_MS - Date.now(), 0);
         await sleep(wait);
-        if (o.status === "cancelled" && ctx.quirks.has("dummy-cancel-completes") && ctx.ops.get(o.id) === o) {
+        const stillOurs = () => o.status === "cancelled" && ctx.ops.peek(o.id) === o && !o.killed;
+        if (i === 1 && stillOurs() && ctx.quirks.has("v2026-dummy-early-cancel-fails")) {
+          // Cancelled within its first iteration: the database row turns failed when the iteration
+          // ends, the API's record an iteration later (error_message null, the times rewritten).
+          const failedAt = nowMicros();
+          ctx.db.update(o.id, {
+            status: "failed",
+            started_at: failedAt - 1604,
+            completed_at: failedAt,
+            error_message: null,
+            progress_percent: 0,
+          });
+          await sleep(length);
+          if (stillOurs()) {
+            o.startedAt = failedAt - 1604;
+            o.completedAt = failedAt;
+            o.status = "failed";
+            o.errorMessage = null;
+            o.progress = { ...o.progress, percentage: 0 };
+          }
+        } else if (stillOurs() && ctx.quirks.has("dummy-cancel-completes")) {
           o.status = "completed";
           o.completedAt = nowMicros();
           o.resultSummary = { status: "cancelled", iterations_completed: i, message: `Stopped after ${i} iterations` };
@@ -83,6 +120,7 @@ export function startDummy(ctx: Ctx): Operation {
             current_item: null,
             context: iterationContext(i),
           };
+          ctx.db.update(o.id, { status: "completed", completed_at: o.completedAt, progress_percent: 100, result_summary: o.resultSummary });
         }
         throw new CancelledError();
       }
@@ -93,6 +131,5 @@ export function startDummy(ctx: Ctx): Operation {
       current_step: `Operation dummy_task completed [${DUMMY_ITERATIONS}/${DUMMY_ITERATIONS}] (100.0%)`,
     };
     return { status: "success", iterations_completed: DUMMY_ITERATIONS, message: `Completed ${DUMMY_ITERATIONS} iterations` };
-  });
-  return op;
+  };
 }

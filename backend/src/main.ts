@@ -21,8 +21,16 @@ Usage: node backend/src/main.ts [options]
                                                        comma list of names ("-name" removes one: all,-v2025-tensor-500)
   --worker-release-ms <n>  KTRDR_WORKER_RELEASE_MS     v2026: a worker stays busy until the next health check,
                                                        every n ms (default 10000 × pace)
+  --reregister-ms <n>      KTRDR_REREGISTER_MS         v2026: workers register again this long after a restart
+                                                       (default 4000 × pace)
+  --orphan-timeout-ms <n>  KTRDR_ORPHAN_TIMEOUT_MS     v2026: the orphan detector fails an unclaimed running
+                                                       operation this long after it noted it (default 60000 × pace)
+  --orphan-interval-ms <n> KTRDR_ORPHAN_INTERVAL_MS    v2026: orphan detector interval; 0 = on every read
+                                                       (default 15000 × pace)
+  --research-poll-ms <n>   KTRDR_RESEARCH_POLL_MS      v2026: how often a research cycle looks at its child
+                                                       (default 5000 × pace)
   --faults                 KTRDR_FAULT_INJECTION=1     enable the admin API (/__faults, /__reset, /__restart,
-                                                       /__pace, /__quirks, /__workers)
+                                                       /__pace, /__quirks, /__workers, /__clocks, /__jobs, /__db, /__ib)
   --quiet                  KTRDR_QUIET=1               no request log
   --help
 
@@ -31,6 +39,11 @@ Quirks: ${QUIRK_NAMES.join(", ")}
 
 function truthy(v: string | undefined): boolean {
   return v !== undefined && ["1", "true", "yes", "on"].includes(v.toLowerCase());
+}
+
+/** A millisecond setting from the environment (unset or empty: null = the default). */
+function msEnv(v: string | undefined): number | null {
+  return v !== undefined && v !== "" ? Number(v) : null;
 }
 
 function fail(msg: string): never {
@@ -49,8 +62,11 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Partial<Ba
     faults: truthy(env.KTRDR_FAULT_INJECTION),
     quiet: truthy(env.KTRDR_QUIET),
     quirks: env.KTRDR_QUIRKS || "all",
-    workerReleaseMs:
-      env.KTRDR_WORKER_RELEASE_MS !== undefined && env.KTRDR_WORKER_RELEASE_MS !== "" ? Number(env.KTRDR_WORKER_RELEASE_MS) : null,
+    workerReleaseMs: msEnv(env.KTRDR_WORKER_RELEASE_MS),
+    reregisterMs: msEnv(env.KTRDR_REREGISTER_MS),
+    orphanTimeoutMs: msEnv(env.KTRDR_ORPHAN_TIMEOUT_MS),
+    orphanIntervalMs: msEnv(env.KTRDR_ORPHAN_INTERVAL_MS),
+    researchPollMs: msEnv(env.KTRDR_RESEARCH_POLL_MS),
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -87,6 +103,18 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Partial<Ba
       case "--worker-release-ms":
         o.workerReleaseMs = Number(value());
         break;
+      case "--reregister-ms":
+        o.reregisterMs = Number(value());
+        break;
+      case "--orphan-timeout-ms":
+        o.orphanTimeoutMs = Number(value());
+        break;
+      case "--orphan-interval-ms":
+        o.orphanIntervalMs = Number(value());
+        break;
+      case "--research-poll-ms":
+        o.researchPollMs = Number(value());
+        break;
       case "--help":
       case "-h":
         console.log(USAGE);
@@ -99,8 +127,14 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Partial<Ba
   if (o.wire !== "v2025" && o.wire !== "v2026") fail(`--wire must be v2025 or v2026, got ${String(o.wire)}`);
   if (!Number.isInteger(o.port) || o.port! < 0 || o.port! > 65535) fail(`--port must be 0..65535`);
   if (!Number.isFinite(o.pace) || o.pace! < 0) fail(`--pace must be a number >= 0`);
-  if (o.workerReleaseMs !== null && o.workerReleaseMs !== undefined && (!Number.isFinite(o.workerReleaseMs) || o.workerReleaseMs < 0)) {
-    fail(`--worker-release-ms must be a number >= 0`);
+  for (const [flag, v] of [
+    ["--worker-release-ms", o.workerReleaseMs],
+    ["--reregister-ms", o.reregisterMs],
+    ["--orphan-timeout-ms", o.orphanTimeoutMs],
+    ["--orphan-interval-ms", o.orphanIntervalMs],
+    ["--research-poll-ms", o.researchPollMs],
+  ] as const) {
+    if (v !== null && v !== undefined && (!Number.isFinite(v) || v < 0)) fail(`${flag} must be a number >= 0`);
   }
   const quirks = parseQuirks(o.quirks as string, o.wire!);
   if ("error" in quirks) fail(`--quirks: ${quirks.error}`);
@@ -116,7 +150,9 @@ if (isMain) {
     : backend.ctx.opts.dataDir;
   const extras = [
     backend.ctx.opts.resultsEndpoints ? null : "no results/metrics endpoints",
-    backend.ctx.opts.faults ? "admin API ON (/__faults, /__reset, /__restart, /__pace, /__quirks, /__workers)" : null,
+    backend.ctx.opts.faults
+      ? "admin API ON (/__faults, /__reset, /__restart, /__pace, /__quirks, /__workers, /__clocks, /__jobs, /__db, /__ib)"
+      : null,
     `pace ${backend.ctx.opts.pace}`,
     `quirks: ${backend.ctx.quirks.list().join(", ") || "none"}`,
   ].filter(Boolean);

@@ -33,6 +33,12 @@ export const QUIRKS = {
       'A cancelled dummy operation turns completed at the end of its current iteration (~1 s later) with result_summary {status:"cancelled", iterations_completed, message}; error_message keeps the reason; /results then 200',
     recordings: "v2025/023-028, v2026/022-027",
   },
+  "v2026-dummy-early-cancel-fails": {
+    wire: ["v2026"],
+    summary:
+      "A dummy cancelled before its first iteration ends does not turn completed (dummy-cancel-completes) but failed, error_message null, progress 0, started_at and completed_at rewritten 1.6 ms apart: the database row when the iteration ends, the API's record an iteration later (reads right after the cancel still say cancelled). Inferred from one recording",
+    recordings: "lifecycle-v2026/470-473, 487, 509; psql_notes.txt [resume] all ops",
+  },
   "enum-status-text": {
     wire: ["v2025", "v2026"],
     summary:
@@ -81,6 +87,52 @@ export const QUIRKS = {
       "GET /strategies/ answers strategies [] and GET /strategies/{name} 404 \"Strategy '<name>' not found\"; training by name still works",
     recordings: "v2026/002, v2026-focus/033-034",
   },
+  "v2026-resume-untracked": {
+    wire: ["v2026"],
+    summary:
+      "A resumed training (POST /operations/{id}/resume) goes on from its checkpoint on the worker, but over the API it stays resuming at 0 % with null metrics (/metrics [[],0]; the list row says resuming, active_count leaves it out); the database says running; /workers shows the worker available until its next health check; only GET /checkpoints/{id} shows the progress. Off: the resumed training reports progress as a new one does",
+    recordings: "lifecycle-v2026/019-047",
+  },
+  "v2026-undelivered-cancel": {
+    wire: ["v2026"],
+    summary:
+      "DELETE of an operation the API lost track of (a resumed training, or one running when the backend restarted) answers 200 cancelled with remote_cancelled false; the worker goes on training (busy in /workers, periodic checkpoints advancing) until it completes; the database row then says completed, 100 %, with the cancel reason in error_message, while GET /operations/{id} keeps answering cancelled and /results 400. Off: the cancel reaches the worker (a cancellation checkpoint, the worker freed)",
+    recordings:
+      "lifecycle-v2026/048-458, 611-1017 (samples_resume_resumed_cancel_sample.json, samples_restart_restart_cancel_sample.json, psql_notes.txt [post])",
+  },
+  "v2026-restart-loses-progress": {
+    wire: ["v2026"],
+    summary:
+      "After a backend restart (POST /__restart) an operation that was running reads running at 0 %, current_step null, metrics null (its database row) for good, while its worker trains on at a later epoch; a cancel then does not reach the worker (see v2026-undelivered-cancel). Off: the restarted backend finds the worker's job and follows its progress again",
+    recordings: "lifecycle-v2026/600-611, 1017 (restart), psql_notes.txt [restart]",
+  },
+  "v2026-worker-claims-dead-op": {
+    wire: ["v2026"],
+    summary:
+      "A fresh worker started on a killed worker's endpoint (POST /__workers/{type}/start) reports itself busy with the dead worker's operation at its first health check, without running it: the operation stays running at 0 % and the orphan detector never fails it, until someone cancels it (which frees the worker at once). Off: the fresh worker starts idle and the orphan detector fails the dead operation",
+    recordings: "lifecycle-v2026/1018-1248 (samples_restart_crash_sample.json), 1255-1272",
+  },
+
+  "retry-ghost": {
+    wire: ["v2025", "v2026"],
+    summary:
+      "POST /operations/{id}/retry (failed operations only) answers a new pending op_retry_<type>_… record that no worker ever runs: it stays pending at 0 %, is listed and counted in active_count (v2026: it is not in the database, and after a DELETE a read answers 404). Off: the retry runs the same work again",
+    recordings: "lifecycle-v2025/033-070, lifecycle-v2026/477-512",
+  },
+  "v2026-resume-without-checkpoint-fails": {
+    wire: ["v2026"],
+    summary:
+      'Resuming a cancelled or failed operation whose checkpoint is gone answers 404 "No checkpoint available for operation <id>" and turns the operation failed (started_at and completed_at rewritten, error_message null). Off: the 404 leaves the operation as it was',
+    recordings: "lifecycle-v2026/1278-1288 (ckdel)",
+  },
+
+  "v2026-patch-status-drops-message": {
+    wire: ["v2026"],
+    summary:
+      "PATCH /operations/{id}/status {status, error_message} sets the status (and completed_at) but not the error_message it was given. Off: the message is stored",
+    recordings: "lifecycle-v2026/568-569",
+  },
+
   "range-point-count-hours": {
     wire: ["v2025", "v2026"],
     summary: "POST /data/range's point_count counts calendar periods (hours for 1h) between the first and the last bar, not cached bars",

@@ -2,7 +2,8 @@
 // upstream's errors, timeframe checks, and handing an operation to a v2026 worker.
 import type { Ctx } from "./context.ts";
 import { findTimeframe } from "./market-data.ts";
-import type { Operation } from "./operations.ts";
+import type { Operation, Task } from "./operations.ts";
+import { runOnWorker, workerIdFor, workerTypeOf } from "./remote.ts";
 import type { StrategyFile } from "./strategies.ts";
 import { isoNaive, parseDate } from "./util.ts";
 import { detail } from "./wire.ts";
@@ -16,8 +17,12 @@ export function naiveDateTime(s: string | null): string | null {
   return ms === null ? s : isoNaive(ms);
 }
 
+export function strategyNotFoundMessage(ctx: Ctx, name: string): string {
+  return `Strategy file not found: ${name}.yaml (searched: ${ctx.strategies.files().join(", ")})`;
+}
+
 export function strategyNotFound(ctx: Ctx, name: string): Reply {
-  return detail(400, `Strategy file not found: ${name}.yaml (searched: ${ctx.strategies.files().join(", ")})`);
+  return detail(400, strategyNotFoundMessage(ctx, name));
 }
 
 /** The strategy by name, or upstream's 400 (unknown / unparseable). */
@@ -36,11 +41,17 @@ export function checkTimeframes(ctx: Ctx, timeframes: string[]): Reply | null {
   return null;
 }
 
-/** v2026: the operation runs on the worker of that type; returns the worker's id. */
+/** v2026: the operation will run on the worker of that type (see remote.ts); returns that worker's id. */
 export function onWorker(ctx: Ctx, op: Operation, type: WorkerType): string {
   op.remote = true;
   op.view = "start";
   op.listed = !ctx.quirks.has("v2026-list-cache");
-  op.onEnd.push(() => ctx.workers.ended(op.id));
-  return ctx.workers.assign(type, op.id);
+  return workerIdFor(ctx, type);
+}
+
+/** Run the operation's task: on its worker (v2026 remote operations) or in this process. */
+export function startTask(ctx: Ctx, op: Operation, task: Task): void {
+  const type = op.remote ? workerTypeOf(op) : null;
+  if (type) runOnWorker(ctx, op, type, task);
+  else ctx.ops.run(op, task);
 }

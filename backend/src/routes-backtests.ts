@@ -4,7 +4,7 @@ import type { BacktestRequest } from "./backtest.ts";
 import type { Ctx } from "./context.ts";
 import { findSymbol, findTimeframe } from "./market-data.ts";
 import type { Operation } from "./operations.ts";
-import { naiveDateTime, onWorker } from "./route-helpers.ts";
+import { naiveDateTime, onWorker, startTask } from "./route-helpers.ts";
 import type { Router } from "./router.ts";
 import { noWorker } from "./routes-operations.ts";
 import { isoMicros } from "./util.ts";
@@ -88,7 +88,8 @@ function startBacktest(ctx: Ctx, body: JsonObject): Reply {
   if (isReply(req)) return req;
   if (ctx.quirks.has("v2026-one-worker") && ctx.workers.isBusy("backtesting")) return noWorker(ctx, "backtesting");
   const op = createRecord(ctx, req);
-  ctx.ops.run(op, backtestTask(ctx, req));
+  op.rerun = () => backtestTask(ctx, req);
+  startTask(ctx, op, op.rerun());
   if (v === "v2026") {
     return json(200, {
       success: true,

@@ -6,7 +6,7 @@ import { SYMBOLS, TIMEFRAMES, TIMEFRAME_IDS, findSymbol, findTimeframe } from ".
 import { indicatorCatalogue } from "./indicators.ts";
 import { isObject } from "./router.ts";
 import type { Router } from "./router.ts";
-import { isoMicros, isoNaive, parseDate } from "./util.ts";
+import { isoNaive, parseDate } from "./util.ts";
 import type { JsonObject } from "./util.ts";
 import { BodyCheck, QueryCheck, bodyObject, isReply } from "./validation.ts";
 import { detail, envelope, json, validationError } from "./wire.ts";
@@ -78,7 +78,8 @@ export function registerDataRoutes(router: Router, ctx: Ctx): void {
               operation_name: `Download ${req.symbol.symbol} ${req.timeframe.id} (${req.mode} mode)`,
             },
           });
-    ctx.ops.run(op, (o) => runDataLoad(ctx, o, req));
+    op.rerun = () => (o) => runDataLoad(ctx, o, req);
+    ctx.ops.run(op, op.rerun());
     return op;
   };
 
@@ -260,19 +261,6 @@ export function registerDataRoutes(router: Router, ctx: Ctx): void {
 
   router.add("GET", "/health", () => {
     if (v === "v2025") return json(200, { status: "ok", version: BACKEND_VERSION.v2025 });
-    // v2026 reports its orphan detector (checks every 15 s since start).
-    const every = 15_000;
-    const lastCheck = ctx.startedAt + Math.floor((Date.now() - ctx.startedAt) / every) * every;
-    return json(200, {
-      status: "ok",
-      version: BACKEND_VERSION.v2026,
-      orphan_detector: {
-        running: true,
-        potential_orphans_count: 0,
-        last_check: isoMicros(lastCheck * 1000 + 684, "+00:00"),
-        orphan_timeout_seconds: 60,
-        check_interval_seconds: 15,
-      },
-    });
+    return json(200, { status: "ok", version: BACKEND_VERSION.v2026, orphan_detector: ctx.orphans.status() });
   });
 }

@@ -2,7 +2,7 @@
 import type { Ctx } from "./context.ts";
 import { findSymbol } from "./market-data.ts";
 import type { Operation } from "./operations.ts";
-import { checkTimeframes, loadStrategy, naiveDateTime, onWorker } from "./route-helpers.ts";
+import { checkTimeframes, loadStrategy, naiveDateTime, onWorker, startTask } from "./route-helpers.ts";
 import type { Router } from "./router.ts";
 import { noWorker } from "./routes-operations.ts";
 import type { StrategyFile } from "./strategies.ts";
@@ -130,7 +130,8 @@ export function registerTrainingRoutes(router: Router, ctx: Ctx): void {
     if (isReply(req)) return req;
     if (ctx.quirks.has("v2026-one-worker") && ctx.workers.isBusy("training")) return noWorker(ctx, "training");
     const op = v === "v2026" ? createRecordV2026(ctx, req, start.analytics) : createRecordV2025(ctx, req, start.analytics);
-    ctx.ops.run(op, trainingTask(ctx, req));
+    op.rerun = () => trainingTask(ctx, req);
+    startTask(ctx, op, op.rerun());
     return json(200, {
       success: true,
       task_id: op.id,

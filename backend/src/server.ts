@@ -3,14 +3,16 @@
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { resolve } from "node:path";
-import { createContext, workerReleaseMs } from "./context.ts";
+import { createContext } from "./context.ts";
 import type { BackendOptions, Ctx } from "./context.ts";
 import { FaultInjector, faultReply } from "./faults.ts";
 import { JsonParseError, Router } from "./router.ts";
 import type { Req } from "./router.ts";
 import { registerDataRoutes } from "./routes-data.ts";
 import { registerOperationRoutes } from "./routes-operations.ts";
+import { adminRoute } from "./routes-admin.ts";
 import { registerBacktestRoutes } from "./routes-backtests.ts";
+import { registerCheckpointRoutes } from "./routes-checkpoints.ts";
 import { registerStrategyRoutes } from "./routes-strategies.ts";
 import { registerTrainingRoutes } from "./routes-trainings.ts";
 import { sleep } from "./util.ts";
@@ -92,82 +94,9 @@ export async function startBackend(options: Partial<BackendOptions> = {}): Promi
   registerTrainingRoutes(router, ctx);
   registerBacktestRoutes(router, ctx);
   registerStrategyRoutes(router, ctx);
+  if (opts.wire === "v2026") registerCheckpointRoutes(router, ctx);
   const faults = new FaultInjector();
-
-  const admin = async (method: string, path: string, raw: string): Promise<Reply | null> => {
-    if (path === "/__faults") {
-      if (method === "GET") return json(200, { rules: faults.list() });
-      if (method === "DELETE") {
-        faults.clear();
-        return json(200, { cleared: true });
-      }
-      if (method === "POST") {
-        const body = parseJson(raw);
-        const err = faults.add(body instanceof JsonParseError ? null : body);
-        return err ? json(400, { error: err }) : json(200, { rules: faults.list() });
-      }
-      return methodNotAllowed();
-    }
-    if (path === "/__reset") {
-      if (method !== "POST") return methodNotAllowed();
-      const forgotten = ctx.ops.all().length;
-      ctx.ops.clear();
-      return json(200, { reset: true, operations_forgotten: forgotten });
-    }
-    if (path === "/__restart") {
-      // A simulated backend restart. v2026: operations live on in the database (readable by id) but
-      // the in-memory list starts empty; workers re-register. v2025 keeps operations in memory only,
-      // so its restart forgets them (= /__reset).
-      if (method !== "POST") return methodNotAllowed();
-      ctx.startedAt = Date.now();
-      if (opts.wire === "v2025") {
-        const forgotten = ctx.ops.all().length;
-        ctx.ops.clear();
-        return json(200, { restarted: true, wire: opts.wire, operations_forgotten: forgotten });
-      }
-      for (const op of ctx.ops.all()) {
-        op.listed = false;
-        if (op.remote) op.view = "db";
-      }
-      ctx.workers.restart((id) => {
-        const op = ctx.ops.get(id);
-        return op !== undefined && ctx.ops.isActive(op);
-      });
-      return json(200, { restarted: true, wire: opts.wire, operations_kept: ctx.ops.all().length, listed: 0 });
-    }
-    if (path === "/__quirks") {
-      if (method === "GET") return json(200, ctx.quirks.describe());
-      if (method !== "POST") return methodNotAllowed();
-      const body = parseJson(raw) as { enable?: unknown; disable?: unknown } | JsonParseError | undefined;
-      if (body instanceof JsonParseError || typeof body !== "object" || body === null || Array.isArray(body)) {
-        return json(400, { error: 'body must be {"enable": [names], "disable": [names]}' });
-      }
-      const err = ctx.quirks.change(body.enable, body.disable);
-      return err ? json(400, { error: err }) : json(200, ctx.quirks.describe());
-    }
-    if (path === "/__workers") {
-      // v2026 workers: how long a worker stays busy after its operation ended (= health-check interval).
-      if (method === "GET")
-        return json(200, { release_ms: workerReleaseMs(opts), workers: opts.wire === "v2026" ? ctx.workers.list() : [] });
-      if (method !== "POST") return methodNotAllowed();
-      const body = parseJson(raw) as { release_ms?: unknown } | JsonParseError;
-      const ms = body instanceof JsonParseError ? NaN : body?.release_ms === null ? null : Number(body?.release_ms);
-      if (ms !== null && (!Number.isFinite(ms) || ms < 0)) return json(400, { error: 'body must be {"release_ms": number >= 0 | null}' });
-      opts.workerReleaseMs = ms;
-      return json(200, { release_ms: workerReleaseMs(opts) });
-    }
-    if (path === "/__pace") {
-      // Tests slow the backend down for one scenario (e.g. to cancel a running training) and back.
-      if (method === "GET") return json(200, { pace: ctx.opts.pace });
-      if (method !== "POST") return methodNotAllowed();
-      const body = parseJson(raw) as { pace?: unknown } | JsonParseError;
-      const pace = body instanceof JsonParseError ? NaN : Number(body?.pace);
-      if (!Number.isFinite(pace) || pace < 0) return json(400, { error: 'body must be {"pace": number >= 0}' });
-      ctx.opts.pace = pace;
-      return json(200, { pace });
-    }
-    return null;
-  };
+  ctx.orphans.start();
 
   const dispatch = async (method: string, url: URL, raw: string, requestId: string | null): Promise<Reply> => {
     const path = url.pathname;
@@ -196,7 +125,7 @@ export async function startBackend(options: Partial<BackendOptions> = {}): Promi
       } else if (raw === null) {
         reply = json(413, { detail: "Request body too large" });
       } else if (opts.faults && url.pathname.startsWith("/__")) {
-        reply = (await admin(method, url.pathname, raw)) ?? notFoundRoute();
+        reply = adminRoute(ctx, faults, method, url.pathname, raw, parseJson) ?? notFoundRoute();
       } else {
         const rule = opts.faults ? faults.match(method, url.pathname) : null;
         if (rule && rule.delay_ms > 0) await sleep(rule.delay_ms);
@@ -258,6 +187,7 @@ export async function startBackend(options: Partial<BackendOptions> = {}): Promi
     ctx,
     close: () =>
       new Promise<void>((ok) => {
+        ctx.orphans.stop();
         ctx.ops.clear();
         server.close(() => ok());
         server.closeAllConnections();

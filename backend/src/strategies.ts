@@ -45,6 +45,8 @@ export interface TrainingConfig {
   pacedSeconds: number;
   /** Stand-in pacing: every epoch lasts at least this long, at any pace (ms). */
   minEpochMs: number;
+  /** v2026: a periodic checkpoint after every this many epochs (0 = none). */
+  checkpointEvery: number;
 }
 
 const NAME_RE = /^[A-Za-z0-9_-]{1,100}$/;
@@ -174,5 +176,6 @@ export function trainingConfig(s: StrategyFile): TrainingConfig {
     historyRequired: Math.floor(num(((s.raw.data ?? {}) as JsonObject).history_required, 100)),
     pacedSeconds: Math.max(0, num(standIn.paced_seconds, 60)),
     minEpochMs: Math.max(0, num(standIn.min_epoch_ms, 0)),
+    checkpointEvery: Math.max(0, Math.floor(num(standIn.checkpoint_every_epochs, 10))),
   };
 }

@@ -4,6 +4,7 @@ import type { Json, JsonObject } from "./util.ts";
 import type { Ctx } from "./context.ts";
 import { durationSeconds, emptyProgress, isActiveStatus } from "./operations.ts";
 import type { EpochRecord, Metadata, Operation, Progress } from "./operations.ts";
+import { workerEpochs } from "./remote.ts";
 
 export type WireVersion = "v2025" | "v2026";
 
@@ -83,9 +84,13 @@ function resetProgress(percentage: number): Progress {
 /** The progress a client sees (v2026: worker progress loses its details; finished operations show the database row). */
 function renderProgress(op: Operation, ctx: Ctx): Progress {
   if (ctx.opts.wire === "v2025") return { ...op.progress };
-  if (op.status === "completed") return resetProgress(100);
-  if (op.status === "failed") return resetProgress(0);
+  // Finished: the database row (100 when completed, 0 when failed — unless a PATCH changed the status).
+  const row = op.status === "completed" || op.status === "failed" ? ctx.db.get(op.id) : undefined;
+  if (op.status === "completed") return resetProgress(row?.progress_percent ?? 100);
+  if (op.status === "failed") return resetProgress(row?.progress_percent ?? 0);
   if (op.status === "cancelled" && ctx.quirks.has("v2026-cancel-resets-progress")) return resetProgress(0);
+  // A worker operation the API lost track of shows its database row (0 %).
+  if (op.remote && !op.proxied) return resetProgress(0);
   if (op.remote) return { ...op.progress, items_total: null, current_item: null, context: {} };
   return { ...op.progress };
 }
@@ -127,10 +132,12 @@ function nestedEpochs(op: Operation): Json[] {
 /** A read of a running v2026 training refreshes its metrics from the worker (at most once a second). */
 export function refreshMetrics(op: Operation, ctx: Ctx): void {
   if (ctx.opts.wire !== "v2026" || op.type !== "training" || !isActiveStatus(op.status)) return;
+  const epochs = workerEpochs(ctx, op);
+  if (epochs === null) return;
   const now = Date.now();
   if (now - op.lastRefreshAt < 1000) return;
   op.lastRefreshAt = now;
-  op.refreshes.push([...op.epochs]);
+  op.refreshes.push([...epochs]);
 }
 
 /** The `metrics` field of a v2026 operation record. */
@@ -138,7 +145,8 @@ function recordMetrics(op: Operation, ctx: Ctx): Json {
   const q = ctx.quirks;
   if (op.status === "cancelled" && q.has("v2026-cancel-resets-progress")) return null;
   if (op.type === "training") {
-    if (op.status === "failed") return null;
+    if (op.status === "failed" || op.status === "pending") return null;
+    if (op.remote && !op.proxied && isActiveStatus(op.status)) return null;
     if (q.has("v2026-metrics-nesting")) {
       if (showsDatabaseRow(op, ctx) && !isActiveStatus(op.status)) return null;
       return { epochs: nestedEpochs(op) };
@@ -178,7 +186,7 @@ export function operationInfo(op: Operation, ctx: Ctx): JsonObject {
   if (ctx.opts.wire === "v2026") {
     info.metrics = recordMetrics(op, ctx);
     info.parent_operation_id = op.parentId;
-    info.is_backend_local = false;
+    info.is_backend_local = op.backendLocal;
   }
   return info;
 }
@@ -192,7 +200,7 @@ export function operationSummary(op: Operation, ctx: Ctx): JsonObject {
     created_at: ts(op.createdAt),
     progress_percentage: p.percentage,
     current_step: p.current_step,
-    symbol: op.metadata.symbol ?? "N/A",
+    symbol: op.metadata.symbol,
     duration_seconds: durationSeconds(op),
   };
 }

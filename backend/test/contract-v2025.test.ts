@@ -348,15 +348,25 @@ describe("operations", () => {
     expect(fr.body).toMatchObject({ status: "failed", results: {} });
     expect((await api("GET", "/operations/op_nope/results")).body).toEqual({ detail: "Operation not found: op_nope" });
   });
-  it("retry: only failed; creates a pending op_retry_ record that never runs", async () => {
+  it("retry: only failed operations; answers the new op_retry_ record, which (without retry-ghost) does the work again", async () => {
     const failed = await loadData(b.url, "v2025", { symbol: "GOOGL", timeframe: "1h", mode: "local" });
     const r = await api("POST", `/operations/${failed.operation_id}/retry`);
     expect(r.status).toBe(200);
-    const newId = r.body.data.new_operation_id;
-    expect(newId).toMatch(/^op_retry_data_load_\d{8}_\d{6}_[0-9a-f]{8}$/);
-    await new Promise((res) => setTimeout(res, 100));
-    expect((await api("GET", `/operations/${newId}`)).body.data.status).toBe("pending");
-    expect((await api("POST", `/operations/${trainingId}/retry`)).status).toBe(400);
+    const copy = r.body.data;
+    expect(Object.keys(copy).sort()).toEqual(OPERATION_INFO_KEYS_V2025);
+    expect(copy).toMatchObject({ operation_type: "data_load", status: "pending", metadata: failed.metadata });
+    expect(copy.operation_id).toMatch(/^op_retry_data_load_\d{8}_\d{6}_[0-9a-f]{8}$/);
+    // The same local load again, failing the same way (GOOGL is not cached).
+    const again = await waitForOp(b.url, copy.operation_id);
+    expect(again).toMatchObject({ status: "failed", error_message: failed.error_message });
+    expect(await api("POST", `/operations/${trainingId}/retry`)).toMatchObject({
+      status: 400,
+      body: { detail: `Operation ${trainingId} cannot be retried (status: completed)` },
+    });
+    expect(await api("POST", "/operations/op_data_load_20990101_000000_deadbeef/retry")).toMatchObject({
+      status: 404,
+      body: { detail: "Operation not found: op_data_load_20990101_000000_deadbeef" },
+    });
   });
   it("metrics: per-epoch training metrics", async () => {
     const r = await api("GET", `/operations/${trainingId}/metrics`);

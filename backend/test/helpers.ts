@@ -121,3 +121,30 @@ export const PROGRESS_KEYS = [
 ].sort();
 export const ISO_MICRO_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 export const OP_ID = (type: string) => new RegExp(`^op_${type}_\\d{8}_\\d{6}_[0-9a-f]{8}$`);
+
+/** An admin call (outside /api/v1; the backend must run with `faults: true`). */
+export async function admin(b: TestBackend, method: string, path: string, body?: unknown): Promise<ApiResponse> {
+  return call(b.root, method, path, body);
+}
+
+/** The database row of an operation (admin read), or null. */
+export async function dbRow(b: TestBackend, id: string): Promise<any> {
+  const r = await admin(b, "GET", `/__db/operations/${id}`);
+  return r.status === 200 ? r.body : null;
+}
+
+/** Poll until `pred` returns a truthy value (returned), or fail with `what`. */
+export async function until<T>(
+  what: string,
+  pred: () => Promise<T | null | undefined | false>,
+  timeoutMs = 30_000,
+  everyMs = 25,
+): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await pred();
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}

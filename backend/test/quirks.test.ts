@@ -21,6 +21,7 @@ describe("quirk selection", () => {
       "v2025-cancel-fails-training",
       "dummy-cancel-completes",
       "enum-status-text",
+      "retry-ghost",
       "range-point-count-hours",
     ]);
     expect(quirksFor("v2026")).not.toContain("v2025-tensor-500");
@@ -29,7 +30,7 @@ describe("quirk selection", () => {
     expect(parseQuirks("all,-v2025-tensor-500", "v2025")).toEqual({ quirks: quirksFor("v2025").filter((q) => q !== "v2025-tensor-500") });
     expect(parseQuirks(["dummy-cancel-completes"], "v2026")).toEqual({ quirks: ["dummy-cancel-completes"] });
     expect(parseQuirks("bogus", "v2025")).toEqual({ error: expect.stringContaining("unknown quirk 'bogus'") });
-    expect(QUIRK_NAMES).toHaveLength(13);
+    expect(QUIRK_NAMES).toHaveLength(21);
   });
 
   it("CLI: --quirks and KTRDR_QUIRKS; an unknown name is a clear error", () => {

@@ -200,6 +200,7 @@ export async function runEpochs(
     op.metrics = epochMetrics(state.epochs, E, state.bestEpoch);
     ctx.ops.progress(op, { steps_completed: epoch });
     hooks.afterEpoch?.(epoch);
+    if (op.finishNow) break;
     if (sinceImprovement >= cfg.patience && epoch < E) {
       earlyStopped = true;
       op.warnings.push(

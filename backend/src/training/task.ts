@@ -1,18 +1,17 @@
 // Training as an operation, in named phases:
 //   dispatch → prepare data → build model → epoch loop (checkpoints) → evaluate → save → summary.
 // `from` resumes from a checkpoint (the model state and epoch history it saved).
+import { deleteCheckpoint, saveTrainingCheckpoint } from "../checkpoints.ts";
 import type { Ctx } from "../context.ts";
 import { CancelledError } from "../operations.ts";
 import type { Operation } from "../operations.ts";
 import { trainingConfig } from "../strategies.ts";
-import { isoMicros, nowMicros, pause } from "../util.ts";
+import { pause } from "../util.ts";
 import type { JsonObject } from "../util.ts";
-import { readCheckpointFile, writeCheckpointFile } from "./checkpoint-file.ts";
 import type { CheckpointFile } from "./checkpoint-file.ts";
 import { batchProgress, preparationProgress, runEpochs } from "./epochs.ts";
 import { evaluate } from "./evaluate.ts";
-import { buildModel, snapshot } from "./model-state.ts";
-import type { ModelState } from "./model-state.ts";
+import { buildModel } from "./model-state.ts";
 import { loadBars, prepareData } from "./prepare-data.ts";
 import type { TrainingRequest } from "./request.ts";
 import { saveModel, summaryV2025, summaryV2026 } from "./save.ts";
@@ -23,14 +22,6 @@ async function dispatch(ctx: Ctx, op: Operation): Promise<void> {
   // A v2026 worker never answers faster than 150 ms.
   await pause(Math.max(ctx.opts.pace * 300, op.remote ? 150 : 0));
   if (op.abort.signal.aborted) throw new CancelledError();
-}
-
-/** Save the model state as the operation's checkpoint (and remember how to resume from it). */
-function checkpoint(ctx: Ctx, op: Operation, req: TrainingRequest, state: ModelState, kind: string, spentSeconds: number): void {
-  const file: CheckpointFile = { operation_id: op.id, ...snapshot(state, spentSeconds) };
-  const { path } = writeCheckpointFile(ctx, file);
-  op.checkpoint = { checkpoint_type: kind, created_at: isoMicros(nowMicros()), epoch: file.epoch, path };
-  op.resume = (o) => trainingTask(ctx, req, readCheckpointFile(path))(o);
 }
 
 export function trainingTask(ctx: Ctx, req: TrainingRequest, from: CheckpointFile | null = null): (op: Operation) => Promise<JsonObject> {
@@ -45,9 +36,18 @@ export function trainingTask(ctx: Ctx, req: TrainingRequest, from: CheckpointFil
     const data = prepareData(bars, cfg);
 
     const state = buildModel(req, cfg, data.dim, op.epochs, from);
+    const runStart = state.epochs.length;
+    const every = ctx.opts.wire === "v2026" ? cfg.checkpointEvery : 0;
 
     const outcome = await runEpochs(ctx, op, cfg, data, state, {
-      onCancel: () => checkpoint(ctx, op, req, state, "cancellation", spent()),
+      afterEpoch: (epoch) => {
+        // Upstream numbers epochs from 0 and checkpoints at index 10, 20, …
+        if (every > 0 && (epoch - 1) % every === 0 && epoch > 1) saveTrainingCheckpoint(ctx, op, req, state, "periodic", spent(), runStart);
+      },
+      // A killed worker writes nothing; a cancel that reached the worker leaves a checkpoint to resume from.
+      onCancel: () => {
+        if (!op.killed) saveTrainingCheckpoint(ctx, op, req, state, "cancellation", spent(), runStart);
+      },
     });
 
     const evaluation = evaluate(state, data, req, ctx.opts.wire);
@@ -71,6 +71,8 @@ export function trainingTask(ctx: Ctx, req: TrainingRequest, from: CheckpointFil
       steps_completed: state.epochs.length,
     };
     if (outcome.earlyStopped) op.progress.steps_total = cfg.epochs;
+    // v2026: "Checkpoint deleted after successful completion".
+    if (ctx.opts.wire === "v2026") deleteCheckpoint(ctx, op.id);
     const run = { op, req, state, data, evaluation, saved };
     return ctx.opts.wire === "v2026" ? summaryV2026(run) : summaryV2025(run);
   };
