@@ -113,6 +113,12 @@ export const QUIRKS = {
     recordings: "lifecycle-v2026/1018-1248 (samples_restart_crash_sample.json), 1255-1272",
   },
 
+  "v2026-unlinked-children": {
+    wire: ["v2026"],
+    summary:
+      "A research cycle's training and backtest operations carry parent_operation_id null and GET /operations/{research}/children stays empty; the link is only in the cycle's metadata.parameters (training_op_id, backtest_op_id) and in /agent/status (child_operation_id). Off: the children name their cycle and are listed under /children",
+    recordings: "lifecycle-v2026/517-562, 1249-1252",
+  },
   "retry-ghost": {
     wire: ["v2025", "v2026"],
     summary:

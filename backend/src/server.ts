@@ -10,7 +10,9 @@ import { JsonParseError, Router } from "./router.ts";
 import type { Req } from "./router.ts";
 import { registerDataRoutes } from "./routes-data.ts";
 import { registerOperationRoutes } from "./routes-operations.ts";
+import { Research } from "./research.ts";
 import { adminRoute } from "./routes-admin.ts";
+import { registerAgentRoutes } from "./routes-agent.ts";
 import { registerBacktestRoutes } from "./routes-backtests.ts";
 import { registerCheckpointRoutes } from "./routes-checkpoints.ts";
 import { registerStrategyRoutes } from "./routes-strategies.ts";
@@ -94,7 +96,10 @@ export async function startBackend(options: Partial<BackendOptions> = {}): Promi
   registerTrainingRoutes(router, ctx);
   registerBacktestRoutes(router, ctx);
   registerStrategyRoutes(router, ctx);
-  if (opts.wire === "v2026") registerCheckpointRoutes(router, ctx);
+  if (opts.wire === "v2026") {
+    registerCheckpointRoutes(router, ctx);
+    registerAgentRoutes(router, ctx, new Research());
+  }
   const faults = new FaultInjector();
   ctx.orphans.start();
 

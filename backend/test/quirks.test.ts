@@ -30,7 +30,7 @@ describe("quirk selection", () => {
     expect(parseQuirks("all,-v2025-tensor-500", "v2025")).toEqual({ quirks: quirksFor("v2025").filter((q) => q !== "v2025-tensor-500") });
     expect(parseQuirks(["dummy-cancel-completes"], "v2026")).toEqual({ quirks: ["dummy-cancel-completes"] });
     expect(parseQuirks("bogus", "v2025")).toEqual({ error: expect.stringContaining("unknown quirk 'bogus'") });
-    expect(QUIRK_NAMES).toHaveLength(21);
+    expect(QUIRK_NAMES).toHaveLength(22);
   });
 
   it("CLI: --quirks and KTRDR_QUIRKS; an unknown name is a clear error", () => {
