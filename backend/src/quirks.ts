@@ -112,7 +112,6 @@ export const QUIRKS = {
       "A fresh worker started on a killed worker's endpoint (POST /__workers/{type}/start) reports itself busy with the dead worker's operation at its first health check, without running it: the operation stays running at 0 % and the orphan detector never fails it, until someone cancels it (which frees the worker at once). Off: the fresh worker starts idle and the orphan detector fails the dead operation",
     recordings: "lifecycle-v2026/1018-1248 (samples_restart_crash_sample.json), 1255-1272",
   },
-
   "v2026-unlinked-children": {
     wire: ["v2026"],
     summary:
@@ -131,14 +130,48 @@ export const QUIRKS = {
       'Resuming a cancelled or failed operation whose checkpoint is gone answers 404 "No checkpoint available for operation <id>" and turns the operation failed (started_at and completed_at rewritten, error_message null). Off: the 404 leaves the operation as it was',
     recordings: "lifecycle-v2026/1278-1288 (ckdel)",
   },
-
+  "models-never-found": {
+    wire: ["v2025", "v2026"],
+    summary:
+      'GET /models lists every saved model with model_id, model_name and description empty and accuracies 0.0; POST /models/{name}/load answers 404 "Model \'<name>\' not found" even for a model that exists, so POST /models/predict always answers 400 "Model \'<name>\' is not loaded. Load it first."; POST /models/save 400 "Trained model file not found". Off: names and accuracies, load by strategy name or path, predictions from the model',
+    recordings: "lifecycle-v2025/071-076, lifecycle-v2026/572-578",
+  },
+  "gap-analysis-tz-500": {
+    wire: ["v2025", "v2026"],
+    summary:
+      'Gap analysis of a symbol with cached data fails: /gap-analysis/data/{s}/{tf}/summary 500 "Internal server error", /gaps 500 "Internal server error during gap analysis", the batch 200 with results {} and "Cannot localize tz-aware Timestamp, use tz_convert for conversions" per symbol; an unknown symbol gets 200 with zero gaps. Off: the gaps between the cached bars and the market calendar',
+    recordings: "lifecycle-v2025/084-087, 092-093; lifecycle-v2026/589-595, 1275-1276",
+  },
+  "v2026-indicator-ids-unknown": {
+    wire: ["v2026"],
+    summary:
+      'POST /indicators/calculate knows no indicator id (RSIIndicator, rsi, …): 400 {detail: {error: {code: CONFIG-UnknownIndicator}}} — after a data check that answers 500 "Insufficient data: N points available, M required" for a short range. Off: computed as on v2025',
+    recordings: "lifecycle-v2026/597-599, 1273-1274, 1277",
+  },
+  "data-info-python-reprs": {
+    wire: ["v2025", "v2026"],
+    summary:
+      "GET /data/info lists available_symbols and timeframes_available as Python dict reprs in strings (\"{'symbol': 'AAPL', 'name': 'AAPL', 'type': 'unknown', …}\"), every symbol's type unknown. Off: JSON objects with the catalogue's names and types",
+    recordings: "lifecycle-v2025/088, lifecycle-v2026/596",
+  },
   "v2026-patch-status-drops-message": {
     wire: ["v2026"],
     summary:
       "PATCH /operations/{id}/status {status, error_message} sets the status (and completed_at) but not the error_message it was given. Off: the message is stored",
     recordings: "lifecycle-v2026/568-569",
   },
-
+  "v2025-backtest-route-any-op": {
+    wire: ["v2025"],
+    summary:
+      "GET /backtests/{id} answers any operation id, e.g. a training's, with that operation's fields (no type check). Off: 404 for an operation that is not a backtest",
+    recordings: "lifecycle-v2025/019",
+  },
+  "v2025-strategy-versions-empty": {
+    wire: ["v2025"],
+    summary:
+      "GET /strategies/ and /strategies/{name} say a trained strategy is training_status trained but list available_versions [] and latest_version, latest_training_date, latest_metrics null. Off: the saved model versions and the newest one's metrics",
+    recordings: "lifecycle-v2025/077-078",
+  },
   "range-point-count-hours": {
     wire: ["v2025", "v2026"],
     summary: "POST /data/range's point_count counts calendar periods (hours for 1h) between the first and the last bar, not cached bars",

@@ -106,15 +106,16 @@ function startBacktest(ctx: Ctx, body: JsonObject): Reply {
 
 /** v2025's detail routes: the record, results, trades and equity curve of a backtest. */
 function registerV2025Details(router: Router, ctx: Ctx): void {
-  const backtestOp = (id: string) => {
+  // v2025-backtest-route-any-op: the record route answers any operation; results, trades and the curve need a backtest.
+  const backtestOp = (id: string, anyType = false) => {
     const op = ctx.ops.get(id);
-    return op && op.type === "backtesting" ? op : undefined;
+    return op && (op.type === "backtesting" || (anyType && ctx.quirks.has("v2025-backtest-route-any-op"))) ? op : undefined;
   };
-  const notFound = (id: string) => detail(404, `Backtest not found: ${id}`);
+  const notFound = (id: string) => detail(404, `Backtest ${id} not found`);
   const ts = (micros: number | null) => (micros === null ? null : isoMicros(micros, "+00:00"));
 
   router.add("GET", "/backtests/{backtest_id}", (_req, p) => {
-    const op = backtestOp(p.backtest_id!);
+    const op = backtestOp(p.backtest_id!, true);
     if (!op) return notFound(p.backtest_id!);
     return json(200, {
       success: true,
@@ -123,7 +124,7 @@ function registerV2025Details(router: Router, ctx: Ctx): void {
       symbol: op.metadata.symbol,
       timeframe: op.metadata.timeframe,
       status: op.status,
-      progress: Math.round(op.progress.percentage),
+      progress: Math.floor(op.progress.percentage),
       started_at: ts(op.startedAt),
       completed_at: ts(op.completedAt),
       error: op.errorMessage,
@@ -133,7 +134,7 @@ function registerV2025Details(router: Router, ctx: Ctx): void {
   const finished = (id: string): Reply | { op: Operation } => {
     const op = backtestOp(id);
     if (!op) return notFound(id);
-    if (op.status !== "completed" || !backtestDetails(op.id)) return detail(400, `Backtest not completed (status: ${op.status})`);
+    if (op.status !== "completed" || !backtestDetails(op.id)) return detail(404, `Backtest ${op.id} is not completed yet`);
     return { op };
   };
 

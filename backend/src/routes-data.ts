@@ -134,24 +134,47 @@ export function registerDataRoutes(router: Router, ctx: Ctx): void {
   router.add("GET", "/data/info", () => {
     const cached = ctx.cache.listCached();
     const symbols = [...new Set(cached.map((c) => c.symbol))];
+    const reprs = ctx.quirks.has("data-info-python-reprs");
+    const repr = (o: JsonObject): string =>
+      `{${Object.entries(o)
+        .map(([k, v]) => `'${k}': ${Array.isArray(v) ? `[${v.map((x) => `'${String(x)}'`).join(", ")}]` : `'${String(v)}'`}`)
+        .join(", ")}}`;
+    const symbolInfo = (symbol: string): JsonObject => {
+      const tfs = cached.filter((c) => c.symbol === symbol).map((c) => c.timeframe);
+      const bars = tfs.flatMap((tf) => {
+        const b = ctx.cache.read(symbol, tf);
+        return b.length ? [b[0]!.t, b[b.length - 1]!.t] : [];
+      });
+      const info = findSymbol(symbol);
+      const day = (ms: number) => `${isoNaive(ms).slice(0, 10)}T00:00:00+00:00`;
+      return {
+        symbol,
+        name: reprs ? symbol : (info?.name ?? symbol),
+        type: reprs ? "unknown" : (info?.type ?? "unknown"),
+        exchange: reprs ? "unknown" : (info?.exchange ?? "unknown"),
+        currency: reprs ? "unknown" : (info?.currency ?? "unknown"),
+        available_timeframes: tfs,
+        start_date: bars.length ? day(Math.min(...bars)) : null,
+        end_date: bars.length ? day(Math.max(...bars)) : null,
+      };
+    };
+    const rows = symbols.map(symbolInfo);
     const types: Record<string, number> = {};
-    for (const s of symbols) {
-      const t = findSymbol(s)?.type ?? "unknown";
-      types[t] = (types[t] ?? 0) + 1;
-    }
-    const tfs = [...new Set(cached.map((c) => c.timeframe))];
+    for (const r of rows) types[String(r.type)] = (types[String(r.type)] ?? 0) + 1;
+    const timeframes = TIMEFRAMES.map((t) => ({ id: t.id, name: t.name, description: t.description }));
     return json(200, {
       success: true,
       data: {
         data_directory: ctx.cache.dir,
         total_symbols: symbols.length,
-        available_symbols: symbols,
+        available_symbols: reprs ? rows.map(repr) : rows,
         symbol_types: types,
-        timeframes_available: tfs,
-        total_timeframes: tfs.length,
-        data_sources: { local_cache: "csv", market_data: "synthetic (local stand-in for IB Gateway)" },
-        features: { data_loading_modes: [...LOAD_MODES], async_operations: true, segmented_fetching: true },
+        timeframes_available: reprs ? timeframes.map(repr) : timeframes,
+        total_timeframes: timeframes.length,
+        data_sources: ["local_files", "ib_gateway"],
+        features: ["symbol_discovery", "data_validation", "gap_filling", "real_time_updates"],
       },
+      error: null,
     });
   });
 

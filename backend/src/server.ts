@@ -13,7 +13,9 @@ import { registerOperationRoutes } from "./routes-operations.ts";
 import { Research } from "./research.ts";
 import { adminRoute } from "./routes-admin.ts";
 import { registerAgentRoutes } from "./routes-agent.ts";
+import { registerAnalysisRoutes } from "./routes-analysis.ts";
 import { registerBacktestRoutes } from "./routes-backtests.ts";
+import { registerModelRoutes } from "./routes-models.ts";
 import { registerCheckpointRoutes } from "./routes-checkpoints.ts";
 import { registerStrategyRoutes } from "./routes-strategies.ts";
 import { registerTrainingRoutes } from "./routes-trainings.ts";
@@ -96,6 +98,8 @@ export async function startBackend(options: Partial<BackendOptions> = {}): Promi
   registerTrainingRoutes(router, ctx);
   registerBacktestRoutes(router, ctx);
   registerStrategyRoutes(router, ctx);
+  registerModelRoutes(router, ctx);
+  registerAnalysisRoutes(router, ctx);
   if (opts.wire === "v2026") {
     registerCheckpointRoutes(router, ctx);
     registerAgentRoutes(router, ctx, new Research());

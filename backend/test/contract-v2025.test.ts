@@ -238,7 +238,10 @@ describe("data", () => {
       "total_symbols",
       "total_timeframes",
     ]);
-    expect(i.body.data.available_symbols).toContain("AAPL");
+    // Without data-info-python-reprs: objects with the catalogue's names and types.
+    expect(i.body.data.available_symbols.map((x: { symbol: string }) => x.symbol)).toContain("AAPL");
+    expect(i.body.data.available_symbols.find((x: { symbol: string }) => x.symbol === "AAPL")).toMatchObject({ type: "stock" });
+    expect(i.body.data.data_sources).toEqual(["local_files", "ib_gateway"]);
     const ind = await api("GET", "/indicators/");
     expect(ind.body.success).toBe(true);
     expect(ind.body.data.map((x: any) => x.name)).toEqual(expect.arrayContaining(["sma", "rsi", "macd"]));

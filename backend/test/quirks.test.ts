@@ -22,6 +22,11 @@ describe("quirk selection", () => {
       "dummy-cancel-completes",
       "enum-status-text",
       "retry-ghost",
+      "models-never-found",
+      "gap-analysis-tz-500",
+      "data-info-python-reprs",
+      "v2025-backtest-route-any-op",
+      "v2025-strategy-versions-empty",
       "range-point-count-hours",
     ]);
     expect(quirksFor("v2026")).not.toContain("v2025-tensor-500");
@@ -30,7 +35,7 @@ describe("quirk selection", () => {
     expect(parseQuirks("all,-v2025-tensor-500", "v2025")).toEqual({ quirks: quirksFor("v2025").filter((q) => q !== "v2025-tensor-500") });
     expect(parseQuirks(["dummy-cancel-completes"], "v2026")).toEqual({ quirks: ["dummy-cancel-completes"] });
     expect(parseQuirks("bogus", "v2025")).toEqual({ error: expect.stringContaining("unknown quirk 'bogus'") });
-    expect(QUIRK_NAMES).toHaveLength(22);
+    expect(QUIRK_NAMES).toHaveLength(28);
   });
 
   it("CLI: --quirks and KTRDR_QUIRKS; an unknown name is a clear error", () => {
