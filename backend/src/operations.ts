@@ -399,7 +399,7 @@ export class OperationsRegistry {
     return { cancelledAt: at, children };
   }
 
-  /** A record a status change came from elsewhere (PATCH, a worker): set it and its row. */
+  /** A status set from outside the task (PATCH): on the record and its row. */
   setStatus(op: Operation, status: OperationStatus, completedAt: number | null): void {
     op.status = status;
     op.completedAt = completedAt;
