@@ -7,6 +7,9 @@
  * no network of its own (an empty connect list): it calls this server's tools through the host.
  */
 import { type AuthContext, hasScope } from "../auth/context";
+import { TOOLS } from "../tools/catalogue";
+import type { ToolDefinition } from "../tools/tool";
+import { VIEW_META_KEY, type ViewMeta } from "../tools/view-meta";
 import { echo } from "./echo";
 import { OPERATION_VIEW_HTML } from "./generated/operation-view";
 
@@ -14,15 +17,8 @@ export const UI_EXTENSION = "io.modelcontextprotocol/ui";
 const UI_MIME_TYPE = "text/html;profile=mcp-app";
 export const OPERATION_VIEW_URI = "ui://ktrdr/operation.html";
 
-/** The tools whose results the view shows (and follows). */
-export const VIEW_TOOLS: ReadonlySet<string> = new Set([
-  "trigger_data_loading",
-  "start_training",
-  "start_backtest",
-  "get_operation_status",
-  "get_operation_metrics",
-  "get_operation_results",
-]);
+/** The tools whose results the view shows (and follows): those whose definition names a view. */
+const VIEW_TOOLS: ReadonlySet<string> = new Set(TOOLS.filter((d) => d.view !== false).map((d) => d.name));
 
 /** `_meta` of a linked tool (hosts also read a deprecated flat "ui/resourceUri"; the spec's key suffices). */
 const VIEW_TOOL_META = { ui: { resourceUri: OPERATION_VIEW_URI } } as const;
@@ -51,11 +47,12 @@ export function unknownResource(uri: string): string {
 }
 
 /**
- * For a tool linked to the view: facts the view needs about the caller, sent in the result's
- * `_meta` (hosts do not show `_meta` to the model). Undefined for the other tools.
+ * For a tool linked to the view: what the result is and what the caller may do, sent in the
+ * result's `_meta` (hosts do not show `_meta` to the model). Undefined for the other tools.
  */
-export function viewResultMeta(tool: string, auth: AuthContext): Record<string, unknown> | undefined {
-  return VIEW_TOOLS.has(tool) ? { "ktrdr/view": { canCancel: hasScope(auth, "ktrdr:operate") } } : undefined;
+export function viewResultMeta(def: ToolDefinition, auth: AuthContext): Record<string, ViewMeta> | undefined {
+  if (def.view === false) return undefined;
+  return { [VIEW_META_KEY]: { kind: def.view, canCancel: hasScope(auth, "ktrdr:operate") } };
 }
 
 /** A tool listing with the view linked from the tools that show it (the same objects otherwise). */

@@ -5,8 +5,6 @@
 import type { AuthContext } from "../auth/context";
 import type { BackendConfig } from "../config";
 import type { RunDeps, ToolOutcome } from "../tools/run";
-import type { ToolDefinition } from "../tools/tool";
-import { startedOutput } from "../tools/started";
 import { echo } from "./echo";
 
 interface CallToolResultLike {
@@ -21,11 +19,6 @@ export function toCallToolResult(outcome: ToolOutcome, meta?: Record<string, unk
   const m = meta ? { _meta: meta } : {};
   if (!outcome.ok) return { isError: true, content: [{ type: "text", text: outcome.message }], ...m };
   return { structuredContent: outcome.value, content: [{ type: "text", text: JSON.stringify(outcome.value) }], ...m };
-}
-
-/** The tools that start a backend operation (their result is the started-operation shape): these can run as tasks. */
-export function isStartTool(def: ToolDefinition): boolean {
-  return def.output === startedOutput;
 }
 
 /** Progress, as the MCP front end can report it for one call (undefined: the client asked for none). */

@@ -31,12 +31,12 @@ import {
 } from "../auth/context";
 import { readConfig } from "../config";
 import type { Env } from "../env";
-import { TOOLS } from "../tools/catalogue";
+import { toolNamed } from "../tools/catalogue";
 import { listedTools, perScopeSet } from "../tools/listing";
 import { runTool } from "../tools/run";
 import type { ToolDefinition } from "../tools/tool";
 import { OPERATION_VIEW_RESOURCE, readResource, UI_EXTENSION, unknownResource, viewResultMeta, withViewLinks } from "./apps";
-import { isStartTool, progressTo, runDeps, toCallToolResult, unknownTool } from "./calls";
+import { progressTo, runDeps, toCallToolResult, unknownTool } from "./calls";
 import { echo } from "./echo";
 import { INSTRUCTIONS, SERVER_NAME, SERVER_VERSION } from "./instructions";
 import { PlainMcpError, SessionServer } from "./session-server";
@@ -45,8 +45,6 @@ import { BackendTaskStore, startAsTask, TASKS_CAPABILITY, TaskError, type TaskDe
 const NO_ACCESS: AuthContext = { principal: "anonymous", method: "local", scopes: [] };
 /** This server's own record of the session's owner (not the Agents SDK's props storage). */
 const OWNER_KEY = "ktrdr:session-owner";
-
-const BY_NAME = new Map(TOOLS.map((d) => [d.name, d]));
 
 /** The scope each task method needs (tools check their own); a refusal names the method called. */
 const METHOD_SCOPES: Readonly<Record<string, Scope>> = {
@@ -58,7 +56,9 @@ const METHOD_SCOPES: Readonly<Record<string, Scope>> = {
 
 /** tools/list for the 2025 era, per scope set: the shared listing plus task support of the start tools. */
 const sessionListing = perScopeSet((scopes): unknown[] =>
-  withViewLinks(listedTools(scopes)).map((t) => (isStartTool(BY_NAME.get(t.name)!) ? { ...t, execution: { taskSupport: "optional" } } : t)),
+  withViewLinks(listedTools(scopes)).map((t) =>
+    toolNamed(t.name)?.startsOperation ? { ...t, execution: { taskSupport: "optional" } } : t,
+  ),
 );
 
 export class KtrdrMcp extends McpAgent<Env, unknown, AuthProps> {
@@ -102,7 +102,7 @@ export class KtrdrMcp extends McpAgent<Env, unknown, AuthProps> {
     this.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
       const auth = this.deps.auth();
       const { name, arguments: args, task } = request.params;
-      const def = BY_NAME.get(name);
+      const def = toolNamed(name);
       const token = extra._meta?.progressToken;
       const deps = runDeps(
         auth,
@@ -116,7 +116,7 @@ export class KtrdrMcp extends McpAgent<Env, unknown, AuthProps> {
       }
       if (task) {
         // A start tool the caller may not run is refused for its scope (by startAsTask), not as "not a start tool".
-        if (!isStartTool(def)) {
+        if (!def.startsOperation) {
           throw new TaskError(
             ErrorCode.MethodNotFound,
             `Tool ${name} cannot run as a task (only the start tools can); call it without 'task'.`,
@@ -124,7 +124,7 @@ export class KtrdrMcp extends McpAgent<Env, unknown, AuthProps> {
         }
         return startAsTask(def, args, this.deps, (a) => runTool(def, a, deps));
       }
-      return toCallToolResult(await runTool(def as ToolDefinition, args ?? {}, deps), viewResultMeta(name, auth)) as CallToolResult;
+      return toCallToolResult(await runTool(def as ToolDefinition, args ?? {}, deps), viewResultMeta(def, auth)) as CallToolResult;
     });
   }
 

@@ -13,11 +13,11 @@ import { createMcpHandler, type McpRequestContext, ProtocolError, ProtocolErrorC
 import { z } from "zod";
 import { type AuthContext, authContextSchema, hasScope, type Scope } from "../auth/context";
 import type { WorkerConfig } from "../config";
-import { TOOLS } from "../tools/catalogue";
+import { toolNamed } from "../tools/catalogue";
 import { listedTools, perScopeSet } from "../tools/listing";
 import { runTool } from "../tools/run";
 import { OPERATION_VIEW_RESOURCE, readResource, UI_EXTENSION, unknownResource, viewResultMeta, withViewLinks } from "./apps";
-import { isStartTool, progressTo, runDeps, toCallToolResult, unknownTool } from "./calls";
+import { progressTo, runDeps, toCallToolResult, unknownTool } from "./calls";
 import { cleanMessage, echo } from "./echo";
 import { declares, missingExtension, TASKS_EXTENSION } from "./extensions";
 import { Fixtures } from "./fixtures";
@@ -36,7 +36,6 @@ import {
   taskStatus,
 } from "./tasks";
 
-const BY_NAME = new Map(TOOLS.map((d) => [d.name, d]));
 const taskIdParams = z.looseObject({ taskId: z.string() });
 
 interface RequestDeps {
@@ -99,7 +98,7 @@ function buildServer(d: RequestDeps): Server {
     const { name, arguments: args } = request.params;
     const tasks = declares(ctx, TASKS_EXTENSION);
     if (fixtures?.has(name)) return (await fixtures.call(name, args ?? {}, tasks, ctx)) as never;
-    const def = BY_NAME.get(name);
+    const def = toolNamed(name);
     if (!def) return unknownTool(name) as never;
     const token = ctx.mcpReq._meta?.progressToken;
     const deps = runDeps(
@@ -112,11 +111,11 @@ function buildServer(d: RequestDeps): Server {
     const outcome = await runTool(def, args ?? {}, deps);
     // Server-directed tasks: a start tool called by a client that declared the extension answers with
     // the operation as a task (task id = operation id). A start that failed created nothing: its error stands.
-    if (tasks && isStartTool(def) && outcome.ok) {
+    if (tasks && def.startsOperation && outcome.ok) {
       const task = await taskOfStarted(outcome.value as unknown as StartedOutcome, taskDeps);
       return { resultType: "task", ...modernTask(task) } as never;
     }
-    return toCallToolResult(outcome, viewResultMeta(name, d.auth)) as never;
+    return toCallToolResult(outcome, viewResultMeta(def, d.auth)) as never;
   });
 
   server.setRequestHandler("tasks/get", { params: taskIdParams }, async (params, ctx) => {

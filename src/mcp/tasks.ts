@@ -27,6 +27,7 @@ import { BackendError } from "../ktrdr/errors";
 import { KtrdrApi } from "../ktrdr/ktrdr.api";
 import type { Operation, OperationPage, OperationRow } from "../ktrdr/model";
 import { log } from "../log";
+import { START_TOOLS } from "../tools/catalogue";
 import { describeError } from "../tools/errors";
 import * as input from "../tools/inputs";
 import { getOperationResults } from "../tools/operations.tools";
@@ -184,7 +185,7 @@ export class BackendTaskStore implements TaskStore {
   async createTask(_params: CreateTaskOptions, _requestId: RequestId, request: Request): Promise<Task> {
     throw new TaskError(
       ErrorCode.MethodNotFound,
-      `${request.method} cannot run as a task here; only the start tools (trigger_data_loading, start_training, start_backtest) can.`,
+      `${request.method} cannot run as a task here; only the start tools (${START_TOOLS.map((d) => d.name).join(", ")}) can.`,
     );
   }
 

@@ -12,3 +12,13 @@ export const TOOLS: ReadonlyArray<ToolDefinition> = [
   ...OPERATION_TOOLS,
   ...DISCOVERY_TOOLS,
 ] as unknown as ReadonlyArray<ToolDefinition>;
+
+const BY_NAME: ReadonlyMap<string, ToolDefinition> = new Map(TOOLS.map((d) => [d.name, d]));
+
+/** The tool called `name`, or undefined for a name the catalogue does not have. */
+export function toolNamed(name: string): ToolDefinition | undefined {
+  return BY_NAME.get(name);
+}
+
+/** The tools that start a backend operation (the ones that can run as MCP tasks), in catalogue order. */
+export const START_TOOLS: ReadonlyArray<ToolDefinition> = TOOLS.filter((d) => d.startsOperation);

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { BackendError } from "../ktrdr/errors";
 import * as input from "./inputs";
+import * as names from "./names";
 import { sameDate } from "./dedupe";
 import { startInput, startOperation, startedOutput } from "./started";
 import { defineTool, READ, ToolError } from "./tool";
@@ -18,7 +19,7 @@ function checkRange(start?: string, end?: string): void {
 }
 
 export const triggerDataLoading = defineTool({
-  name: "trigger_data_loading",
+  name: names.TRIGGER_DATA_LOADING,
   title: "Load market data",
   description:
     "Start loading market data from IB into KTRDR's cache; returns an operation_id at once, not data. " +
@@ -26,6 +27,8 @@ export const triggerDataLoading = defineTool({
     "Later: get_operation_status, then get_market_data.",
   scope: "ktrdr:operate",
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  startsOperation: true,
+  view: "started",
   input: {
     symbol: input.symbol,
     timeframe: input.timeframe.default("1h"),
@@ -54,13 +57,15 @@ export const triggerDataLoading = defineTool({
 });
 
 export const getMarketData = defineTool({
-  name: "get_market_data",
+  name: names.GET_MARKET_DATA,
   title: "Get market data",
   description:
     `Read cached OHLCV bars (fast; no loading). Returns the most recent limit_bars bars (default 50, at most ${MARKET_DATA_MAX_BARS}) in the date range as compact rows [time, open, high, low, close, volume]. ` +
     "Empty result means nothing is cached: run trigger_data_loading first.",
   scope: "ktrdr:read",
   annotations: READ,
+  startsOperation: false,
+  view: false,
   input: {
     symbol: input.symbol,
     timeframe: input.timeframe.default("1h"),
@@ -102,12 +107,14 @@ export const getMarketData = defineTool({
 });
 
 export const getDataSummary = defineTool({
-  name: "get_data_summary",
+  name: names.GET_DATA_SUMMARY,
   title: "Summarise cached data",
   description:
     "First and last cached bar of a symbol and timeframe. Use it before training or a backtest to check the data is there and recent; get_market_data counts and reads bars.",
   scope: "ktrdr:read",
   annotations: READ,
+  startsOperation: false,
+  view: false,
   input: {
     symbol: input.symbol,
     timeframe: input.timeframe.default("1h"),

@@ -2,16 +2,19 @@
  * What the backend offers: health, symbols, indicators, strategies.
  */
 import { z } from "zod";
+import * as names from "./names";
 import { defineTool, READ } from "./tool";
 import { prune } from "./views";
 
 export const checkBackendHealth = defineTool({
-  name: "check_backend_health",
+  name: names.CHECK_BACKEND_HEALTH,
   title: "Check KTRDR backend health",
   description:
     "Whether the KTRDR backend is reachable and healthy, its version and how long it took to answer. Use it when other tools report the backend unreachable.",
   scope: "ktrdr:read",
   annotations: READ,
+  startsOperation: false,
+  view: false,
   input: {},
   output: {
     healthy: z.boolean(),
@@ -34,12 +37,14 @@ export const checkBackendHealth = defineTool({
 });
 
 export const getAvailableSymbols = defineTool({
-  name: "get_available_symbols",
+  name: names.GET_AVAILABLE_SYMBOLS,
   title: "List tradable symbols",
   description:
     "Symbols KTRDR knows, with type, exchange and the timeframes it has. Use before trigger_data_loading or start_training to pick valid symbols.",
   scope: "ktrdr:read",
   annotations: READ,
+  startsOperation: false,
+  view: false,
   input: {},
   output: {
     count: z.number(),
@@ -52,11 +57,13 @@ export const getAvailableSymbols = defineTool({
 });
 
 export const getAvailableIndicators = defineTool({
-  name: "get_available_indicators",
+  name: names.GET_AVAILABLE_INDICATORS,
   title: "List indicators",
   description: "Technical indicators KTRDR can compute, with their parameters. Use when reading or choosing a strategy's features.",
   scope: "ktrdr:read",
   annotations: READ,
+  startsOperation: false,
+  view: false,
   input: {},
   output: {
     count: z.number(),
@@ -69,12 +76,14 @@ export const getAvailableIndicators = defineTool({
 });
 
 export const getAvailableStrategies = defineTool({
-  name: "get_available_strategies",
+  name: names.GET_AVAILABLE_STRATEGIES,
   title: "List strategies",
   description:
     "Strategies that can be trained or backtested, with their symbol, timeframe and training status. Pass a name to start_training or start_backtest.",
   scope: "ktrdr:read",
   annotations: READ,
+  startsOperation: false,
+  view: false,
   input: {},
   output: {
     count: z.number(),

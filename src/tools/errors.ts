@@ -7,12 +7,13 @@ import { BackendError, type HttpCause, Unsupported } from "../ktrdr/errors";
 import { ToolError } from "./tool";
 
 export interface ErrorSubject {
+  /** The tool (or MCP method) the agent called, named in the message. */
   tool: string;
+  /** The call starts a backend operation (a timeout or a busy worker then says whether anything started). */
+  startsOperation?: boolean;
   operationId?: string;
   backendHost?: string;
 }
-
-const STARTS = new Set(["trigger_data_loading", "start_training", "start_backtest"]);
 
 export function describeError(err: unknown, s: ErrorSubject): string {
   if (err instanceof ToolError) return err.message;
@@ -39,7 +40,7 @@ function describeBackendError(err: BackendError, s: ErrorSubject): string {
       return `KTRDR backend unreachable${where}: connection failed. Check that the backend (and its Cloudflare Tunnel) is running, then retry; check_backend_health tells when it is back.`;
     case "timeout":
       return `KTRDR backend did not answer within ${Math.max(1, Math.round(f.afterMs / 1000))} s${where}. It may be overloaded or the tunnel slow: retry in a minute${
-        STARTS.has(s.tool) ? ", but first call list_operations(active_only=true) — the start may have gone through" : ""
+        s.startsOperation ? ", but first call list_operations(active_only=true) — the start may have gone through" : ""
       }.`;
     case "aborted":
       return `The request was cancelled before KTRDR answered.`;
@@ -76,7 +77,7 @@ function describeHttp(status: number, message: string, cause: HttpCause, s: Erro
         ? `KTRDR cannot serialise this operation's record (HTTP ${status} PydanticSerializationError, a v2025 bug once a training completes; it will not go away by retrying), and no other endpoint could answer for it${ref}. Call list_operations to see its status.`
         : `KTRDR cannot serialise its answer (HTTP ${status} PydanticSerializationError)${ref}; retrying will not help. The backend operator should check KTRDR's logs.`;
     case "workers_busy":
-      return `KTRDR has no free ${cause.worker_type ? `${cause.worker_type} ` : ""}worker (HTTP 503): its only one is busy, or still being released after its last operation.${STARTS.has(s.tool) ? " Nothing was started; call list_operations(active_only=true) to see what runs." : " Call list_operations(active_only=true) to see what runs."}`;
+      return `KTRDR has no free ${cause.worker_type ? `${cause.worker_type} ` : ""}worker (HTTP 503): its only one is busy, or still being released after its last operation.${s.startsOperation ? " Nothing was started; call list_operations(active_only=true) to see what runs." : " Call list_operations(active_only=true) to see what runs."}`;
     case "invalid_request":
       return `KTRDR rejected the request (HTTP ${status}): ${message}. Fix the arguments and call ${s.tool} again.`;
     case "other":

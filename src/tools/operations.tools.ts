@@ -5,6 +5,7 @@ import { z } from "zod";
 import { isFinished } from "../ktrdr/model";
 import { alreadyFinishedMessage, describeError, notFinishedMessage } from "./errors";
 import * as input from "./inputs";
+import * as names from "./names";
 import { defineTool, READ, ToolError } from "./tool";
 import { untilInput, waitForOperation, waitInput } from "./wait";
 import { compact, conciseResults, conciseStatus, diagnoseTraining, epochView, fullStatus, listRow, prune, resultSeries } from "./views";
@@ -37,13 +38,15 @@ const listRowShape = z.object({
 });
 
 export const listOperations = defineTool({
-  name: "list_operations",
+  name: names.LIST_OPERATIONS,
   title: "List KTRDR operations",
   description:
     "Find operations without knowing their ids — e.g. at the start of a conversation, or to see what is running. Newest first. " +
     "Filters: operation_type, status, active_only (pending+running). Then use get_operation_status for one operation.",
   scope: "ktrdr:read",
   annotations: READ,
+  startsOperation: false,
+  view: false,
   input: {
     operation_type: input.operationType.optional().describe("Only this kind of operation"),
     status: input.operationStatus.optional().describe("Only operations in this status"),
@@ -74,13 +77,15 @@ export const listOperations = defineTool({
 });
 
 export const getOperationStatus = defineTool({
-  name: "get_operation_status",
+  name: names.GET_OPERATION_STATUS,
   title: "Get operation status",
   description:
     "Status and progress of one operation: percentage, step, elapsed time, ETA, latest epoch metrics. " +
     "Do not poll in a loop: pass wait_seconds (up to 45) and the server waits for you. Once finished, call get_operation_results.",
   scope: "ktrdr:read",
   annotations: READ,
+  startsOperation: false,
+  view: "status",
   input: {
     operation_id: input.operationId,
     detail,
@@ -131,13 +136,15 @@ export const getOperationStatus = defineTool({
 });
 
 export const cancelOperation = defineTool({
-  name: "cancel_operation",
+  name: names.CANCEL_OPERATION,
   title: "Cancel an operation",
   description:
     "Cancel a pending or running operation, with an optional reason that is recorded. Training stops at the next batch and keeps a checkpoint. " +
     "Cannot be undone. Finished operations cannot be cancelled.",
   scope: "ktrdr:operate",
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+  startsOperation: false,
+  view: false,
   input: {
     operation_id: input.operationId,
     reason: input.reason.optional(),
@@ -163,13 +170,15 @@ export const cancelOperation = defineTool({
 });
 
 export const getOperationResults = defineTool({
-  name: "get_operation_results",
+  name: names.GET_OPERATION_RESULTS,
   title: "Get operation results",
   description:
     "Results of a finished operation: key metrics (training: losses, accuracy, model path; backtest: return, Sharpe, drawdown, trades; data load: bars). " +
     "A failed one gives its error_message, a cancelled one its cancel_reason. Active operations have none yet.",
   scope: "ktrdr:read",
   annotations: READ,
+  startsOperation: false,
+  view: "results",
   input: {
     operation_id: input.operationId,
     detail,
@@ -213,13 +222,15 @@ export const getOperationResults = defineTool({
 });
 
 export const getOperationMetrics = defineTool({
-  name: "get_operation_metrics",
+  name: names.GET_OPERATION_METRICS,
   title: "Get operation metrics",
   description:
     "Per-epoch training metrics of an operation (running or finished) with a short diagnosis: best epoch, whether validation loss is rising. " +
     "Use it to judge overfitting or a plateau before deciding to cancel; concise shows the last 10 epochs.",
   scope: "ktrdr:read",
   annotations: READ,
+  startsOperation: false,
+  view: "metrics",
   input: {
     operation_id: input.operationId,
     detail,

@@ -60,7 +60,7 @@ export async function runTool(def: ToolDefinition, args: Record<string, unknown>
     finish(def, deps, { outcome: "ok", operationId: resultId, started, backendCalls: api.callCount });
     return { ok: true, value };
   } catch (err) {
-    const message = describeError(err, { tool: def.name, operationId, backendHost: api.backendHost });
+    const message = describeError(err, { tool: def.name, startsOperation: def.startsOperation, operationId, backendHost: api.backendHost });
     const cause =
       err instanceof BackendError
         ? `${err.failure.kind}${err.status ? ` ${err.status}` : ""}`

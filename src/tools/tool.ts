@@ -1,12 +1,15 @@
 /**
  * What a tool is, independent of any transport: a name, the words an agent reads, zod input and
- * output shapes, annotations, the scope it needs, and a function from validated input to a
- * result object. `mcp/register.ts` adapts these to the MCP SDK; another transport can reuse them
- * unchanged.
+ * output shapes, annotations, the scope it needs, whether it starts a backend operation and which
+ * kind of result the operation view shows for it, and a function from validated input to a result
+ * object. Everything else (task support, the view's links, error wording, listings) asks the
+ * definition; the MCP front ends in `src/mcp/` adapt these to their SDKs, and another transport
+ * can reuse them unchanged.
  */
 import type { z } from "zod";
 import type { AuthContext, Scope } from "../auth/context";
 import type { KtrdrApi } from "../ktrdr/ktrdr.api";
+import type { ViewKind } from "./view-meta";
 
 export interface ToolAnnotations {
   readOnlyHint: boolean;
@@ -31,6 +34,10 @@ export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O exten
   description: string;
   scope: Scope;
   annotations: ToolAnnotations;
+  /** It starts a backend operation and answers with the started-operation shape: it can run as an MCP task. */
+  startsOperation: boolean;
+  /** The kind of result the operation view shows for it, or false when it has no view. */
+  view: ViewKind | false;
   input: I;
   output: O;
   run: (args: z.output<z.ZodObject<I>>, ctx: ToolContext) => Promise<z.input<z.ZodObject<O>>>;

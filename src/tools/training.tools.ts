@@ -3,13 +3,14 @@
  */
 import { z } from "zod";
 import * as input from "./inputs";
+import * as names from "./names";
 import { sameDate, sameSet } from "./dedupe";
 import { startInput, startOperation, startedOutput } from "./started";
 import { defineTool, READ, START, ToolError } from "./tool";
 import { compact, conciseResults, prune } from "./views";
 
 export const startTraining = defineTool({
-  name: "start_training",
+  name: names.START_TRAINING,
   title: "Start model training",
   description:
     "Start training a strategy's neural network on cached data; returns an operation_id at once (training takes minutes to hours). " +
@@ -17,6 +18,8 @@ export const startTraining = defineTool({
     "Later: get_operation_status, then get_operation_results.",
   scope: "ktrdr:operate",
   annotations: START,
+  startsOperation: true,
+  view: "started",
   input: {
     strategy_name: input.strategyName.optional(),
     strategy_config_path: input.strategyName.optional().describe("Alias of strategy_name (a YAML path is accepted)"),
@@ -62,13 +65,15 @@ export const startTraining = defineTool({
 });
 
 export const startBacktest = defineTool({
-  name: "start_backtest",
+  name: names.START_BACKTEST,
   title: "Start a backtest",
   description:
     "Start a backtest of a strategy (its trained model) over cached bars; returns an operation_id at once. " +
     "Later: get_operation_status, then get_operation_results for trades, return, drawdown and Sharpe.",
   scope: "ktrdr:operate",
   annotations: START,
+  startsOperation: true,
+  view: "started",
   input: {
     strategy_name: input.strategyName,
     symbol: input.symbol,
@@ -111,13 +116,15 @@ export const startBacktest = defineTool({
 });
 
 export const getModelPerformance = defineTool({
-  name: "get_model_performance",
+  name: names.GET_MODEL_PERFORMANCE,
   title: "Get trained model performance",
   description:
     "Training and test metrics and model facts of a completed training, by its task id (the training's operation_id). " +
     "For running trainings use get_operation_status or get_operation_metrics instead.",
   scope: "ktrdr:read",
   annotations: READ,
+  startsOperation: false,
+  view: false,
   input: {
     task_id: input.operationId.describe("The training's operation_id"),
   },

@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, inject, it } from "vitest";
 import { readmeWithReference } from "../../scripts/tool-reference.mjs";
+import { toolNamed } from "../../src/tools/catalogue";
 import { openSession } from "./mcp-client";
 
 const stacks = inject("stacks");
@@ -34,8 +35,10 @@ describe("tool catalogue", () => {
       expect(t.description?.length, t.name).toBeGreaterThan(60);
       expect(t.outputSchema, t.name).toBeTruthy();
       expect(t.annotations?.readOnlyHint, t.name).toBeTypeOf("boolean");
-      const reads = !/^(trigger_|start_|cancel_)/.test(t.name);
-      expect(t.annotations?.readOnlyHint, t.name).toBe(reads);
+      // Read-only exactly when the read scope is all the tool needs (two declarations that must agree).
+      const def = toolNamed(t.name);
+      expect(def, t.name).toBeDefined();
+      expect(t.annotations?.readOnlyHint, t.name).toBe(def?.scope === "ktrdr:read");
     }
     expect(tools.find((t) => t.name === "cancel_operation")?.annotations?.destructiveHint).toBe(true);
   });

@@ -6,6 +6,7 @@ import { createExecutionContext, env, evictDurableObject, runInDurableObject, wa
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Env as WorkerEnv } from "../../src/env";
 import { KtrdrMcp } from "../../src/mcp/session";
+import { TOOLS } from "../../src/tools/catalogue";
 import {
   call,
   deleteSession,
@@ -22,7 +23,7 @@ import {
 } from "./auth-helpers";
 
 const BASE = "https://mcp.example.com";
-const OPERATE_TOOLS = ["trigger_data_loading", "start_training", "start_backtest", "cancel_operation"];
+const OPERATE_TOOLS = TOOLS.filter((d) => d.scope === "ktrdr:operate").map((d) => d.name);
 
 let reader: TestKey;
 let operator: TestKey;

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { type AuthContext, LOCAL_CONTEXT } from "../../src/auth/context";
 import type { BackendConfig } from "../../src/config";
 import { runTool, type ToolOutcome } from "../../src/tools/run";
-import { TOOLS } from "../../src/tools/catalogue";
+import { START_TOOLS as START_TOOL_DEFS, TOOLS } from "../../src/tools/catalogue";
 import type { ToolContext, ToolDefinition } from "../../src/tools/tool";
 import { DEFAULT_BASE, FakeBackend, NOW, type FakeOptions, type WireVersion } from "./fake-backend";
 
@@ -155,7 +155,8 @@ export const VALID_ARGS: Record<string, Record<string, unknown>> = {
   get_available_strategies: {},
 };
 
-export const START_TOOLS = new Set(["trigger_data_loading", "start_training", "start_backtest"]);
+/** The tools that start an operation, as their definitions say (tools.test.ts pins which they are). */
+export const START_TOOLS: ReadonlySet<string> = new Set(START_TOOL_DEFS.map((d) => d.name));
 
 // ---- MCP over streamable HTTP, against the Worker's default export --------------------------
 

@@ -3,6 +3,7 @@
  * (local mode), JSON-RPC over streamable HTTP, the Durable Object running the tools. The backend
  * is the fake, served from a stub of the global fetch (the Durable Object shares the isolate).
  */
+import { TOOLS } from "../../src/tools/catalogue";
 import { exports } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FAULTS, FakeBackend, IDS } from "./fake-backend";
@@ -70,22 +71,8 @@ describe("MCP endpoint", () => {
       expect(typeof t.annotations!.readOnlyHint, t.name).toBe("boolean");
     }
     const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
-    const reads = [
-      "list_operations",
-      "get_operation_status",
-      "get_operation_results",
-      "get_operation_metrics",
-      "get_market_data",
-      "get_data_summary",
-      "get_model_performance",
-      "check_backend_health",
-      "get_available_symbols",
-      "get_available_indicators",
-      "get_available_strategies",
-    ];
-    for (const n of reads) expect(byName[n]!.annotations!.readOnlyHint, n).toBe(true);
-    for (const n of ["trigger_data_loading", "start_training", "start_backtest", "cancel_operation"])
-      expect(byName[n]!.annotations!.readOnlyHint, n).toBe(false);
+    // A tool is read-only exactly when the read scope is all it needs (two declarations of each tool that must agree).
+    for (const def of TOOLS) expect(byName[def.name]!.annotations!.readOnlyHint, def.name).toBe(def.scope === "ktrdr:read");
     expect(byName.cancel_operation!.annotations!.destructiveHint).toBe(true);
     expect(byName.start_training!.annotations!.destructiveHint).not.toBe(true);
     // The filters are enums in the published schema, so clients can see the valid values.

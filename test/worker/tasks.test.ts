@@ -13,12 +13,12 @@ import { z } from "zod";
 import type { Env as WorkerEnv } from "../../src/env";
 import worker from "../../src/index";
 import { pollIntervalFor, taskStatus } from "../../src/mcp/tasks";
+import { START_TOOLS } from "../../src/tools/catalogue";
 import { startedOutput } from "../../src/tools/started";
 import { DEFAULT_BASE, FakeBackend, IDS, TRAINING_RESULT_SUMMARY, type WireVersion } from "./fake-backend";
 
 const PROTOCOL = "2025-11-25";
 const TRAINING = { strategy_name: "mlp_basic", symbols: ["MSFT"], timeframes: ["1h"] };
-const START_TOOLS = ["trigger_data_loading", "start_training", "start_backtest"];
 
 interface Msg {
   id?: number | string | null;
@@ -196,7 +196,7 @@ describe("capabilities and tool catalogue", () => {
     const { tools } = await s.ok("tools/list");
     for (const t of tools as Array<{ name: string; execution?: { taskSupport?: string } }>) {
       // Absent means "forbidden" (the 2025-11-25 default), which every other tool is.
-      expect(t.execution?.taskSupport, t.name).toBe(START_TOOLS.includes(t.name) ? "optional" : undefined);
+      expect(t.execution?.taskSupport, t.name).toBe(START_TOOLS.some((d) => d.name === t.name) ? "optional" : undefined);
     }
   });
 

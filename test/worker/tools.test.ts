@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { AuthContext } from "../../src/auth/context";
 import { TOOLS } from "../../src/tools/catalogue";
+import { startedOutput } from "../../src/tools/started";
 import {
   DATA_LOAD_RESULT_SUMMARY,
   EPOCHS,
@@ -620,6 +621,23 @@ describe.each(VERSIONS)("discovery tools against %s", (version) => {
     const msg = expectErr(await h.run("get_model_performance", { task_id: IDS.trainingRunning }));
     expect(msg).toMatch(/not found/i);
     expect(msg).toMatch(/not completed/);
+  });
+});
+
+describe("what each tool is, as its definition says", () => {
+  it("the start tools start an operation and answer with the started shape; the view tools name their kind", () => {
+    // The one place these sets are written: everything else (task support, the view's links, the
+    // "did it start?" wording of errors) asks the definitions.
+    expect(TOOLS.filter((t) => t.startsOperation).map((t) => t.name)).toEqual(["trigger_data_loading", "start_training", "start_backtest"]);
+    for (const t of TOOLS) expect(t.output === startedOutput, t.name).toBe(t.startsOperation);
+    expect(Object.fromEntries(TOOLS.filter((t) => t.view !== false).map((t) => [t.name, t.view]))).toEqual({
+      trigger_data_loading: "started",
+      start_training: "started",
+      start_backtest: "started",
+      get_operation_status: "status",
+      get_operation_metrics: "metrics",
+      get_operation_results: "results",
+    });
   });
 });
 
