@@ -10,6 +10,7 @@
  */
 import { ProtocolError, ProtocolErrorCode, type ServerContext } from "@modelcontextprotocol/server";
 import type { ListedTool } from "../tools/listing";
+import { parseTime } from "../tools/views";
 import { echo } from "./echo";
 import { missingExtension, TASKS_EXTENSION } from "./extensions";
 import { backendApi, type TaskDeps, taskStatus } from "./tasks";
@@ -136,9 +137,9 @@ export class Fixtures {
     if (t.kind === "slow" && t.operationId) {
       // Cancelled before its time was up: cancelled for good (the dummy operation keeps that fact).
       const op = await backendApi(this.deps).getOperation(t.operationId);
-      const endedAt = Date.parse(op.completed_at ?? "");
-      if (taskStatus(op.status) === "cancelled" && !(endedAt >= due))
-        return { ...base, status: "cancelled", lastUpdatedAt: new Date(Number.isNaN(endedAt) ? Date.now() : endedAt).toISOString() };
+      const endedAt = parseTime(op.completed_at);
+      if (taskStatus(op.status) === "cancelled" && !(endedAt !== undefined && endedAt >= due))
+        return { ...base, status: "cancelled", lastUpdatedAt: new Date(endedAt ?? Date.now()).toISOString() };
     }
     if (Date.now() < due) return { ...base, status: "working", lastUpdatedAt: createdAt, pollIntervalMs: POLL_MS };
     const doneAt = new Date(due).toISOString();

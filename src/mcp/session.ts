@@ -20,39 +20,24 @@ import {
   ReadResourceRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { McpAgent } from "agents/mcp";
-import {
-  type AuthContext,
-  type AuthProps,
-  type CallerContext,
-  callerContextSchema,
-  hasScope,
-  RETIRED_OWNER,
-  type Scope,
-} from "../auth/context";
+import { type AuthContext, type AuthProps, type CallerContext, callerContextSchema, RETIRED_OWNER } from "../auth/context";
 import { readConfig } from "../config";
 import type { Env } from "../env";
 import { toolNamed } from "../tools/catalogue";
 import { listedTools, perScopeSet } from "../tools/listing";
 import { runTool } from "../tools/run";
+import { refusalFor } from "../tools/scope";
 import type { ToolDefinition } from "../tools/tool";
 import { OPERATION_VIEW_RESOURCE, readResource, UI_EXTENSION, unknownResource, viewResultMeta, withViewLinks } from "./apps";
 import { progressTo, runDeps, toCallToolResult, unknownTool } from "./calls";
 import { echo } from "./echo";
 import { INSTRUCTIONS, SERVER_NAME, SERVER_VERSION } from "./instructions";
 import { PlainMcpError, SessionServer } from "./session-server";
-import { BackendTaskStore, startAsTask, TASKS_CAPABILITY, TaskError, type TaskDeps } from "./tasks";
+import { BackendTaskStore, startAsTask, TASK_METHOD_SCOPES, TASKS_CAPABILITY, TaskError, type TaskDeps } from "./tasks";
 
 const NO_ACCESS: AuthContext = { principal: "anonymous", method: "local", scopes: [] };
 /** This server's own record of the session's owner (not the Agents SDK's props storage). */
 const OWNER_KEY = "ktrdr:session-owner";
-
-/** The scope each task method needs (tools check their own); a refusal names the method called. */
-const METHOD_SCOPES: Readonly<Record<string, Scope>> = {
-  "tasks/get": "ktrdr:read",
-  "tasks/result": "ktrdr:read",
-  "tasks/list": "ktrdr:read",
-  "tasks/cancel": "ktrdr:operate",
-};
 
 /** tools/list for the 2025 era, per scope set: the shared listing plus task support of the start tools. */
 const sessionListing = perScopeSet((scopes): unknown[] =>
@@ -130,13 +115,9 @@ export class KtrdrMcp extends McpAgent<Env, unknown, AuthProps> {
 
   /** -32600 naming the scope and the method called, for a task method the session's credentials do not allow. */
   private requireScope(method: string): void {
-    const scope = METHOD_SCOPES[method];
-    if (scope && !hasScope(this.deps.auth(), scope)) {
-      throw new TaskError(
-        ErrorCode.InvalidRequest,
-        `${method} needs the '${scope}' scope, which this session's credentials do not grant. Ask the operator for a key or token with '${scope}'.`,
-      );
-    }
+    const scope = TASK_METHOD_SCOPES[method];
+    const refused = scope && refusalFor(this.deps.auth(), scope, method);
+    if (refused) throw new TaskError(ErrorCode.InvalidRequest, refused);
   }
 
   /**

@@ -11,11 +11,12 @@
  */
 import { createMcpHandler, type McpRequestContext, ProtocolError, ProtocolErrorCode, Server } from "@modelcontextprotocol/server";
 import { z } from "zod";
-import { type AuthContext, authContextSchema, hasScope, type Scope } from "../auth/context";
+import { type AuthContext, authContextSchema } from "../auth/context";
 import type { WorkerConfig } from "../config";
 import { toolNamed } from "../tools/catalogue";
 import { listedTools, perScopeSet } from "../tools/listing";
 import { runTool } from "../tools/run";
+import { refusalFor } from "../tools/scope";
 import { OPERATION_VIEW_RESOURCE, readResource, UI_EXTENSION, unknownResource, viewResultMeta, withViewLinks } from "./apps";
 import { progressTo, runDeps, toCallToolResult, unknownTool } from "./calls";
 import { cleanMessage, echo } from "./echo";
@@ -32,6 +33,7 @@ import {
   type StartedOutcome,
   taskFromOperation,
   taskOfStarted,
+  TASK_METHOD_SCOPES,
   type TaskDeps,
   taskStatus,
 } from "./tasks";
@@ -44,13 +46,11 @@ interface RequestDeps {
   fetch?: typeof fetch;
 }
 
-function requireScope(auth: AuthContext, scope: Scope, what: string): void {
-  if (!hasScope(auth, scope)) {
-    throw new ProtocolError(
-      ProtocolErrorCode.InvalidRequest,
-      `${what} needs the '${scope}' scope, which these credentials do not grant. Ask the operator for a key or token with '${scope}'.`,
-    );
-  }
+/** -32600 naming the scope and the method called, for a task method these credentials do not allow. */
+function requireScope(auth: AuthContext, method: string): void {
+  const scope = TASK_METHOD_SCOPES[method];
+  const refused = scope && refusalFor(auth, scope, method);
+  if (refused) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, refused);
 }
 
 /**
@@ -120,7 +120,7 @@ function buildServer(d: RequestDeps): Server {
 
   server.setRequestHandler("tasks/get", { params: taskIdParams }, async (params, ctx) => {
     if (!declares(ctx, TASKS_EXTENSION)) throw missingExtension(TASKS_EXTENSION, "tasks/get");
-    requireScope(d.auth, "ktrdr:read", "tasks/get");
+    requireScope(d.auth, "tasks/get");
     if (fixtures?.owns(params.taskId)) return fixtures.get(params.taskId);
     const op = await readOperation(params.taskId, taskDeps, "tasks/get");
     // Only a completed task carries a result: the others need no results read.
@@ -132,7 +132,7 @@ function buildServer(d: RequestDeps): Server {
   // (after the same gating as the other task methods) for a task that exists.
   server.setRequestHandler("tasks/update", { params: z.looseObject({ taskId: z.string().optional() }) }, async (params, ctx) => {
     if (!declares(ctx, TASKS_EXTENSION)) throw missingExtension(TASKS_EXTENSION, "tasks/update");
-    requireScope(d.auth, "ktrdr:operate", "tasks/update");
+    requireScope(d.auth, "tasks/update");
     const taskId = params.taskId ?? "";
     if (fixtures?.owns(taskId)) await fixtures.get(taskId);
     else await readOperation(taskId, taskDeps, "tasks/update");
@@ -141,7 +141,7 @@ function buildServer(d: RequestDeps): Server {
 
   server.setRequestHandler("tasks/cancel", { params: taskIdParams }, async (params, ctx) => {
     if (!declares(ctx, TASKS_EXTENSION)) throw missingExtension(TASKS_EXTENSION, "tasks/cancel");
-    requireScope(d.auth, "ktrdr:operate", "tasks/cancel");
+    requireScope(d.auth, "tasks/cancel");
     if (fixtures?.owns(params.taskId)) return fixtures.cancel(params.taskId);
     // Idempotent: cancelling a finished task is acknowledged like any other cancel.
     await cancelTask(params.taskId, taskDeps);

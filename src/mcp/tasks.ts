@@ -21,7 +21,6 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { AuthContext, Scope } from "../auth/context";
-import { hasScope } from "../auth/context";
 import type { BackendConfig } from "../config";
 import { BackendError } from "../ktrdr/errors";
 import { KtrdrApi } from "../ktrdr/ktrdr.api";
@@ -29,7 +28,9 @@ import type { Operation, OperationPage, OperationRow } from "../ktrdr/model";
 import { log } from "../log";
 import { START_TOOLS } from "../tools/catalogue";
 import { describeError } from "../tools/errors";
-import * as input from "../tools/inputs";
+import { isOperationId } from "../tools/inputs";
+import { refusalFor } from "../tools/scope";
+import { parseTime } from "../tools/views";
 import { getOperationResults } from "../tools/operations.tools";
 import { runTool, type ToolOutcome } from "../tools/run";
 import type { ToolDefinition } from "../tools/tool";
@@ -57,6 +58,15 @@ export const POLL_MAX_MS = 60_000;
 
 const CANCEL_REASON = "Cancelled by the client through MCP tasks/cancel";
 
+/** The scope each task method needs, in both eras (tools need their own, from their definitions). */
+export const TASK_METHOD_SCOPES: Readonly<Record<string, Scope>> = {
+  "tasks/get": "ktrdr:read",
+  "tasks/result": "ktrdr:read",
+  "tasks/list": "ktrdr:read",
+  "tasks/cancel": "ktrdr:operate",
+  "tasks/update": "ktrdr:operate",
+};
+
 /** Backend status → task status. Unknown statuses (a newer backend) count as still working. */
 export function taskStatus(status: string): Task["status"] {
   switch (status) {
@@ -76,16 +86,16 @@ function isTerminal(status: Task["status"]): boolean {
   return status === "completed" || status === "failed" || status === "cancelled";
 }
 
-/** Backend timestamps (microseconds, `Z` or `+00:00`) as ISO 8601; unparsable ones as sent. */
+/** Backend timestamps as ISO 8601 (read by the one time parser); unparsable ones as sent. */
 function iso(ts: string | null | undefined): string | undefined {
   if (!ts) return undefined;
-  const ms = Date.parse(ts);
-  return Number.isNaN(ms) ? ts : new Date(ms).toISOString();
+  const ms = parseTime(ts);
+  return ms === undefined ? ts : new Date(ms).toISOString();
 }
 
 /** A tenth of the operation's age, between 5 s and 60 s: few polls for long trainings, prompt ones for short loads. */
 export function pollIntervalFor(startedMs: number | undefined, now: number): number {
-  const age = startedMs === undefined || Number.isNaN(startedMs) ? 0 : Math.max(0, now - startedMs);
+  const age = startedMs === undefined ? 0 : Math.max(0, now - startedMs);
   return Math.min(POLL_MAX_MS, Math.max(POLL_MIN_MS, Math.round(age / 10 / 1000) * 1000));
 }
 
@@ -106,7 +116,7 @@ export function taskFromOperation(op: Operation, now: number): Task {
   const p = op.progress ?? {};
   const task: Task = { taskId: op.operation_id, status, ttl: null, createdAt, lastUpdatedAt };
   if (!isTerminal(status)) {
-    task.pollInterval = pollIntervalFor(Date.parse(op.started_at ?? op.created_at ?? ""), now);
+    task.pollInterval = pollIntervalFor(parseTime(op.started_at ?? op.created_at), now);
     task.statusMessage = workingMessage(op.status, p.current_step, p.percentage);
   } else if (status === "completed") {
     task.statusMessage = "completed: read the outcome with tasks/result (or get_operation_results)";
@@ -119,11 +129,11 @@ export function taskFromOperation(op: Operation, now: number): Task {
 /** The task view of a list row (rows carry no update time: creation + duration stands in for it). */
 export function taskFromSummary(row: OperationRow, now: number): Task {
   const status = taskStatus(row.status);
-  const createdMs = Date.parse(row.created_at ?? "");
+  const createdMs = parseTime(row.created_at);
   const createdAt = iso(row.created_at) ?? new Date(now).toISOString();
   const duration = typeof row.duration_seconds === "number" ? row.duration_seconds : undefined;
   const lastUpdatedAt =
-    isTerminal(status) && duration !== undefined && !Number.isNaN(createdMs)
+    isTerminal(status) && duration !== undefined && createdMs !== undefined
       ? new Date(createdMs + duration * 1000).toISOString()
       : createdAt;
   const task: Task = { taskId: row.operation_id, status, ttl: null, createdAt, lastUpdatedAt };
@@ -172,12 +182,8 @@ export class BackendTaskStore implements TaskStore {
 
   private require(scope: Scope, method: string): AuthContext {
     const auth = this.deps.auth();
-    if (!hasScope(auth, scope)) {
-      throw new TaskError(
-        ErrorCode.InvalidRequest,
-        `${method} needs the '${scope}' scope, which this session's credentials do not grant. Ask the operator for a key or token with '${scope}'.`,
-      );
-    }
+    const refused = refusalFor(auth, scope, method);
+    if (refused) throw new TaskError(ErrorCode.InvalidRequest, refused);
     return auth;
   }
 
@@ -333,13 +339,8 @@ export async function startAsTask(
       `Input validation error: Invalid arguments for tool ${def.name}: ${z.prettifyError(parsed.error)}`,
     );
   }
-  const auth = deps.auth();
-  if (!hasScope(auth, def.scope)) {
-    throw new TaskError(
-      ErrorCode.InvalidRequest,
-      `${def.name} needs the '${def.scope}' scope, which this session's credentials do not grant. Ask the operator for a key or token with '${def.scope}'.`,
-    );
-  }
+  const refused = refusalFor(deps.auth(), def.scope, def.name);
+  if (refused) throw new TaskError(ErrorCode.InvalidRequest, refused);
   const outcome = await run(parsed.data as Record<string, unknown>);
   // A refused argument or a backend failure: the same message a plain call would show as a tool error.
   if (!outcome.ok) throw new TaskError(ErrorCode.InternalError, outcome.message);
@@ -380,7 +381,7 @@ export function backendApi(deps: TaskDeps): KtrdrApi {
 
 /** The operation behind a task, or the not-found error; other backend failures as -32603 with the agent-facing text. */
 export async function readOperation(taskId: string, deps: TaskDeps, method: string): Promise<Operation> {
-  if (!input.operationId.safeParse(taskId).success) throw malformedTaskId(taskId);
+  if (!isOperationId(taskId)) throw malformedTaskId(taskId);
   const backend = backendApi(deps);
   try {
     return await backend.getOperation(taskId);

@@ -7,16 +7,10 @@ import * as input from "./inputs";
 import * as names from "./names";
 import { sameDate } from "./dedupe";
 import { startInput, startOperation, startedOutput } from "./started";
-import { defineTool, READ, ToolError } from "./tool";
+import { defineTool, READ } from "./tool";
 import { round } from "./views";
 
 export const MARKET_DATA_MAX_BARS = 200;
-
-function checkRange(start?: string, end?: string): void {
-  if (start && end && input.dateMs(start) > input.dateMs(end)) {
-    throw new ToolError(`start_date ${start} is after end_date ${end}; swap them and call again.`);
-  }
-}
 
 export const triggerDataLoading = defineTool({
   name: names.TRIGGER_DATA_LOADING,
@@ -39,7 +33,7 @@ export const triggerDataLoading = defineTool({
   },
   output: startedOutput,
   async run(args, ctx) {
-    checkRange(args.start_date, args.end_date);
+    input.checkDateRange(args.start_date, args.end_date);
     return startOperation(ctx, {
       args,
       type: "data_load",
@@ -84,7 +78,7 @@ export const getMarketData = defineTool({
     message: z.string().optional(),
   },
   async run(args, { api }) {
-    checkRange(args.start_date, args.end_date);
+    input.checkDateRange(args.start_date, args.end_date);
     const d = await api.getMarketData(args.symbol, args.timeframe, args);
     const total = d.dates.length;
     const from = Math.max(0, total - args.limit_bars);

@@ -5,12 +5,24 @@
  */
 import { z } from "zod";
 import { DATA_MODES, OPERATION_STATUSES, OPERATION_TYPES, TIMEFRAMES } from "../ktrdr/model";
+import { ToolError } from "./tool";
+
+/** The characters of an operation id (its length and "no '..'" are checked beside it). */
+const OPERATION_ID_CHARS = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
+
+/**
+ * Whether `s` can be an operation id (or a task id, which is one): the one rule for the tools'
+ * input, task ids, and which ids are repeated back in messages and logs.
+ */
+export function isOperationId(s: string): boolean {
+  return s.length >= 3 && s.length <= 128 && OPERATION_ID_CHARS.test(s) && !s.includes("..");
+}
 
 export const operationId = z
   .string()
   .min(3)
   .max(128)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, "must be an operation id like op_training_20251004_143530_b5c6d7e8 (letters, digits, _ . : -)")
+  .regex(OPERATION_ID_CHARS, "must be an operation id like op_training_20251004_143530_b5c6d7e8 (letters, digits, _ . : -)")
   .refine((s) => !s.includes(".."), "must not contain '..'")
   .describe("From a start tool or list_operations");
 
@@ -31,11 +43,19 @@ export const date = z
   .string()
   .max(40)
   .regex(DATE_RE, "must be a date YYYY-MM-DD or an ISO 8601 date-time")
-  .refine((s) => !Number.isNaN(Date.parse(s.length === 10 ? `${s}T00:00:00Z` : s)), "is not a real date")
+  .refine((s) => !Number.isNaN(dateMs(s)), "is not a real date")
   .describe("YYYY-MM-DD or ISO 8601");
 
+/** A date or date-time the agent sent, in ms (a bare date is midnight UTC). */
 export function dateMs(s: string): number {
   return Date.parse(s.length === 10 ? `${s}T00:00:00Z` : s);
+}
+
+/** The one date-range rule of every tool that takes dates: start_date not after end_date. */
+export function checkDateRange(start: string | undefined, end: string | undefined): void {
+  if (start && end && dateMs(start) > dateMs(end)) {
+    throw new ToolError(`start_date ${start} is after end_date ${end}; swap them and call again.`);
+  }
 }
 
 export const strategyName = z

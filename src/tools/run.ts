@@ -5,12 +5,13 @@
  */
 import { z } from "zod";
 import type { AuthContext } from "../auth/context";
-import { hasScope } from "../auth/context";
 import type { BackendConfig } from "../config";
 import { KtrdrApi } from "../ktrdr/ktrdr.api";
 import { BackendError } from "../ktrdr/errors";
 import { log } from "../log";
 import { describeError } from "./errors";
+import { isOperationId } from "./inputs";
+import { refusalFor } from "./scope";
 import type { ToolContext, ToolDefinition } from "./tool";
 
 export type ToolOutcome = { ok: true; value: Record<string, unknown> } | { ok: false; message: string };
@@ -29,11 +30,11 @@ export async function runTool(def: ToolDefinition, args: Record<string, unknown>
   const started = Date.now();
   const rawId = typeof args.operation_id === "string" ? args.operation_id : typeof args.task_id === "string" ? args.task_id : undefined;
   // Only a well-formed id is repeated back in messages and logs.
-  const operationId = rawId && /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/.test(rawId) ? rawId : undefined;
-  if (!hasScope(deps.auth, def.scope)) {
-    const message = `${def.name} needs the '${def.scope}' scope, which this session's credentials do not grant. Ask the operator for a key or token with '${def.scope}'.`;
+  const operationId = rawId && isOperationId(rawId) ? rawId : undefined;
+  const refused = refusalFor(deps.auth, def.scope, def.name);
+  if (refused) {
     finish(def, deps, { outcome: "refused", operationId, started });
-    return { ok: false, message };
+    return { ok: false, message: refused };
   }
   // Transports validate too (the MCP SDK does), but a tool never runs on unchecked input.
   const parsed = z.object(def.input).safeParse(args);

@@ -40,8 +40,7 @@ export const startTraining = defineTool({
       throw new ToolError(
         "training_config is not supported: KTRDR takes hyperparameters from the strategy's YAML. Leave it out, or pick another strategy.",
       );
-    if (args.start_date && args.end_date && input.dateMs(args.start_date) > input.dateMs(args.end_date))
-      throw new ToolError(`start_date ${args.start_date} is after end_date ${args.end_date}; swap them and call again.`);
+    input.checkDateRange(args.start_date, args.end_date);
     const strategy = given[0]!;
     const symbols = [...new Set(args.symbols)];
     const timeframes = [...new Set(args.timeframes)];
@@ -94,8 +93,7 @@ export const startBacktest = defineTool({
   },
   output: startedOutput,
   async run(args, ctx) {
-    if (input.dateMs(args.start_date) > input.dateMs(args.end_date))
-      throw new ToolError(`start_date ${args.start_date} is after end_date ${args.end_date}; swap them and call again.`);
+    input.checkDateRange(args.start_date, args.end_date);
     const strategy = input.strategyFromPath(args.strategy_name);
     return startOperation(ctx, {
       args,

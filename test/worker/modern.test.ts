@@ -9,6 +9,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import { listedTools } from "../../src/tools/listing";
+import { scopeRefusal } from "../../src/tools/scope";
 import { mintKey } from "./auth-helpers";
 import { DEFAULT_BASE, FakeBackend, IDS, TRAINING_RESULT_SUMMARY } from "./fake-backend";
 
@@ -298,7 +299,10 @@ describe("2026-07-28 requests, stateless", () => {
     expect(names).toContain("list_operations");
     expect(names).not.toContain("start_training");
     const cancel = await modern("tasks/cancel", { taskId: IDS.trainingRunning }, { vars, headers: auth, tasks: true });
-    expect(cancel.body.error?.message).toMatch(/ktrdr:operate/);
+    // The one refusal of both eras: -32600, the scope and the method called.
+    expect(cancel.body.error).toMatchObject({ code: -32600, message: scopeRefusal("ktrdr:operate", "tasks/cancel") });
+    const start = await modern("tools/call", { name: "start_training", arguments: TRAINING }, { vars, headers: auth });
+    expect(start.body.result).toMatchObject({ isError: true, content: [{ text: scopeRefusal("ktrdr:operate", "start_training") }] });
   });
 
   it("MCP Apps: the operation view is advertised, listed, readable, linked from the tools that show it, and told what the caller may do", async () => {

@@ -14,6 +14,7 @@ import type { Env as WorkerEnv } from "../../src/env";
 import worker from "../../src/index";
 import { pollIntervalFor, taskStatus } from "../../src/mcp/tasks";
 import { START_TOOLS } from "../../src/tools/catalogue";
+import { scopeRefusal } from "../../src/tools/scope";
 import { startedOutput } from "../../src/tools/started";
 import { DEFAULT_BASE, FakeBackend, IDS, TRAINING_RESULT_SUMMARY, type WireVersion } from "./fake-backend";
 
@@ -544,7 +545,7 @@ describe("scopes (API keys)", () => {
     const starts = backend.requestsTo("/trainings/start", "POST").length;
     const start = await r.rpc("tools/call", { name: "start_training", arguments: TRAINING, task: {} });
     expect(start.error?.code).toBe(-32600);
-    expect(start.error?.message).toMatch(/^start_training needs the 'ktrdr:operate' scope/);
+    expect(start.error?.message).toBe(scopeRefusal("ktrdr:operate", "start_training"));
     expect(backend.requestsTo("/trainings/start", "POST")).toHaveLength(starts);
 
     // Every refusal names the method actually called and is -32600, as in the 2026 era.
@@ -553,7 +554,7 @@ describe("scopes (API keys)", () => {
       const refused = await b.rpc(method, method === "tasks/list" ? {} : { taskId: task.taskId });
       expect(refused.result, method).toBeUndefined();
       expect(refused.error?.code, method).toBe(-32600);
-      expect(refused.error?.message, method).toMatch(new RegExp(`^${method} needs the 'ktrdr:read' scope`));
+      expect(refused.error?.message, method).toBe(scopeRefusal("ktrdr:read", method));
     }
   });
 });
