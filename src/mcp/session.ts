@@ -107,7 +107,7 @@ export class KtrdrMcp extends McpAgent<Env, unknown, AuthProps> {
             `Tool ${name} cannot run as a task (only the start tools can); call it without 'task'.`,
           );
         }
-        return startAsTask(def, args, this.deps, (a) => runTool(def, a, deps));
+        return startAsTask(def, args ?? {}, this.deps, deps);
       }
       return toCallToolResult(await runTool(def as ToolDefinition, args ?? {}, deps), viewResultMeta(def, auth)) as CallToolResult;
     });

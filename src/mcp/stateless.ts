@@ -58,11 +58,10 @@ function requireScope(auth: AuthContext, method: string): void {
  * no tasks/result: a completed task's result is in tasks/get itself.
  */
 function modernTask(t: Task): Record<string, unknown> {
-  const statusMessage = t.status === "completed" ? "completed: its result is in tasks/get (or get_operation_results)" : t.statusMessage;
   return {
     taskId: t.taskId,
     status: t.status,
-    ...(statusMessage ? { statusMessage } : {}),
+    ...(t.statusMessage ? { statusMessage: t.statusMessage } : {}),
     createdAt: t.createdAt,
     lastUpdatedAt: t.lastUpdatedAt,
     ttlMs: t.ttl ?? null,
@@ -112,7 +111,7 @@ function buildServer(d: RequestDeps): Server {
     // Server-directed tasks: a start tool called by a client that declared the extension answers with
     // the operation as a task (task id = operation id). A start that failed created nothing: its error stands.
     if (tasks && def.startsOperation && outcome.ok) {
-      const task = await taskOfStarted(outcome.value as unknown as StartedOutcome, taskDeps);
+      const task = await taskOfStarted(outcome.value as unknown as StartedOutcome, taskDeps, "modern");
       return { resultType: "task", ...modernTask(task) } as never;
     }
     return toCallToolResult(outcome, viewResultMeta(def, d.auth)) as never;
@@ -124,8 +123,8 @@ function buildServer(d: RequestDeps): Server {
     if (fixtures?.owns(params.taskId)) return fixtures.get(params.taskId);
     const op = await readOperation(params.taskId, taskDeps, "tasks/get");
     // Only a completed task carries a result: the others need no results read.
-    const result = taskStatus(op.status) === "completed" ? await resultOf(op, taskDeps) : undefined;
-    return detailed(modernTask(taskFromOperation(op, Date.now())), op.status, result, op.error ?? op.cancel_reason);
+    const result = taskStatus(op.status) === "completed" ? await resultOf(op, taskDeps, "tasks/get") : undefined;
+    return detailed(modernTask(taskFromOperation(op, Date.now(), "modern")), op.status, result, op.error ?? op.cancel_reason);
   });
 
   // KTRDR operations never ask for input, so an update has nothing to deliver; it is answered

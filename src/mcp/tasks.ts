@@ -19,7 +19,6 @@ import {
   type Result,
   type Task,
 } from "@modelcontextprotocol/sdk/types.js";
-import { z } from "zod";
 import type { AuthContext, Scope } from "../auth/context";
 import type { BackendConfig } from "../config";
 import { BackendError } from "../ktrdr/errors";
@@ -31,10 +30,9 @@ import { describeError } from "../tools/errors";
 import { isOperationId } from "../tools/inputs";
 import { refusalFor } from "../tools/scope";
 import { parseTime } from "../tools/views";
-import { getOperationResults } from "../tools/operations.tools";
-import { runTool, type ToolOutcome } from "../tools/run";
+import { readResults, type ResultsView } from "../tools/operations.tools";
+import { admit, type RunDeps, runAdmitted } from "../tools/run";
 import type { ToolDefinition } from "../tools/tool";
-import { runDeps } from "./calls";
 import { echo } from "./echo";
 
 export interface TaskDeps {
@@ -108,8 +106,19 @@ function workingMessage(status: string, step: string | null | undefined, pct: nu
   return parts.filter(Boolean).join(" · ") || status;
 }
 
-/** The task view of one operation record. */
-export function taskFromOperation(op: Operation, now: number): Task {
+/**
+ * The protocol era a task is read in: the two differ only in where a completed task's result is
+ * (2025: tasks/result; 2026-07-28: tasks/get itself), which its status message says.
+ */
+export type TaskEra = "legacy" | "modern";
+
+function completedMessage(era: TaskEra): string {
+  const where = era === "legacy" ? "read the outcome with tasks/result" : "its result is in tasks/get";
+  return `completed: ${where} (or get_operation_results)`;
+}
+
+/** The task view of one operation record, as `era` reads it. */
+export function taskFromOperation(op: Operation, now: number, era: TaskEra): Task {
   const status = taskStatus(op.status);
   const createdAt = iso(op.created_at) ?? iso(op.started_at) ?? new Date(now).toISOString();
   const lastUpdatedAt = iso(op.completed_at) ?? iso(op.started_at) ?? createdAt;
@@ -119,7 +128,7 @@ export function taskFromOperation(op: Operation, now: number): Task {
     task.pollInterval = pollIntervalFor(parseTime(op.started_at ?? op.created_at), now);
     task.statusMessage = workingMessage(op.status, p.current_step, p.percentage);
   } else if (status === "completed") {
-    task.statusMessage = "completed: read the outcome with tasks/result (or get_operation_results)";
+    task.statusMessage = completedMessage(era);
   } else {
     task.statusMessage = (status === "failed" ? op.error : op.cancel_reason) ?? status;
   }
@@ -197,7 +206,7 @@ export class BackendTaskStore implements TaskStore {
 
   async getTask(taskId: string): Promise<Task> {
     this.require("ktrdr:read", "tasks/get");
-    return taskFromOperation(await readOperation(taskId, this.deps, "tasks/get"), this.now());
+    return taskFromOperation(await readOperation(taskId, this.deps, "tasks/get"), this.now(), "legacy");
   }
 
   /**
@@ -253,8 +262,7 @@ export class BackendTaskStore implements TaskStore {
   }
 }
 
-function finishedResult(op: Operation, outcome: Extract<ToolOutcome, { ok: true }>): CallToolResult {
-  const view = outcome.value;
+function finishedResult(op: Operation, view: ResultsView): CallToolResult {
   const what = `${op.operation_type} ${op.operation_id}`;
   const status = taskStatus(op.status);
   // get_operation_results says whether a completed operation's results were read (success) and, if not, why (note).
@@ -297,13 +305,13 @@ export interface StartedOutcome {
  * says, as the plain call's note does, that it started, that reading it back failed, and not to
  * start it again.
  */
-export async function taskOfStarted(started: StartedOutcome, deps: TaskDeps): Promise<Task> {
+export async function taskOfStarted(started: StartedOutcome, deps: TaskDeps, era: TaskEra): Promise<Task> {
   const now = deps.now?.() ?? Date.now();
   let task: Task;
   let readFailed: string | undefined;
   const backend = backendApi(deps);
   try {
-    task = taskFromOperation(await backend.getOperation(started.operation_id), now);
+    task = taskFromOperation(await backend.getOperation(started.operation_id), now, era);
   } catch (err) {
     // The start went through; only the follow-up read failed. The task exists all the same.
     const at = new Date(now).toISOString();
@@ -320,32 +328,28 @@ export function startedMessage(started: StartedOutcome, readFailed?: string): st
 }
 
 /**
- * A task-augmented call of a start tool (2025 era): runs the tool exactly as a plain call would
- * (input checks, scope, duplicate guard, optional wait), then answers with the task — the
- * operation it started, or the identical one already running. A start that fails creates no
- * task: the failure comes back as a JSON-RPC error with the same agent-facing message a plain
- * call gives.
+ * A task-augmented call of a start tool (2025 era): admits it once (scope, then arguments: a
+ * refusal is the JSON-RPC error -32600 or -32602 with the plain call's sentence), runs the tool
+ * exactly as a plain call would (duplicate guard, optional wait), then answers with the task —
+ * the operation it started, or the identical one already running. A start that fails creates
+ * no task: the failure comes back as a JSON-RPC error with the same agent-facing message a
+ * plain call gives.
  */
 export async function startAsTask(
   def: ToolDefinition,
-  rawArgs: unknown,
+  args: Record<string, unknown>,
   deps: TaskDeps,
-  run: (args: Record<string, unknown>) => Promise<ToolOutcome>,
+  run: RunDeps,
 ): Promise<CreateTaskResult> {
-  const parsed = z.object(def.input).safeParse(rawArgs ?? {});
-  if (!parsed.success) {
-    throw new TaskError(
-      ErrorCode.InvalidParams,
-      `Input validation error: Invalid arguments for tool ${def.name}: ${z.prettifyError(parsed.error)}`,
-    );
+  const admitted = admit(def, args, run);
+  if (!admitted.ok) {
+    throw new TaskError(admitted.refused === "scope" ? ErrorCode.InvalidRequest : ErrorCode.InvalidParams, admitted.message);
   }
-  const refused = refusalFor(deps.auth(), def.scope, def.name);
-  if (refused) throw new TaskError(ErrorCode.InvalidRequest, refused);
-  const outcome = await run(parsed.data as Record<string, unknown>);
-  // A refused argument or a backend failure: the same message a plain call would show as a tool error.
+  const outcome = await runAdmitted(def, admitted, run);
+  // A backend failure: the same message a plain call would show as a tool error.
   if (!outcome.ok) throw new TaskError(ErrorCode.InternalError, outcome.message);
   const started = outcome.value as unknown as StartedOutcome;
-  const task = await taskOfStarted(started, deps);
+  const task = await taskOfStarted(started, deps, "legacy");
   // The immediate response says what the task's status message says (a failed read-back included).
   const immediate = isTerminal(task.status) ? startedMessage(started) : (task.statusMessage ?? startedMessage(started));
   return { task, _meta: { [IMMEDIATE_RESPONSE_META]: immediate } };
@@ -359,19 +363,24 @@ export async function startAsTask(
 export async function finishedTask(taskId: string, deps: TaskDeps, method: string): Promise<{ op: Operation; result?: CallToolResult }> {
   const op = await readOperation(taskId, deps, method);
   if (!isTerminal(taskStatus(op.status))) return { op };
-  return { op, result: await resultOf(op, deps) };
+  return { op, result: await resultOf(op, deps, method) };
 }
 
-/** The start tool's result for a finished operation (from get_operation_results); -32603 when it cannot be read. */
-export async function resultOf(op: Operation, deps: TaskDeps): Promise<CallToolResult> {
-  const def = getOperationResults as unknown as ToolDefinition;
-  const args = z.object(def.input).parse({ operation_id: op.operation_id }) as Record<string, unknown>;
-  const outcome = await runTool(def, args, {
-    ...runDeps(deps.auth(), deps.backend(), new AbortController().signal, undefined, deps.fetch),
-    now: deps.now,
-  });
-  if (!outcome.ok) throw new TaskError(ErrorCode.InternalError, outcome.message);
-  return finishedResult(op, outcome);
+/**
+ * The start tool's result for a finished operation: what get_operation_results answers for it
+ * (read through the same function the tool uses); -32603 with the agent-facing text when it
+ * cannot be read.
+ */
+export async function resultOf(op: Operation, deps: TaskDeps, method: string): Promise<CallToolResult> {
+  const backend = backendApi(deps);
+  try {
+    return finishedResult(op, (await readResults(backend, op.operation_id, "concise")).view);
+  } catch (err) {
+    throw new TaskError(
+      ErrorCode.InternalError,
+      describeError(err, { tool: method, operationId: op.operation_id, backendHost: backend.backendHost }),
+    );
+  }
 }
 
 /** A backend client for one task request. */

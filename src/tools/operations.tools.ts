@@ -2,7 +2,8 @@
  * Generic operation management: find, watch, cancel and read any KTRDR operation.
  */
 import { z } from "zod";
-import { isFinished } from "../ktrdr/model";
+import type { KtrdrApi } from "../ktrdr/ktrdr.api";
+import { isFinished, type Operation } from "../ktrdr/model";
 import { alreadyFinishedMessage, describeError, notFinishedMessage } from "./errors";
 import * as input from "./inputs";
 import * as names from "./names";
@@ -169,6 +170,19 @@ export const cancelOperation = defineTool({
   },
 });
 
+const resultsOutput = {
+  success: z.boolean().describe("true only if it completed and its results were read (see unknown and note otherwise)"),
+  operation_id: z.string(),
+  operation_type: z.string(),
+  status: z.string(),
+  error_message: z.string().optional(),
+  cancel_reason: z.string().optional(),
+  results: looseRecord,
+  series: looseRecord.optional(),
+  series_note: z.string().optional(),
+  ...gapsOutput,
+};
+
 export const getOperationResults = defineTool({
   name: names.GET_OPERATION_RESULTS,
   title: "Get operation results",
@@ -183,43 +197,43 @@ export const getOperationResults = defineTool({
     operation_id: input.operationId,
     detail,
   },
-  output: {
-    success: z.boolean().describe("true only if it completed and its results were read (see unknown and note otherwise)"),
-    operation_id: z.string(),
-    operation_type: z.string(),
-    status: z.string(),
-    error_message: z.string().optional(),
-    cancel_reason: z.string().optional(),
-    results: looseRecord,
-    series: looseRecord.optional(),
-    series_note: z.string().optional(),
-    ...gapsOutput,
-  },
+  output: resultsOutput,
   async run(args, { api }) {
-    const { operation: op, results } = await api.getResults(args.operation_id);
-    if (!isFinished(op.status)) {
-      throw new ToolError(notFinishedMessage(args.operation_id, op.status));
-    }
-    const series = args.detail === "full" ? resultSeries(op.operation_type, results) : {};
-    const view = args.detail === "full" ? prune(results?.raw ?? {}) : conciseResults(op.operation_type, results);
-    // `results` stays even when empty (a failed or cancelled operation has none): it is part of the shape.
-    // A completed operation whose results were not read is no success: `unknown` and `note` say why.
-    return {
-      ...prune({
-        success: op.status === "completed" && results !== undefined && !op.unknown?.includes("results"),
-        operation_id: op.operation_id,
-        operation_type: op.operation_type,
-        status: op.status,
-        error_message: op.status === "failed" ? op.error : undefined,
-        cancel_reason: op.status === "cancelled" ? op.cancel_reason : undefined,
-        unknown: op.unknown,
-        note: op.notes?.join(" "),
-      }),
-      results: view,
-      ...series,
-    } as { success: boolean; operation_id: string; operation_type: string; status: string; results: Record<string, unknown> };
+    return (await readResults(api, args.operation_id, args.detail)).view;
   },
 });
+
+/** What get_operation_results answers. */
+export type ResultsView = z.input<z.ZodObject<typeof resultsOutput>>;
+
+/**
+ * What get_operation_results answers for one operation, read through the adapter: the one read
+ * of a finished operation's results for the tool and for MCP tasks (whose result carries this
+ * view). Throws the tool's "not finished yet" error for an active operation.
+ */
+export async function readResults(
+  api: KtrdrApi,
+  operationId: string,
+  detail: "concise" | "full",
+): Promise<{ op: Operation; view: ResultsView }> {
+  const { operation: op, results } = await api.getResults(operationId);
+  if (!isFinished(op.status)) throw new ToolError(notFinishedMessage(operationId, op.status));
+  const series = detail === "full" ? resultSeries(op.operation_type, results) : {};
+  // `results` stays even when empty (a failed or cancelled operation has none): it is part of the shape.
+  // A completed operation whose results were not read is no success: `unknown` and `note` say why.
+  const head = prune({
+    success: op.status === "completed" && results !== undefined && !op.unknown?.includes("results"),
+    operation_id: op.operation_id,
+    operation_type: op.operation_type,
+    status: op.status,
+    error_message: op.status === "failed" ? op.error : undefined,
+    cancel_reason: op.status === "cancelled" ? op.cancel_reason : undefined,
+    unknown: op.unknown,
+    note: op.notes?.join(" "),
+  });
+  const view = detail === "full" ? prune(results?.raw ?? {}) : conciseResults(op.operation_type, results);
+  return { op, view: { ...head, results: view, ...series } };
+}
 
 export const getOperationMetrics = defineTool({
   name: names.GET_OPERATION_METRICS,

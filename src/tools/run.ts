@@ -1,7 +1,12 @@
 /**
- * Runs one tool call, transport-agnostic: checks the scope, calls the tool, maps failures to an
- * agent-facing message and writes the structured log line (and the audit line for operating
- * tools). Returns plain data; `mcp/register.ts` turns it into an MCP CallToolResult.
+ * Runs one tool call, transport-agnostic: admits it (the caller's scope, then its arguments,
+ * checked once), calls the tool, maps failures to an agent-facing message and writes the
+ * structured log line (and the audit line for operating tools). Returns plain data; the MCP
+ * front ends (`src/mcp/`) turn it into their SDK's CallToolResult.
+ *
+ * `runTool` does both steps; a caller that must answer a refusal its own way (a task-augmented
+ * start answers it as a JSON-RPC error) calls `admit` and then `runAdmitted`, so the arguments
+ * are validated and the scope checked once per request whichever way the call came.
  */
 import { z } from "zod";
 import type { AuthContext } from "../auth/context";
@@ -26,27 +31,41 @@ export interface RunDeps {
   now?: () => number;
 }
 
-export async function runTool(def: ToolDefinition, args: Record<string, unknown>, deps: RunDeps): Promise<ToolOutcome> {
+/** A call the tool may run (its arguments as its input schema parsed them), or why not. */
+export type Admission =
+  | { ok: true; args: Record<string, unknown>; operationId?: string; started: number }
+  | { ok: false; refused: "scope" | "arguments"; message: string };
+
+/** Checks the caller's scope, then the arguments (a refusal is logged, with nothing sent to KTRDR). */
+export function admit(def: ToolDefinition, args: Record<string, unknown>, deps: RunDeps): Admission {
   const started = Date.now();
-  const rawId = typeof args.operation_id === "string" ? args.operation_id : typeof args.task_id === "string" ? args.task_id : undefined;
-  // Only a well-formed id is repeated back in messages and logs.
-  const operationId = rawId && isOperationId(rawId) ? rawId : undefined;
+  const operationId = echoableId(args);
   const refused = refusalFor(deps.auth, def.scope, def.name);
   if (refused) {
     finish(def, deps, { outcome: "refused", operationId, started });
-    return { ok: false, message: refused };
+    return { ok: false, refused: "scope", message: refused };
   }
-  // Transports validate too (the MCP SDK does), but a tool never runs on unchecked input.
   const parsed = z.object(def.input).safeParse(args);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "arguments"}: ${i.message}`).slice(0, 5);
     finish(def, deps, { outcome: "refused", operationId: undefined, started });
     return {
       ok: false,
-      message: `Invalid arguments for ${def.name}: ${problems.join("; ")}. Nothing was sent to KTRDR; fix them and call again.`,
+      refused: "arguments",
+      message: `Invalid arguments for tool ${def.name}: ${problems.join("; ")}. Nothing was sent to KTRDR; fix them and call again.`,
     };
   }
-  args = parsed.data as Record<string, unknown>;
+  return { ok: true, args: parsed.data as Record<string, unknown>, operationId, started };
+}
+
+export async function runTool(def: ToolDefinition, args: Record<string, unknown>, deps: RunDeps): Promise<ToolOutcome> {
+  const admitted = admit(def, args, deps);
+  return admitted.ok ? runAdmitted(def, admitted, deps) : { ok: false, message: admitted.message };
+}
+
+/** Runs a call `admit` let through. */
+export async function runAdmitted(def: ToolDefinition, call: Extract<Admission, { ok: true }>, deps: RunDeps): Promise<ToolOutcome> {
+  const { operationId, started } = call;
   const api = new KtrdrApi(deps.backend, { fetch: deps.fetch, requestId: deps.requestId, signal: deps.signal });
   const ctx: ToolContext = {
     api,
@@ -56,7 +75,7 @@ export async function runTool(def: ToolDefinition, args: Record<string, unknown>
     now: deps.now ?? (() => Date.now()),
   };
   try {
-    const value = (await def.run(args as never, ctx)) as Record<string, unknown>;
+    const value = (await def.run(call.args as never, ctx)) as Record<string, unknown>;
     const resultId = typeof value.operation_id === "string" ? value.operation_id : operationId;
     finish(def, deps, { outcome: "ok", operationId: resultId, started, backendCalls: api.callCount });
     return { ok: true, value };
@@ -79,6 +98,12 @@ export async function runTool(def: ToolDefinition, args: Record<string, unknown>
     finish(def, deps, { outcome: "error", operationId, started, backendCalls: api.callCount, cause });
     return { ok: false, message };
   }
+}
+
+/** The operation (or task) id of a call, when it is well formed: only such an id is repeated in messages and logs. */
+function echoableId(args: Record<string, unknown>): string | undefined {
+  const raw = typeof args.operation_id === "string" ? args.operation_id : typeof args.task_id === "string" ? args.task_id : undefined;
+  return raw !== undefined && isOperationId(raw) ? raw : undefined;
 }
 
 function finish(

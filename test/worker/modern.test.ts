@@ -164,6 +164,8 @@ describe("2026-07-28 requests, stateless", () => {
     const done = await modern("tasks/get", { taskId: IDS.trainingCompleted }, { tasks: true });
     expect(done.body.result).toMatchObject({
       status: "completed",
+      // This era has no tasks/result: the status message points at tasks/get.
+      statusMessage: "completed: its result is in tasks/get (or get_operation_results)",
       result: { resultType: "complete", structuredContent: { status: "completed" } },
     });
     expect(JSON.stringify(done.body.result!.result)).toContain(TRAINING_RESULT_SUMMARY.artifacts.model_path);

@@ -237,7 +237,12 @@ describe.each(["v2025", "v2026"] as const)("task-augmented start_training (%s ba
     finish(task.taskId, "completed");
     await evict(s);
     const done = await s.ok("tasks/get", { taskId: task.taskId });
-    expect(done).toMatchObject({ taskId: task.taskId, status: "completed", lastUpdatedAt: "2025-10-04T16:52:01.000Z" });
+    expect(done).toMatchObject({
+      taskId: task.taskId,
+      status: "completed",
+      lastUpdatedAt: "2025-10-04T16:52:01.000Z",
+      statusMessage: "completed: read the outcome with tasks/result (or get_operation_results)",
+    });
     expect(done.pollInterval).toBeUndefined();
 
     const result = await s.ok("tasks/result", { taskId: task.taskId });
@@ -419,6 +424,27 @@ describe("failures and cancellation", () => {
     const invalid = await s.rpc("tools/call", { name: "start_training", arguments: { symbols: [] }, task: {} });
     expect(invalid.error?.code).toBe(-32602);
     expect(invalid.error?.message).toMatch(/Invalid arguments for tool start_training/);
+    // Checked once, by the one rule: the same sentence a plain call gets as its tool error.
+    const plainInvalid = await s.ok("tools/call", { name: "start_training", arguments: { symbols: [] } });
+    expect(invalid.error?.message).toBe(plainInvalid.content[0].text);
+  });
+
+  it("a task is read through the tools' own functions: one tool_call log line per tool call, none for tasks/get or tasks/result", async () => {
+    useBackend("v2025");
+    const lines: string[] = [];
+    for (const k of ["log", "warn"] as const)
+      vi.spyOn(console, k).mockImplementation((line: unknown) => {
+        if (typeof line === "string") lines.push(line);
+      });
+    const toolCalls = () => lines.map((l) => JSON.parse(l) as { event?: string; tool?: string }).filter((l) => l.event === "tool_call");
+    const s = await new Session().open();
+    const { task } = await startTask(s);
+    expect(toolCalls().map((l) => l.tool)).toEqual(["start_training"]);
+    finish(task.taskId, "completed");
+    await s.ok("tasks/get", { taskId: task.taskId });
+    const result = await s.ok("tasks/result", { taskId: task.taskId });
+    expect(result.structuredContent).toMatchObject({ status: "completed", operation: { operation_id: task.taskId } });
+    expect(toolCalls().map((l) => l.tool)).toEqual(["start_training"]);
   });
 
   it("rejects a malformed tasks/list cursor and pages with nextCursor", async () => {
