@@ -8,7 +8,7 @@
  * setting, never its value.
  */
 import { z } from "zod";
-import { type AccessConfig, accessSettings, readAccessConfig } from "./auth/config";
+import { type AccessConfig, accessSettings, checkBackendUrl, readAccessConfig } from "./auth/config";
 import { ConfigError, DEFAULT_API_URL, stringSettings } from "./settings";
 
 export { ConfigError };
@@ -32,7 +32,8 @@ export function readConfig(env: object): WorkerConfig {
   const key = settingNames.map((k) => (typeof e[k] === "string" ? (e[k] as string) : "\u0000")).join("\u0001");
   if (memo?.key === key) return memo.cfg;
   const access = readAccessConfig(env);
-  const backend = readBackendConfig(e);
+  const { config: backend, url } = parseBackend(e);
+  checkBackendUrl(access.backendPolicy, url);
   const flag = e.MCP_TEST_FIXTURES;
   const fixtures = flag === "true";
   if (flag !== undefined && flag !== "" && flag !== "true" && flag !== "false")
@@ -69,6 +70,11 @@ const backendSettings = z.object({
 const settingNames = [...new Set([...Object.keys(accessSettings.shape), ...Object.keys(backendSettings.shape), "MCP_TEST_FIXTURES"])];
 
 export function readBackendConfig(env: Record<string, unknown>): BackendConfig {
+  return parseBackend(env).config;
+}
+
+/** The backend settings, with KTRDR_API_URL parsed once (the access policy checks the same URL). */
+function parseBackend(env: Record<string, unknown>): { config: BackendConfig; url: URL } {
   const parsed = backendSettings.safeParse(stringSettings(env));
   if (!parsed.success) throw new ConfigError("Worker configuration is invalid.");
   const e = parsed.data;
@@ -98,11 +104,12 @@ export function readBackendConfig(env: Record<string, unknown>): BackendConfig {
   if (Boolean(id) !== Boolean(secret)) {
     throw new ConfigError("Set both CF_ACCESS_CLIENT_ID and CF_ACCESS_CLIENT_SECRET, or neither.");
   }
-  return {
+  const config = {
     baseUrl: url.toString().replace(/\/+$/, ""),
     wireVersion: version as WireVersionSetting,
     timeoutMs,
     accessClientId: id,
     accessClientSecret: secret,
   };
+  return { config, url };
 }

@@ -3,10 +3,11 @@
  * (or .dev.vars locally). Every one is documented in the README's configuration reference.
  */
 import type { OAuthHelpers } from "@cloudflare/workers-oauth-provider";
-import type { KtrdrMcp } from "./mcp/session";
+import type { SessionObject } from "./mcp/legacy/session-object";
 
 export interface Env {
-  MCP_OBJECT: DurableObjectNamespace<KtrdrMcp>;
+  /** The 2025 sessions' Durable Objects (class KtrdrMcp). */
+  MCP_OBJECT: DurableObjectNamespace<SessionObject>;
   /** OAuth state (clients, grants, tokens — hashed), used in AUTH_MODE=oauth. */
   OAUTH_KV?: KVNamespace;
   /** Set by the OAuth provider for its default handler (the /authorize page). */

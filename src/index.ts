@@ -21,8 +21,8 @@ import { log } from "./log";
 import { eraOf } from "./mcp/era";
 import { SERVER_NAME, SERVER_VERSION } from "./mcp/instructions";
 import { primed } from "./mcp/priming";
-import { KtrdrMcp } from "./mcp/session";
-import { serveStateless } from "./mcp/stateless";
+import { KtrdrMcp } from "./mcp/legacy/session";
+import { serveStateless } from "./mcp/modern/stateless";
 
 export { KtrdrMcp };
 
@@ -41,7 +41,7 @@ function withProps(ctx: ExecutionContext, props: CallerContext): ExecutionContex
 async function serveMcp(request: Request, env: Env, ctx: ExecutionContext, auth: CallerContext): Promise<Response> {
   const era = await eraOf(request);
   if (era instanceof Response) return era;
-  if (era.era === "modern") return serveStateless(request, auth, readConfig(env), era.message);
+  if (era.era === "modern") return serveStateless(request, { auth, cfg: readConfig(env) }, era.message);
   const refused = await checkSessionOwner(request, env, auth);
   if (refused) return refused;
   const session = primed(request);

@@ -1,7 +1,8 @@
 /**
  * Access configuration, read and validated on every request (it is small): the auth mode, the
- * key lists, the public URL OAuth needs, allowed browser origins and the backend-URL policy.
- * Errors name the setting and what to do; they never contain a secret's value.
+ * key lists, the public URL OAuth needs, allowed browser origins and the backend-URL policy (which
+ * `config.ts` applies to the backend URL it parses, once). Errors name the setting and what to do;
+ * they never contain a secret's value.
  *
  * Modes:
  * - `local`   (default): no credentials, loopback hosts only — `npm start`, `wrangler dev`.
@@ -10,7 +11,7 @@
  *              of `API_KEYS`, both on `/mcp`.
  */
 import { z } from "zod";
-import { ConfigError, DEFAULT_API_URL, stringSettings } from "../settings";
+import { ConfigError, stringSettings } from "../settings";
 import { type KeyEntry, KeyConfigError, parseKeyList } from "./keys";
 import { isLoopbackHost } from "./local";
 
@@ -25,7 +26,15 @@ export interface AccessConfig {
   publicUrl?: string;
   /** Exact origins (scheme://host[:port]) allowed in addition to the request's own. */
   allowedOrigins: string[];
+  /** Which backend URLs this mode admits (see `checkBackendUrl`). */
+  backendPolicy: BackendPolicy;
 }
+
+/**
+ * `any`: local mode (loopback callers only). `https`: the backend must be https; with
+ * ALLOW_INSECURE_BACKEND=true an http backend on a loopback host is admitted too (tests).
+ */
+export type BackendPolicy = { kind: "any" } | { kind: "https"; allowInsecureLoopback: boolean };
 
 /** The settings access is read from. */
 export const accessSettings = z.object({
@@ -34,7 +43,6 @@ export const accessSettings = z.object({
   OAUTH_ACCESS_KEYS: z.string().optional(),
   PUBLIC_URL: z.string().optional(),
   ALLOWED_ORIGINS: z.string().optional(),
-  KTRDR_API_URL: z.string().optional(),
   ALLOW_INSECURE_BACKEND: z.string().optional(),
 });
 
@@ -53,31 +61,25 @@ function read(env: object): AccessConfig {
   const mode = z.enum(AUTH_MODES).safeParse(modeRaw);
   if (!mode.success) throw new ConfigError(`AUTH_MODE must be one of ${AUTH_MODES.join(", ")}.`);
   const allowedOrigins = parseOrigins(e.ALLOWED_ORIGINS);
-  if (mode.data === "local") return { mode: "local", apiKeys: [], accessKeys: [], allowedOrigins };
+  if (mode.data === "local") return { mode: "local", apiKeys: [], accessKeys: [], allowedOrigins, backendPolicy: { kind: "any" } };
 
-  checkBackendUrl(e.KTRDR_API_URL, e.ALLOW_INSECURE_BACKEND);
+  const backendPolicy: BackendPolicy = { kind: "https", allowInsecureLoopback: e.ALLOW_INSECURE_BACKEND === "true" };
   const apiKeys = parseKeyList("API_KEYS", e.API_KEYS);
   if (mode.data === "api_keys") {
     if (apiKeys.length === 0) throw new ConfigError("AUTH_MODE=api_keys needs at least one key in the API_KEYS secret (npm run mint-key).");
-    return { mode: "api_keys", apiKeys, accessKeys: [], allowedOrigins };
+    return { mode: "api_keys", apiKeys, accessKeys: [], allowedOrigins, backendPolicy };
   }
   const accessKeys = parseKeyList("OAUTH_ACCESS_KEYS", e.OAUTH_ACCESS_KEYS);
   if (accessKeys.length === 0) {
     throw new ConfigError("AUTH_MODE=oauth needs at least one key in the OAUTH_ACCESS_KEYS secret (npm run mint-key -- --access).");
   }
-  return { mode: "oauth", apiKeys, accessKeys, publicUrl: parsePublicUrl(e.PUBLIC_URL), allowedOrigins };
+  return { mode: "oauth", apiKeys, accessKeys, publicUrl: parsePublicUrl(e.PUBLIC_URL), allowedOrigins, backendPolicy };
 }
 
 /** Outside local mode the backend must be https; ALLOW_INSECURE_BACKEND=true admits a loopback http backend (tests). */
-function checkBackendUrl(raw: string | undefined, allowInsecure: string | undefined): void {
-  let url: URL;
-  try {
-    url = new URL((raw?.trim() || DEFAULT_API_URL).replace(/\/+$/, ""));
-  } catch {
-    throw new ConfigError("KTRDR_API_URL is not a valid URL.");
-  }
-  if (url.protocol === "https:") return;
-  if (url.protocol === "http:" && allowInsecure === "true" && isLoopbackHost(url.hostname)) return;
+export function checkBackendUrl(policy: BackendPolicy, url: URL): void {
+  if (policy.kind === "any" || url.protocol === "https:") return;
+  if (url.protocol === "http:" && policy.allowInsecureLoopback && isLoopbackHost(url.hostname)) return;
   throw new ConfigError(
     "KTRDR_API_URL must be an https URL outside local mode (ALLOW_INSECURE_BACKEND=true admits only a loopback http backend, for tests).",
   );

@@ -12,6 +12,7 @@
  */
 import type { Env } from "../env";
 import { rpcError } from "../http/respond";
+import { sessionObject } from "../mcp/legacy/session-object";
 import { type CallerContext, RETIRED_OWNER, sameContext } from "./context";
 
 const SESSION_ID_RE = /^[A-Za-z0-9_-]{1,128}$/;
@@ -29,8 +30,7 @@ export async function checkSessionOwner(request: Request, env: Env, auth: Caller
   if (!SESSION_ID_RE.test(sid)) return rpcError(400, -32600, "Invalid Mcp-Session-Id header.");
   let owner = owners.get(sid);
   if (!owner) {
-    const stub = env.MCP_OBJECT.get(env.MCP_OBJECT.idFromName(`streamable-http:${sid}`));
-    owner = (await stub.boundAuthContext()) ?? undefined;
+    owner = (await sessionObject(env.MCP_OBJECT, sid).boundAuthContext()) ?? undefined;
     if (owner) remember(sid, owner);
   }
   if (owner?.credential === RETIRED_OWNER.credential) {

@@ -35,8 +35,13 @@ export const OPERATION_VIEW_RESOURCE = {
   _meta: RESOURCE_UI_META,
 };
 
+/** What resources/read answers (either era; a type, not an interface, so the SDKs' index-signature result types accept it). */
+export type ReadResource = {
+  contents: Array<{ uri: string; mimeType: string; text: string; _meta: Record<string, unknown> }>;
+};
+
 /** resources/read of `uri`: the operation view, or undefined for any other uri (see `unknownResource`). */
-export function readResource(uri: string): { contents: Array<Record<string, unknown>> } | undefined {
+export function readResource(uri: string): ReadResource | undefined {
   if (uri !== OPERATION_VIEW_URI) return undefined;
   return { contents: [{ uri: OPERATION_VIEW_URI, mimeType: UI_MIME_TYPE, text: OPERATION_VIEW_HTML, _meta: RESOURCE_UI_META }] };
 }

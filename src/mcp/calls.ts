@@ -1,21 +1,23 @@
 /**
- * What both protocol eras share about a tool call: the MCP result of a tool outcome (the same
- * object as `structuredContent` and as compact JSON text), and the run dependencies of one call.
+ * What both protocol eras share about a tool call, SDK-free: the result of a tool outcome (the
+ * same object as `structuredContent` and as compact JSON text), which each era's converter turns
+ * into its SDK's CallToolResult, and the run dependencies of one call.
  */
 import type { AuthContext } from "../auth/context";
 import type { BackendConfig } from "../config";
 import type { RunDeps, ToolOutcome } from "../tools/run";
 import { echo } from "./echo";
 
-interface CallToolResultLike {
-  [key: string]: unknown;
+/** A tools/call result, SDK-free. */
+export interface ToolResult {
   content: Array<{ type: "text"; text: string }>;
   structuredContent?: Record<string, unknown>;
   isError?: boolean;
+  _meta?: Record<string, unknown>;
 }
 
 /** `meta` (for a tool linked to the operation view): facts the view needs, in the result's `_meta`. */
-export function toCallToolResult(outcome: ToolOutcome, meta?: Record<string, unknown>): CallToolResultLike {
+export function toolResult(outcome: ToolOutcome, meta?: Record<string, unknown>): ToolResult {
   const m = meta ? { _meta: meta } : {};
   if (!outcome.ok) return { isError: true, content: [{ type: "text", text: outcome.message }], ...m };
   return { structuredContent: outcome.value, content: [{ type: "text", text: JSON.stringify(outcome.value) }], ...m };
@@ -52,7 +54,7 @@ export function runDeps(
 }
 
 /** An unknown tool is a tool error (as the SDK's McpServer answers it), naming where the tools are listed. */
-export function unknownTool(name: string): CallToolResultLike {
+export function unknownTool(name: string): ToolResult {
   return {
     isError: true,
     content: [{ type: "text", text: `Unknown tool ${echo(name)}. tools/list shows the tools these credentials may call.` }],

@@ -1,6 +1,6 @@
 /**
  * Which protocol era a request to /mcp speaks: 2026-07-28 (stateless, per-request envelope) or
- * 2025 (sessions). The MCP SDK's own classifier decides; a session request (it names a session
+ * 2025 (sessions). The 2026 front end's SDK (2.x) classifier decides; a session request (it names a session
  * and a 2025 protocol version) is recognised from its headers alone, so the hot path of 2025
  * clients never parses its body here (the session's SDK parses it, once). Any other body is
  * parsed once here and handed on, parsed, to the 2026 front end.
@@ -13,7 +13,7 @@
  * request's own id, so a client negotiates in one step. (A header and an envelope that disagree
  * are the SDK's to answer: -32020.)
  */
-import { isLegacyRequest } from "@modelcontextprotocol/server";
+import { isLegacy } from "./modern/classify";
 import { isSupported, LEGACY_VERSIONS, MODERN_VERSIONS, unsupportedVersion } from "./versions";
 
 const CLAIM_KEY = "io.modelcontextprotocol/protocolVersion";
@@ -37,7 +37,7 @@ export async function eraOf(request: Request): Promise<Era | Response> {
   }
   // Not JSON: the session front end answers it (a parse error), as the SDK's router would.
   if (message === undefined) return { era: "legacy" };
-  return (await isLegacyRequest(request, message)) ? { era: "legacy" } : { era: "modern", message };
+  return (await isLegacy(request, message)) ? { era: "legacy" } : { era: "modern", message };
 }
 
 /** The request's JSON body (undefined when empty or not JSON); the body is bounded and already in memory. */

@@ -1,24 +1,15 @@
 /**
- * Native MCP tasks (spec 2025-11-25; experimental in SDK 1.32), answered from the KTRDR backend.
+ * MCP tasks answered from the KTRDR backend, for both protocol eras and SDK-free: the 2025
+ * tasks of the spec (`legacy/task-store.ts` serves them through SDK 1.x) and the 2026-07-28
+ * tasks extension (`modern/stateless.ts`). This module returns neutral task objects and throws
+ * `McpFault`; each front end converts them for its SDK.
  *
- * A task IS a backend operation: the task id is the operation id, and every tasks/get,
- * tasks/result, tasks/list and tasks/cancel is answered by asking the backend. Nothing about a
- * task is kept in the Worker or the session's Durable Object, so a task outlives an evicted
- * session, and a new session (anyone's — KTRDR's operations are shared by everyone the backend
- * serves) finds it by id or in tasks/list. Scopes apply as for the tools: reading tasks needs
- * `ktrdr:read`, cancelling needs `ktrdr:operate`.
+ * A task IS a backend operation: the task id is the operation id, and every read, listing and
+ * cancel of a task asks the backend. Nothing about a task is kept in the Worker or the session's
+ * Durable Object, so a task outlives an evicted session, and a new session (anyone's — KTRDR's
+ * operations are shared by everyone the backend serves) finds it by id or in tasks/list. Scopes
+ * apply as for the tools: reading tasks needs `ktrdr:read`, cancelling needs `ktrdr:operate`.
  */
-import type { CreateTaskOptions, TaskStore } from "@modelcontextprotocol/sdk/experimental/tasks/interfaces.js";
-import {
-  type CallToolResult,
-  type CreateTaskResult,
-  ErrorCode,
-  McpError,
-  type Request,
-  type RequestId,
-  type Result,
-  type Task,
-} from "@modelcontextprotocol/sdk/types.js";
 import type { AuthContext, Scope } from "../auth/context";
 import type { BackendConfig } from "../config";
 import { BackendError } from "../ktrdr/errors";
@@ -28,12 +19,14 @@ import { log } from "../log";
 import { START_TOOLS } from "../tools/catalogue";
 import { describeError } from "../tools/errors";
 import { isOperationId } from "../tools/inputs";
-import { refusalFor } from "../tools/scope";
-import { parseTime } from "../tools/views";
 import { readResults, type ResultsView } from "../tools/operations.tools";
 import { admit, type RunDeps, runAdmitted } from "../tools/run";
+import { refusalFor } from "../tools/scope";
 import type { ToolDefinition } from "../tools/tool";
+import { parseTime } from "../tools/views";
+import type { ToolResult } from "./calls";
 import { echo } from "./echo";
+import { FaultCode, McpFault } from "./fault";
 
 export interface TaskDeps {
   auth: () => AuthContext;
@@ -42,11 +35,24 @@ export interface TaskDeps {
   now?: () => number;
 }
 
-/** What the server advertises (spec: `capabilities.tasks`). */
-export const TASKS_CAPABILITY = { list: {}, cancel: {}, requests: { tools: { call: {} } } } as const;
+export type TaskStatus = "working" | "input_required" | "completed" | "failed" | "cancelled";
 
-/** Shown to the model by hosts that support it, while the task runs. */
-const IMMEDIATE_RESPONSE_META = "io.modelcontextprotocol/model-immediate-response";
+/** A task as both eras describe it (each converts it to its wire fields; neither keeps a ttl: it is null). */
+export interface TaskView {
+  taskId: string;
+  status: TaskStatus;
+  statusMessage?: string;
+  createdAt: string;
+  lastUpdatedAt: string;
+  /** How long to wait before polling again (absent once the task has finished). */
+  pollIntervalMs?: number;
+}
+
+/**
+ * The protocol era a task is read in: the two differ only in where a completed task's result is
+ * (2025: tasks/result; 2026-07-28: tasks/get itself), which its status message says.
+ */
+export type TaskEra = "legacy" | "modern";
 
 /** tasks/list page size (the backend allows up to 1000; a page should stay cheap to read). */
 export const TASKS_PAGE_SIZE = 50;
@@ -57,7 +63,7 @@ export const POLL_MAX_MS = 60_000;
 const CANCEL_REASON = "Cancelled by the client through MCP tasks/cancel";
 
 /** The scope each task method needs, in both eras (tools need their own, from their definitions). */
-export const TASK_METHOD_SCOPES: Readonly<Record<string, Scope>> = {
+const TASK_METHOD_SCOPES: Readonly<Record<string, Scope>> = {
   "tasks/get": "ktrdr:read",
   "tasks/result": "ktrdr:read",
   "tasks/list": "ktrdr:read",
@@ -65,8 +71,15 @@ export const TASK_METHOD_SCOPES: Readonly<Record<string, Scope>> = {
   "tasks/update": "ktrdr:operate",
 };
 
+/** -32600 naming the scope and the method called, for a task method these credentials do not allow. */
+export function requireTaskScope(auth: AuthContext, method: string): void {
+  const scope = TASK_METHOD_SCOPES[method];
+  const refused = scope && refusalFor(auth, scope, method);
+  if (refused) throw new McpFault(FaultCode.InvalidRequest, refused);
+}
+
 /** Backend status → task status. Unknown statuses (a newer backend) count as still working. */
-export function taskStatus(status: string): Task["status"] {
+export function taskStatus(status: string): TaskStatus {
   switch (status) {
     case "completed":
       return "completed";
@@ -80,7 +93,7 @@ export function taskStatus(status: string): Task["status"] {
   }
 }
 
-function isTerminal(status: Task["status"]): boolean {
+export function isTerminal(status: TaskStatus): boolean {
   return status === "completed" || status === "failed" || status === "cancelled";
 }
 
@@ -106,26 +119,20 @@ function workingMessage(status: string, step: string | null | undefined, pct: nu
   return parts.filter(Boolean).join(" · ") || status;
 }
 
-/**
- * The protocol era a task is read in: the two differ only in where a completed task's result is
- * (2025: tasks/result; 2026-07-28: tasks/get itself), which its status message says.
- */
-export type TaskEra = "legacy" | "modern";
-
 function completedMessage(era: TaskEra): string {
   const where = era === "legacy" ? "read the outcome with tasks/result" : "its result is in tasks/get";
   return `completed: ${where} (or get_operation_results)`;
 }
 
 /** The task view of one operation record, as `era` reads it. */
-export function taskFromOperation(op: Operation, now: number, era: TaskEra): Task {
+export function taskFromOperation(op: Operation, now: number, era: TaskEra): TaskView {
   const status = taskStatus(op.status);
   const createdAt = iso(op.created_at) ?? iso(op.started_at) ?? new Date(now).toISOString();
   const lastUpdatedAt = iso(op.completed_at) ?? iso(op.started_at) ?? createdAt;
   const p = op.progress ?? {};
-  const task: Task = { taskId: op.operation_id, status, ttl: null, createdAt, lastUpdatedAt };
+  const task: TaskView = { taskId: op.operation_id, status, createdAt, lastUpdatedAt };
   if (!isTerminal(status)) {
-    task.pollInterval = pollIntervalFor(parseTime(op.started_at ?? op.created_at), now);
+    task.pollIntervalMs = pollIntervalFor(parseTime(op.started_at ?? op.created_at), now);
     task.statusMessage = workingMessage(op.status, p.current_step, p.percentage);
   } else if (status === "completed") {
     task.statusMessage = completedMessage(era);
@@ -136,7 +143,7 @@ export function taskFromOperation(op: Operation, now: number, era: TaskEra): Tas
 }
 
 /** The task view of a list row (rows carry no update time: creation + duration stands in for it). */
-export function taskFromSummary(row: OperationRow, now: number): Task {
+export function taskFromSummary(row: OperationRow, now: number): TaskView {
   const status = taskStatus(row.status);
   const createdMs = parseTime(row.created_at);
   const createdAt = iso(row.created_at) ?? new Date(now).toISOString();
@@ -145,124 +152,188 @@ export function taskFromSummary(row: OperationRow, now: number): Task {
     isTerminal(status) && duration !== undefined && createdMs !== undefined
       ? new Date(createdMs + duration * 1000).toISOString()
       : createdAt;
-  const task: Task = { taskId: row.operation_id, status, ttl: null, createdAt, lastUpdatedAt };
+  const task: TaskView = { taskId: row.operation_id, status, createdAt, lastUpdatedAt };
   if (!isTerminal(status)) {
-    task.pollInterval = pollIntervalFor(createdMs, now);
+    task.pollIntervalMs = pollIntervalFor(createdMs, now);
     task.statusMessage = workingMessage(row.status, row.current_step, row.progress_percentage);
   }
   return task;
 }
 
-/** An McpError whose message is just the text (the SDK's McpError prefixes "MCP error <code>: "). */
-export class TaskError extends McpError {
-  constructor(code: ErrorCode, message: string) {
-    super(code, message);
-    this.message = message;
-  }
+/** -32601 for a request the SDK would run as a task through its generic path: tasks here are started operations. */
+export function notATaskTool(what: string): McpFault {
+  const starts = START_TOOLS.map((d) => d.name).join(", ");
+  return new McpFault(FaultCode.MethodNotFound, `${what} cannot run as a task here; only the start tools (${starts}) can.`);
 }
 
 /** JSON-RPC -32602 for an id the backend does not know, saying why that can happen (the id repeated by the one echo rule). */
-function taskNotFound(taskId: string): McpError {
-  return new TaskError(
-    ErrorCode.InvalidParams,
-    `Task not found: ${echo(taskId)}. KTRDR has no operation with this id: it may never have existed, or it was lost when the backend restarted ` +
-      `(v2025 backends keep operations in memory). list_operations shows the operations the backend knows now.`,
+function taskNotFound(taskId: string): McpFault {
+  return new McpFault(
+    FaultCode.InvalidParams,
+    `Task not found: ${echo(taskId)}. KTRDR has no operation with this id: it may never have existed, or it was lost when the ` +
+      "backend restarted (v2025 backends keep operations in memory). list_operations shows the operations the backend knows now.",
   );
 }
 
 /** JSON-RPC -32602 for an id that cannot be one: not asked of the backend. */
-function malformedTaskId(taskId: string): McpError {
-  return new TaskError(
-    ErrorCode.InvalidParams,
-    `Task not found: ${echo(taskId)} is not a task id. Task ids are operation ids like op_training_20251004_143530_b5c6d7e8 (letters, digits, _ . : -); list_operations shows them.`,
+function malformedTaskId(taskId: string): McpFault {
+  return new McpFault(
+    FaultCode.InvalidParams,
+    `Task not found: ${echo(taskId)} is not a task id. Task ids are operation ids like op_training_20251004_143530_b5c6d7e8 ` +
+      "(letters, digits, _ . : -); list_operations shows them.",
   );
 }
 
-/**
- * The TaskStore the SDK's Protocol answers tasks/get, tasks/result, tasks/list and tasks/cancel
- * from. One per session (it reads the session's auth context); it holds no task state.
- */
-export class BackendTaskStore implements TaskStore {
-  constructor(private readonly deps: TaskDeps) {}
+/** A backend failure as -32603 with the agent-facing text. */
+function backendFault(err: unknown, method: string, backend: KtrdrApi, operationId?: string): McpFault {
+  return new McpFault(FaultCode.InternalError, describeError(err, { tool: method, operationId, backendHost: backend.backendHost }));
+}
 
-  private now(): number {
-    return this.deps.now?.() ?? Date.now();
-  }
+/** A backend client for one task request. */
+export function backendApi(deps: TaskDeps): KtrdrApi {
+  return new KtrdrApi(deps.backend(), { fetch: deps.fetch, requestId: crypto.randomUUID() });
+}
 
-  private require(scope: Scope, method: string): AuthContext {
-    const auth = this.deps.auth();
-    const refused = refusalFor(auth, scope, method);
-    if (refused) throw new TaskError(ErrorCode.InvalidRequest, refused);
-    return auth;
-  }
-
-  /** Tasks are created by starting an operation (see `startAsTask`), never by the SDK's generic path. */
-  async createTask(_params: CreateTaskOptions, _requestId: RequestId, request: Request): Promise<Task> {
-    throw new TaskError(
-      ErrorCode.MethodNotFound,
-      `${request.method} cannot run as a task here; only the start tools (${START_TOOLS.map((d) => d.name).join(", ")}) can.`,
-    );
-  }
-
-  async getTask(taskId: string): Promise<Task> {
-    this.require("ktrdr:read", "tasks/get");
-    return taskFromOperation(await readOperation(taskId, this.deps, "tasks/get"), this.now(), "legacy");
-  }
-
-  /**
-   * The start tool's result once its operation has finished. The structured content has the
-   * start tool's output shape (the spec, and the SDK client, check a task's result against the
-   * tool's outputSchema); `operation` carries exactly what get_operation_results returns, so the
-   * views stay in one place.
-   */
-  async getTaskResult(taskId: string): Promise<Result> {
-    this.require("ktrdr:read", "tasks/result");
-    const { op, result } = await finishedTask(taskId, this.deps, "tasks/result");
-    if (!result)
-      throw new TaskError(ErrorCode.InvalidRequest, `Task ${taskId} is still ${op.status}; its result exists once it has finished.`);
-    return result;
-  }
-
-  async storeTaskResult(): Promise<void> {
-    throw new Error("Task results are kept by the KTRDR backend, not stored by this server.");
-  }
-
-  /** Only cancellation changes a task from outside; it cancels the backend operation. */
-  async updateTaskStatus(taskId: string, status: Task["status"]): Promise<void> {
-    if (status !== "cancelled")
-      throw new TaskError(
-        ErrorCode.InvalidParams,
-        `Task ${taskId}: only cancellation is possible (status ${status} is set by the backend).`,
-      );
-    this.require("ktrdr:operate", "tasks/cancel");
-    const { alreadyFinished } = await cancelTask(taskId, this.deps);
-    // The 2025-11-25 spec: cancelling a task in a terminal status is an invalid-params error.
-    if (alreadyFinished) throw new TaskError(ErrorCode.InvalidParams, `Task ${taskId} has already finished; there is nothing to cancel.`);
-  }
-
-  /** Every operation the backend knows, newest first; the cursor is the offset of the next page. */
-  async listTasks(cursor?: string): Promise<{ tasks: Task[]; nextCursor?: string }> {
-    this.require("ktrdr:read", "tasks/list");
-    const offset = cursor === undefined ? 0 : Number(cursor);
-    if (!Number.isSafeInteger(offset) || offset < 0 || (cursor !== undefined && !/^\d+$/.test(cursor))) {
-      throw new TaskError(ErrorCode.InvalidParams, `Invalid cursor '${echo(cursor, 40)}': pass back the nextCursor of the previous page.`);
-    }
-    const backend = backendApi(this.deps);
-    let res: OperationPage;
-    try {
-      res = await backend.listOperations({ limit: TASKS_PAGE_SIZE, offset });
-    } catch (err) {
-      throw new TaskError(ErrorCode.InternalError, describeError(err, { tool: "tasks/list", backendHost: backend.backendHost }));
-    }
-    const now = this.now();
-    const tasks = res.rows.map((row) => taskFromSummary(row, now));
-    const next = offset + res.rows.length;
-    const total = res.total_count ?? res.total_at_least ?? 0;
-    return res.rows.length > 0 && next < total ? { tasks, nextCursor: String(next) } : { tasks };
+/** The operation behind a task, or the not-found error; other backend failures as -32603 with the agent-facing text. */
+export async function readOperation(taskId: string, deps: TaskDeps, method: string): Promise<Operation> {
+  if (!isOperationId(taskId)) throw malformedTaskId(taskId);
+  const backend = backendApi(deps);
+  try {
+    return await backend.getOperation(taskId);
+  } catch (err) {
+    if (err instanceof BackendError && err.is("operation_not_found")) throw taskNotFound(taskId);
+    throw backendFault(err, method, backend, taskId);
   }
 }
 
-function finishedResult(op: Operation, view: ResultsView): CallToolResult {
+/** The task behind `taskId`, read from the backend. */
+export async function readTask(taskId: string, deps: TaskDeps, method: string, era: TaskEra): Promise<TaskView> {
+  return taskFromOperation(await readOperation(taskId, deps, method), deps.now?.() ?? Date.now(), era);
+}
+
+/** Every operation the backend knows, newest first; the cursor is the offset of the next page. */
+export async function listTasks(cursor: string | undefined, deps: TaskDeps): Promise<{ tasks: TaskView[]; nextCursor?: string }> {
+  const offset = cursor === undefined ? 0 : Number(cursor);
+  if (!Number.isSafeInteger(offset) || offset < 0 || (cursor !== undefined && !/^\d+$/.test(cursor))) {
+    throw new McpFault(FaultCode.InvalidParams, `Invalid cursor '${echo(cursor, 40)}': pass back the nextCursor of the previous page.`);
+  }
+  const backend = backendApi(deps);
+  let res: OperationPage;
+  try {
+    res = await backend.listOperations({ limit: TASKS_PAGE_SIZE, offset });
+  } catch (err) {
+    throw backendFault(err, "tasks/list", backend);
+  }
+  const now = deps.now?.() ?? Date.now();
+  const tasks = res.rows.map((row) => taskFromSummary(row, now));
+  const next = offset + res.rows.length;
+  const total = res.total_count ?? res.total_at_least ?? 0;
+  return res.rows.length > 0 && next < total ? { tasks, nextCursor: String(next) } : { tasks };
+}
+
+/** What a start tool answers with (its `note` says what else the agent must know, e.g. a failed read-back). */
+export interface StartedOutcome {
+  operation_id: string;
+  message: string;
+  note?: string;
+}
+
+/**
+ * The task of a start tool's successful outcome: the operation it started (or found running). A
+ * read that fails after the start does not hide it: the task is `working`, and its status message
+ * says, as the plain call's note does, that it started, that reading it back failed, and not to
+ * start it again.
+ */
+export async function taskOfStarted(started: StartedOutcome, deps: TaskDeps, era: TaskEra): Promise<TaskView> {
+  const now = deps.now?.() ?? Date.now();
+  let task: TaskView;
+  let readFailed: string | undefined;
+  const backend = backendApi(deps);
+  try {
+    task = taskFromOperation(await backend.getOperation(started.operation_id), now, era);
+  } catch (err) {
+    // The start went through; only the follow-up read failed. The task exists all the same.
+    const at = new Date(now).toISOString();
+    task = { taskId: started.operation_id, status: "working", createdAt: at, lastUpdatedAt: at, pollIntervalMs: POLL_MIN_MS };
+    const why = describeError(err, { tool: "tasks/get", operationId: started.operation_id, backendHost: backend.backendHost });
+    readFailed = `It started, but reading it back failed: ${why} The task id stands; do not start it again.`;
+  }
+  if (!isTerminal(task.status)) task.statusMessage = startedMessage(started, readFailed);
+  return task;
+}
+
+/** The start tool's message, with its note and a failed read-back after it (what an agent must not miss). */
+function startedMessage(started: StartedOutcome, readFailed?: string): string {
+  return [started.message, started.note, readFailed].filter(Boolean).join(" ");
+}
+
+/** The started-operation shape of a start tool's result (the start tools' output, as their definitions declare). */
+function startedOutcome(value: Record<string, unknown>): StartedOutcome {
+  const { operation_id, message, note } = value;
+  if (typeof operation_id !== "string" || typeof message !== "string") throw new Error("a start tool answered without its operation_id");
+  return { operation_id, message, ...(typeof note === "string" ? { note } : {}) };
+}
+
+/**
+ * A start tool's successful outcome as a task (2026-07-28, server-directed): the operation it
+ * started, or the identical one already running.
+ */
+export async function taskOfStartValue(value: Record<string, unknown>, deps: TaskDeps, era: TaskEra): Promise<TaskView> {
+  return taskOfStarted(startedOutcome(value), deps, era);
+}
+
+/**
+ * A task-augmented call of a start tool (2025 era): admits it once (scope, then arguments: a
+ * refusal is the JSON-RPC error -32600 or -32602 with the plain call's sentence), runs the tool
+ * exactly as a plain call would (duplicate guard, optional wait), then answers with the task —
+ * the operation it started, or the identical one already running — and the words hosts show the
+ * model meanwhile. A start that fails creates no task: the failure comes back as a JSON-RPC error
+ * with the same agent-facing message a plain call gives.
+ */
+export async function startAsTask(
+  def: ToolDefinition,
+  args: Record<string, unknown>,
+  deps: TaskDeps,
+  run: RunDeps,
+): Promise<{ task: TaskView; immediate: string }> {
+  if (!def.startsOperation) {
+    throw new McpFault(
+      FaultCode.MethodNotFound,
+      `Tool ${def.name} cannot run as a task (only the start tools can); call it without 'task'.`,
+    );
+  }
+  const admitted = admit(def, args, run);
+  if (!admitted.ok) {
+    throw new McpFault(admitted.refused === "scope" ? FaultCode.InvalidRequest : FaultCode.InvalidParams, admitted.message);
+  }
+  const outcome = await runAdmitted(def, admitted, run);
+  // A backend failure: the same message a plain call would show as a tool error.
+  if (!outcome.ok) throw new McpFault(FaultCode.InternalError, outcome.message);
+  const started = startedOutcome(outcome.value);
+  const task = await taskOfStarted(started, deps, "legacy");
+  // The immediate response says what the task's status message says (a failed read-back included).
+  const immediate = isTerminal(task.status) ? startedMessage(started) : (task.statusMessage ?? startedMessage(started));
+  return { task, immediate };
+}
+
+/**
+ * The start tool's result for a finished operation, as it would have been had it waited: the
+ * started-operation shape (the spec, and the SDK client, check a task's result against the
+ * tool's outputSchema), its `operation` exactly what get_operation_results answers — read through
+ * the same function the tool uses. -32603 with the agent-facing text when it cannot be read.
+ */
+export async function resultOf(op: Operation, deps: TaskDeps, method: string): Promise<ToolResult> {
+  const backend = backendApi(deps);
+  let view: ResultsView;
+  try {
+    view = (await readResults(backend, op.operation_id, "concise")).view;
+  } catch (err) {
+    throw backendFault(err, method, backend, op.operation_id);
+  }
+  return finishedResult(op, view);
+}
+
+function finishedResult(op: Operation, view: ResultsView): ToolResult {
   const what = `${op.operation_type} ${op.operation_id}`;
   const status = taskStatus(op.status);
   // get_operation_results says whether a completed operation's results were read (success) and, if not, why (note).
@@ -292,115 +363,16 @@ function finishedResult(op: Operation, view: ResultsView): CallToolResult {
   };
 }
 
-/** What a start tool answers with (its `note` says what else the agent must know, e.g. a failed read-back). */
-export interface StartedOutcome {
-  operation_id: string;
-  message: string;
-  note?: string;
-}
-
 /**
- * The task of a start tool's successful outcome: the operation it started (or found running). A
- * read that fails after the start does not hide it: the task is `working`, and its status message
- * says, as the plain call's note does, that it started, that reading it back failed, and not to
- * start it again.
+ * What a finished task resolves to (2025 tasks/result): the start tool's result; -32600 while the
+ * operation is still going. Throws the not-found error for an unknown id.
  */
-export async function taskOfStarted(started: StartedOutcome, deps: TaskDeps, era: TaskEra): Promise<Task> {
-  const now = deps.now?.() ?? Date.now();
-  let task: Task;
-  let readFailed: string | undefined;
-  const backend = backendApi(deps);
-  try {
-    task = taskFromOperation(await backend.getOperation(started.operation_id), now, era);
-  } catch (err) {
-    // The start went through; only the follow-up read failed. The task exists all the same.
-    const at = new Date(now).toISOString();
-    task = { taskId: started.operation_id, status: "working", ttl: null, createdAt: at, lastUpdatedAt: at, pollInterval: POLL_MIN_MS };
-    readFailed = `It started, but reading it back failed: ${describeError(err, { tool: "tasks/get", operationId: started.operation_id, backendHost: backend.backendHost })} The task id stands; do not start it again.`;
+export async function taskResult(taskId: string, deps: TaskDeps): Promise<ToolResult> {
+  const op = await readOperation(taskId, deps, "tasks/result");
+  if (!isTerminal(taskStatus(op.status))) {
+    throw new McpFault(FaultCode.InvalidRequest, `Task ${taskId} is still ${op.status}; its result exists once it has finished.`);
   }
-  if (!isTerminal(task.status)) task.statusMessage = startedMessage(started, readFailed);
-  return task;
-}
-
-/** The start tool's message, with its note and a failed read-back after it (what an agent must not miss). */
-export function startedMessage(started: StartedOutcome, readFailed?: string): string {
-  return [started.message, started.note, readFailed].filter(Boolean).join(" ");
-}
-
-/**
- * A task-augmented call of a start tool (2025 era): admits it once (scope, then arguments: a
- * refusal is the JSON-RPC error -32600 or -32602 with the plain call's sentence), runs the tool
- * exactly as a plain call would (duplicate guard, optional wait), then answers with the task —
- * the operation it started, or the identical one already running. A start that fails creates
- * no task: the failure comes back as a JSON-RPC error with the same agent-facing message a
- * plain call gives.
- */
-export async function startAsTask(
-  def: ToolDefinition,
-  args: Record<string, unknown>,
-  deps: TaskDeps,
-  run: RunDeps,
-): Promise<CreateTaskResult> {
-  const admitted = admit(def, args, run);
-  if (!admitted.ok) {
-    throw new TaskError(admitted.refused === "scope" ? ErrorCode.InvalidRequest : ErrorCode.InvalidParams, admitted.message);
-  }
-  const outcome = await runAdmitted(def, admitted, run);
-  // A backend failure: the same message a plain call would show as a tool error.
-  if (!outcome.ok) throw new TaskError(ErrorCode.InternalError, outcome.message);
-  const started = outcome.value as unknown as StartedOutcome;
-  const task = await taskOfStarted(started, deps, "legacy");
-  // The immediate response says what the task's status message says (a failed read-back included).
-  const immediate = isTerminal(task.status) ? startedMessage(started) : (task.statusMessage ?? startedMessage(started));
-  return { task, _meta: { [IMMEDIATE_RESPONSE_META]: immediate } };
-}
-
-/**
- * What a finished task resolves to, in either era: the operation, and for a completed, failed or
- * cancelled one the start tool's result as it would have been had it waited (from
- * get_operation_results). Throws the not-found error for an unknown id.
- */
-export async function finishedTask(taskId: string, deps: TaskDeps, method: string): Promise<{ op: Operation; result?: CallToolResult }> {
-  const op = await readOperation(taskId, deps, method);
-  if (!isTerminal(taskStatus(op.status))) return { op };
-  return { op, result: await resultOf(op, deps, method) };
-}
-
-/**
- * The start tool's result for a finished operation: what get_operation_results answers for it
- * (read through the same function the tool uses); -32603 with the agent-facing text when it
- * cannot be read.
- */
-export async function resultOf(op: Operation, deps: TaskDeps, method: string): Promise<CallToolResult> {
-  const backend = backendApi(deps);
-  try {
-    return finishedResult(op, (await readResults(backend, op.operation_id, "concise")).view);
-  } catch (err) {
-    throw new TaskError(
-      ErrorCode.InternalError,
-      describeError(err, { tool: method, operationId: op.operation_id, backendHost: backend.backendHost }),
-    );
-  }
-}
-
-/** A backend client for one task request. */
-export function backendApi(deps: TaskDeps): KtrdrApi {
-  return new KtrdrApi(deps.backend(), { fetch: deps.fetch, requestId: crypto.randomUUID() });
-}
-
-/** The operation behind a task, or the not-found error; other backend failures as -32603 with the agent-facing text. */
-export async function readOperation(taskId: string, deps: TaskDeps, method: string): Promise<Operation> {
-  if (!isOperationId(taskId)) throw malformedTaskId(taskId);
-  const backend = backendApi(deps);
-  try {
-    return await backend.getOperation(taskId);
-  } catch (err) {
-    if (err instanceof BackendError && err.is("operation_not_found")) throw taskNotFound(taskId);
-    throw new TaskError(
-      ErrorCode.InternalError,
-      describeError(err, { tool: method, operationId: taskId, backendHost: backend.backendHost }),
-    );
-  }
+  return resultOf(op, deps, "tasks/result");
 }
 
 /**
@@ -418,9 +390,6 @@ export async function cancelTask(taskId: string, deps: TaskDeps): Promise<{ alre
     return { alreadyFinished: !res.cancelled };
   } catch (err) {
     log("info", "audit", { tool: "tasks/cancel", principal, operation_id: taskId, outcome: "error" });
-    throw new TaskError(
-      ErrorCode.InternalError,
-      describeError(err, { tool: "tasks/cancel", operationId: taskId, backendHost: backend.backendHost }),
-    );
+    throw backendFault(err, "tasks/cancel", backend, taskId);
   }
 }

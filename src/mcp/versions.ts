@@ -4,15 +4,16 @@
  * from a header or an envelope, or `server/discover` listing them — names the same versions.
  *
  * 2026-07-28 is spoken per request (the `_meta` envelope, stateless); the 2025-era versions
- * (those the 1.x SDK of the session front end negotiates) through `initialize` and a session.
+ * (those the 1.x SDK of the session front end negotiates, `legacy/versions.ts`) through
+ * `initialize` and a session.
  */
-import { SUPPORTED_PROTOCOL_VERSIONS as SESSION_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { echo } from "./echo";
+import { LEGACY_VERSIONS } from "./legacy/versions";
+
+export { LEGACY_VERSIONS };
 
 /** Spoken per request, with the `_meta` envelope (the stateless front end). */
 export const MODERN_VERSIONS: readonly string[] = ["2026-07-28"];
-/** Spoken through `initialize` and a session (the Durable Object front end). */
-export const LEGACY_VERSIONS: readonly string[] = SESSION_VERSIONS;
 /** Every version this server speaks, newest first. */
 export const SUPPORTED_VERSIONS: readonly string[] = [...MODERN_VERSIONS, ...LEGACY_VERSIONS];
 

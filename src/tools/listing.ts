@@ -16,22 +16,33 @@ import type { ToolAnnotations, ToolDefinition } from "./tool";
 
 export type JsonSchema = Record<string, unknown>;
 
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** The JSON Schema of an object (what the MCP wire requires of a tool's input and output schemas). */
+export interface ObjectSchema {
+  [key: string]: unknown;
+  type: "object";
+  properties?: Record<string, { [key: string]: JsonValue }>;
+  required?: string[];
+}
+
 export interface ListedTool {
   name: string;
   title: string;
   description: string;
-  inputSchema: JsonSchema;
-  outputSchema: JsonSchema;
+  inputSchema: ObjectSchema;
+  outputSchema: ObjectSchema;
   annotations: ToolAnnotations;
 }
 
 /** Patterns longer than this are left to the server's validation (the description names the format). */
 const MAX_PUBLISHED_PATTERN = 24;
 
-export function jsonSchemaOf(shape: z.ZodRawShape, io: "input" | "output"): JsonSchema {
+export function jsonSchemaOf(shape: z.ZodRawShape, io: "input" | "output"): ObjectSchema {
   const schema = z.toJSONSchema(z.object(shape), { io, target: "draft-2020-12", unrepresentable: "any" }) as JsonSchema;
   delete schema.$schema;
-  return lean(schema, io) as JsonSchema;
+  // The JSON Schema of a z.object is an object schema, and lean() keeps its type, properties and required.
+  return lean(schema, io) as ObjectSchema;
 }
 
 function lean(node: unknown, io: "input" | "output"): unknown {

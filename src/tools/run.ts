@@ -75,7 +75,7 @@ export async function runAdmitted(def: ToolDefinition, call: Extract<Admission, 
     now: deps.now ?? (() => Date.now()),
   };
   try {
-    const value = (await def.run(call.args as never, ctx)) as Record<string, unknown>;
+    const value: Record<string, unknown> = await def.run(call.args, ctx);
     const resultId = typeof value.operation_id === "string" ? value.operation_id : operationId;
     finish(def, deps, { outcome: "ok", operationId: resultId, started, backendCalls: api.callCount });
     return { ok: true, value };

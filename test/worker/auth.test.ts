@@ -5,7 +5,8 @@
 import { createExecutionContext, env, evictDurableObject, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Env as WorkerEnv } from "../../src/env";
-import { KtrdrMcp } from "../../src/mcp/session";
+import { KtrdrMcp } from "../../src/mcp/legacy/session";
+import { sessionObject } from "../../src/mcp/legacy/session-object";
 import { TOOLS } from "../../src/tools/catalogue";
 import {
   call,
@@ -280,10 +281,9 @@ describe("OAuth mode", () => {
   });
 });
 
-/** The session's Durable Object (the Agents SDK names it `streamable-http:<session id>`). */
-function sessionObject(sid: string) {
-  const ns = (env as unknown as WorkerEnv).MCP_OBJECT;
-  return ns.get(ns.idFromName(`streamable-http:${sid}`));
+/** The session's Durable Object, as the session guard reaches it. */
+function sessionStub(sid: string) {
+  return sessionObject((env as unknown as WorkerEnv).MCP_OBJECT, sid);
 }
 
 const OWNER_KEY = "ktrdr:session-owner";
@@ -312,7 +312,7 @@ describe("sessions are bound to the credential that created them, not only the p
 
   it("the Durable Object keeps the owner's credential binding, never the key or its configured hash", async () => {
     const sid = await openSession(apiVars, BASE, bearer(operator));
-    const stored = await runInDurableObject(sessionObject(sid), async (_i, state) => state.storage.get(OWNER_KEY));
+    const stored = await runInDurableObject(sessionStub(sid), async (_i, state) => state.storage.get(OWNER_KEY));
     expect(stored).toMatchObject({ principal: "api_key:operator", method: "api_key", credential: expect.stringMatching(/^api_key:/) });
     const text = JSON.stringify(stored);
     expect(text).not.toContain(operator.key);
@@ -379,8 +379,8 @@ describe("sessions are bound to the credential that created them, not only the p
     await waitOnExecutionContext(ctx);
     const sid = init.headers.get("mcp-session-id") ?? "";
     expect(sid).not.toBe("");
-    await runInDurableObject(sessionObject(sid), async (_i, state) => state.storage.put(OWNER_KEY, legacyOwner));
-    await evictDurableObject(sessionObject(sid));
+    await runInDurableObject(sessionStub(sid), async (_i, state) => state.storage.put(OWNER_KEY, legacyOwner));
+    await evictDurableObject(sessionStub(sid));
 
     // The operator's key has the old owner's principal and scopes: it is still refused.
     const res = await rpc(apiVars, BASE, bearer(operator), sid, "tools/list");

@@ -3,9 +3,13 @@
  * (local mode), JSON-RPC over streamable HTTP, the Durable Object running the tools. The backend
  * is the fake, served from a stub of the global fetch (the Durable Object shares the isolate).
  */
-import { TOOLS } from "../../src/tools/catalogue";
-import { exports } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Env } from "../../src/env";
+import type { KtrdrMcp } from "../../src/mcp/legacy/session";
+import { sessionObject } from "../../src/mcp/legacy/session-object";
+import { TOOLS } from "../../src/tools/catalogue";
 import { FAULTS, FakeBackend, IDS } from "./fake-backend";
 import { type CallResult, McpSession, quietConsole, stubGlobalFetch, VALID_ARGS } from "./helpers";
 
@@ -203,6 +207,22 @@ function countedBody(total: number, head: string): { stream: ReadableStream<Uint
   );
   return { stream, read: () => handed };
 }
+
+describe("the session's Durable Object", () => {
+  it("the object the session guard asks is the one the Agents SDK created and serves the session from", async () => {
+    const s = new McpSession();
+    await s.initialize();
+    const sid = s.sessionId!;
+    // The SDK names it itself (no exported helper); an object reached by another name would be a
+    // fresh one, without the SDK's name for it and without the owner the session stored.
+    const seen = await runInDurableObject(sessionObject((env as unknown as Env).MCP_OBJECT, sid), async (instance, state) => ({
+      sessionId: (instance as unknown as KtrdrMcp).getSessionId(),
+      owner: await state.storage.get("ktrdr:session-owner"),
+    }));
+    expect(seen.sessionId).toBe(sid);
+    expect(seen.owner).toMatchObject({ principal: "local", credential: "local" });
+  });
+});
 
 describe("one body limit for every request", () => {
   const MiB = 1024 * 1024;

@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import type { Env as WorkerEnv } from "../../src/env";
 import worker from "../../src/index";
+import { sessionObject } from "../../src/mcp/legacy/session-object";
 import { pollIntervalFor, taskStatus } from "../../src/mcp/tasks";
 import { START_TOOLS } from "../../src/tools/catalogue";
 import { scopeRefusal } from "../../src/tools/scope";
@@ -115,10 +116,9 @@ class Session {
     return m.result;
   }
 
-  /** The session's Durable Object (the Agents SDK names it `streamable-http:<session id>`). */
+  /** The session's Durable Object, as the session guard reaches it. */
   stub() {
-    const ns = (env as unknown as WorkerEnv).MCP_OBJECT;
-    return ns.get(ns.idFromName(`streamable-http:${this.sid}`));
+    return sessionObject((env as unknown as WorkerEnv).MCP_OBJECT, this.sid ?? "");
   }
 }
 

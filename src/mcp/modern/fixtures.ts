@@ -8,12 +8,13 @@
  * what its status derives from (kind, creation time, duration), and `slow_compute`'s long work is
  * KTRDR's own dummy operation, which the backend keeps and cancels.
  */
-import { ProtocolError, ProtocolErrorCode, type ServerContext } from "@modelcontextprotocol/server";
-import type { ListedTool } from "../tools/listing";
-import { parseTime } from "../tools/views";
-import { echo } from "./echo";
+import { type CallToolResult, ProtocolError, ProtocolErrorCode, type ServerContext } from "@modelcontextprotocol/server";
+import type { ListedTool, ObjectSchema } from "../../tools/listing";
+import { parseTime } from "../../tools/views";
+import { echo } from "../echo";
+import { backendApi, type TaskDeps, taskStatus } from "../tasks";
+import { toTaskCallResult } from "./convert";
 import { missingExtension, TASKS_EXTENSION } from "./extensions";
-import { backendApi, type TaskDeps, taskStatus } from "./tasks";
 
 const PREFIX = "fx-";
 /** Failing fixtures finish this long after they start. */
@@ -32,7 +33,7 @@ const LISTING: ListedTool[] = [
   fixture("protocol_error_job", "Test fixture: a task that fails with a protocol error.", {}, []),
 ];
 
-function fixture(name: string, description: string, properties: Record<string, unknown>, required: string[]): ListedTool {
+function fixture(name: string, description: string, properties: ObjectSchema["properties"], required: string[]): ListedTool {
   return {
     name,
     title: name,
@@ -63,7 +64,10 @@ function decode(id: string): FixtureTask | undefined {
   return { kind: m[1] as Kind, created: Number(m[2]), ms: Number(m[3]), operationId: m[4] };
 }
 
-const text = (t: string, isError = false) => ({ content: [{ type: "text" as const, text: t }], ...(isError ? { isError: true } : {}) });
+const text = (t: string, isError = false): CallToolResult => ({
+  content: [{ type: "text", text: t }],
+  ...(isError ? { isError: true } : {}),
+});
 
 export class Fixtures {
   constructor(private readonly deps: TaskDeps) {}
@@ -80,7 +84,7 @@ export class Fixtures {
     return taskId.startsWith(PREFIX);
   }
 
-  async call(name: string, args: Record<string, unknown>, tasks: boolean, ctx: ServerContext): Promise<Record<string, unknown>> {
+  async call(name: string, args: Record<string, unknown>, tasks: boolean, ctx: ServerContext): Promise<CallToolResult> {
     const now = Date.now();
     switch (name) {
       case "greet":
@@ -115,17 +119,9 @@ export class Fixtures {
     throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool ${echo(name)}`);
   }
 
-  private created(t: FixtureTask): Record<string, unknown> {
+  private created(t: FixtureTask): CallToolResult {
     const at = new Date(t.created).toISOString();
-    return {
-      resultType: "task",
-      taskId: encode(t),
-      status: "working",
-      createdAt: at,
-      lastUpdatedAt: at,
-      ttlMs: null,
-      pollIntervalMs: POLL_MS,
-    };
+    return toTaskCallResult({ taskId: encode(t), status: "working", createdAt: at, lastUpdatedAt: at, pollIntervalMs: POLL_MS });
   }
 
   async get(taskId: string): Promise<Record<string, unknown>> {

@@ -1,9 +1,9 @@
 /**
- * The 2025 era's error mapper for malformed requests: the 1.x SDK's `Server`, with every request
- * handler — this server's and the ones the SDK installs itself (tasks/get, tasks/result,
- * tasks/list, tasks/cancel, ping, initialize) — registered behind a check that answers a request
- * its schema refuses with -32602 and one sentence (`invalidParamsMessage`), where the SDK would
- * answer -32603 with the schema's issue dump.
+ * The 1.x SDK's `Server` with every request handler — this server's and the ones the SDK installs
+ * itself (tasks/get, tasks/result, tasks/list, tasks/cancel, ping, initialize) — registered behind
+ * the session's scope gate, a check that answers a request its schema refuses with -32602 and one
+ * sentence (`invalidParamsMessage`), where the SDK would answer -32603 with the schema's issue
+ * dump, and the mapping of a neutral fault to the SDK's error (`convert.ts`).
  *
  * How, with the SDK's public API only: `setRequestHandler` (public, and overridden by the SDK's
  * own `Server` the same way) is given, instead of the method's schema, an object schema with the
@@ -12,17 +12,10 @@
  * handler as the method's schema parsed it.
  */
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCode } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { invalidParamsMessage } from "./invalid-params";
-
-/** An McpError whose message is just the text (the SDK's McpError prefixes "MCP error <code>: "). */
-export class PlainMcpError extends McpError {
-  constructor(code: ErrorCode, message: string, data?: unknown) {
-    super(code, message, data);
-    this.message = message;
-  }
-}
+import { invalidParamsMessage } from "../invalid-params";
+import { mappingFaults, PlainMcpError } from "./convert";
 
 type AnySchema = Parameters<Server["setRequestHandler"]>[0];
 
@@ -53,9 +46,11 @@ export class SessionServer extends Server {
   override setRequestHandler(...args: Parameters<Server["setRequestHandler"]>): void {
     const [schema, handler] = args;
     const method = methodOf(schema);
-    super.setRequestHandler(readable(schema), (request, extra) => {
-      this.gate?.(method);
-      return handler(request, extra);
-    });
+    super.setRequestHandler(readable(schema), (request, extra) =>
+      mappingFaults(async () => {
+        this.gate?.(method);
+        return handler(request, extra);
+      }),
+    );
   }
 }
