@@ -3,6 +3,11 @@
 // as a string module the Worker serves as the `ui://` resource: src/mcp/generated/operation-view.ts
 // (generated, git-ignored; wrangler's [build] and the npm pre-scripts run this before anything that
 // needs it). Prints the view's size. Works on Node 20 and 22.
+//
+// The view imports the server's own names and constants instead of copying them; the bundle may take
+// only the leaf modules of src/ listed in SHARED (no imports of their own: a few strings and sets),
+// and fails otherwise, so a server module (and zod with it) never ends up in the view by accident.
+// Types it imports from src/ are erased.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,6 +17,7 @@ import { build } from "esbuild";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SRC = join(ROOT, "ui", "operation-view");
 const OUT = join(ROOT, "src", "mcp", "generated", "operation-view.ts");
+const SHARED = ["src/ktrdr/model.ts", "src/tools/names.ts", "src/tools/view-meta.ts"];
 
 const js = await build({
   entryPoints: [join(SRC, "main.ts")],
@@ -22,7 +28,12 @@ const js = await build({
   write: false,
   legalComments: "none",
   logLevel: "warning",
+  metafile: true,
+  absWorkingDir: ROOT,
 });
+const outside = Object.keys(js.metafile.inputs).filter((f) => !f.startsWith("ui/") && !SHARED.includes(f));
+if (outside.length > 0)
+  throw new Error(`ui/operation-view bundles modules other than its own and ${SHARED.join(", ")}: ${outside.join(", ")}`);
 const script = js.outputFiles[0].text.replace(/<\/script/gi, "<\\/script");
 const css = readFileSync(join(SRC, "style.css"), "utf8").replace(/\s+/g, " ").trim();
 const template = readFileSync(join(SRC, "index.html"), "utf8");

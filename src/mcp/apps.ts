@@ -8,6 +8,7 @@
  */
 import { type AuthContext, hasScope } from "../auth/context";
 import { TOOLS } from "../tools/catalogue";
+import type { ToolOutcome } from "../tools/run";
 import type { ToolDefinition } from "../tools/tool";
 import { VIEW_META_KEY, type ViewMeta } from "../tools/view-meta";
 import { echo } from "./echo";
@@ -52,12 +53,14 @@ export function unknownResource(uri: string): string {
 }
 
 /**
- * For a tool linked to the view: what the result is and what the caller may do, sent in the
- * result's `_meta` (hosts do not show `_meta` to the model). Undefined for the other tools.
+ * For a tool linked to the view: what the result is, what the caller may do, and the numbers the
+ * tool reported for the view, sent in the result's `_meta` (hosts do not show `_meta` to the
+ * model). Undefined for the other tools.
  */
-export function viewResultMeta(def: ToolDefinition, auth: AuthContext): Record<string, ViewMeta> | undefined {
+export function viewResultMeta(def: ToolDefinition, auth: AuthContext, outcome: ToolOutcome): Record<string, ViewMeta> | undefined {
   if (def.view === false) return undefined;
-  return { [VIEW_META_KEY]: { kind: def.view, canCancel: hasScope(auth, "ktrdr:operate") } };
+  const facts = outcome.ok ? outcome.view : undefined;
+  return { [VIEW_META_KEY]: { kind: def.view, canCancel: hasScope(auth, "ktrdr:operate"), ...facts } };
 }
 
 /** A tool listing with the view linked from the tools that show it (the same objects otherwise). */

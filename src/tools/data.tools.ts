@@ -140,4 +140,7 @@ export const getDataSummary = defineTool({
   },
 });
 
+/** What get_data_summary answers. */
+export type DataSummaryView = z.input<z.ZodObject<typeof getDataSummary.output>>;
+
 export const DATA_TOOLS = [triggerDataLoading, getMarketData, getDataSummary];

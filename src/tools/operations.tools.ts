@@ -9,7 +9,18 @@ import * as input from "./inputs";
 import * as names from "./names";
 import { defineTool, READ, ToolError } from "./tool";
 import { untilInput, waitForOperation, waitInput } from "./wait";
-import { compact, conciseResults, conciseStatus, diagnoseTraining, epochView, fullStatus, listRow, prune, resultSeries } from "./views";
+import {
+  compact,
+  conciseResults,
+  conciseStatus,
+  diagnoseTraining,
+  epochsPlanned,
+  epochView,
+  fullStatus,
+  listRow,
+  prune,
+  resultSeries,
+} from "./views";
 
 export const LIST_LIMIT_MAX = 100;
 
@@ -131,10 +142,15 @@ export const getOperationStatus = defineTool({
         op = { ...op, notes: [...(op.notes ?? []), `This is the last state seen: a later read failed (${why})`] };
       }
     }
+    const planned = epochsPlanned(op);
+    if (planned !== undefined) ctx.viewFacts({ epochs_planned: planned });
     const view = args.detail === "full" ? fullStatus(op, ctx.now()) : conciseStatus(op, ctx.now());
     return { ...(view as { operation_id: string; operation_type: string; status: string }), ...waited };
   },
 });
+
+/** What get_operation_status answers (concise; `detail: "full"` adds the operation's own facts). */
+export type StatusView = z.input<z.ZodObject<typeof getOperationStatus.output>>;
 
 export const cancelOperation = defineTool({
   name: names.CANCEL_OPERATION,
@@ -258,7 +274,7 @@ export const getOperationMetrics = defineTool({
     metrics: looseRecord.optional(),
     ...gapsOutput,
   },
-  async run(args, { api }) {
+  async run(args, { api, viewFacts }) {
     const res = await api.getMetrics(args.operation_id);
     const diagnosis = diagnoseTraining(res.epochs);
     const gaps =
@@ -273,6 +289,7 @@ export const getOperationMetrics = defineTool({
           };
     const all = args.detail === "full" ? res.epochs.map((e) => prune({ ...e })) : res.epochs.map(epochView);
     const shown = args.detail === "full" ? all : all.slice(-10);
+    viewFacts({ epochs_total: all.length });
     return prune({
       operation_id: res.operation_id,
       operation_type: res.operation_type,
@@ -284,5 +301,8 @@ export const getOperationMetrics = defineTool({
     });
   },
 });
+
+/** What get_operation_metrics answers. */
+export type MetricsView = z.input<z.ZodObject<typeof getOperationMetrics.output>>;
 
 export const OPERATION_TOOLS = [listOperations, getOperationStatus, cancelOperation, getOperationResults, getOperationMetrics];

@@ -18,8 +18,10 @@ import { describeError } from "./errors";
 import { isOperationId } from "./inputs";
 import { refusalFor } from "./scope";
 import type { ToolContext, ToolDefinition } from "./tool";
+import type { ViewFacts } from "./view-meta";
 
-export type ToolOutcome = { ok: true; value: Record<string, unknown> } | { ok: false; message: string };
+/** A tool's answer: its result (and the numbers it reported for the operation view), or the agent-facing error. */
+export type ToolOutcome = { ok: true; value: Record<string, unknown>; view?: ViewFacts } | { ok: false; message: string };
 
 export interface RunDeps {
   auth: AuthContext;
@@ -67,18 +69,22 @@ export async function runTool(def: ToolDefinition, args: Record<string, unknown>
 export async function runAdmitted(def: ToolDefinition, call: Extract<Admission, { ok: true }>, deps: RunDeps): Promise<ToolOutcome> {
   const { operationId, started } = call;
   const api = new KtrdrApi(deps.backend, { fetch: deps.fetch, requestId: deps.requestId, signal: deps.signal });
+  let view: ViewFacts | undefined;
   const ctx: ToolContext = {
     api,
     auth: deps.auth,
     signal: deps.signal,
     progress: deps.progress ?? (async () => {}),
+    viewFacts: (facts) => {
+      view = { ...view, ...facts };
+    },
     now: deps.now ?? (() => Date.now()),
   };
   try {
     const value: Record<string, unknown> = await def.run(call.args, ctx);
     const resultId = typeof value.operation_id === "string" ? value.operation_id : operationId;
     finish(def, deps, { outcome: "ok", operationId: resultId, started, backendCalls: api.callCount });
-    return { ok: true, value };
+    return view ? { ok: true, value, view } : { ok: true, value };
   } catch (err) {
     const message = describeError(err, { tool: def.name, startsOperation: def.startsOperation, operationId, backendHost: api.backendHost });
     const cause =

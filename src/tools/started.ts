@@ -13,7 +13,7 @@ import { isActive, type Operation, type Started } from "../ktrdr/model";
 import { findActiveTwin, type Matcher, type Twin } from "./dedupe";
 import { describeError } from "./errors";
 import { type ToolContext, ToolError } from "./tool";
-import { conciseStatus, round } from "./views";
+import { conciseStatus, epochsPlanned, round } from "./views";
 import { waitForOperation, waitInput } from "./wait";
 
 export const startInput = {
@@ -34,7 +34,8 @@ export const startedOutput = {
   note: z.string().optional(),
 };
 
-type StartedResult = z.input<z.ZodObject<typeof startedOutput>>;
+/** What every start tool answers. */
+export type StartedResult = z.input<z.ZodObject<typeof startedOutput>>;
 
 export async function startOperation(
   ctx: ToolContext,
@@ -92,6 +93,8 @@ export async function startOperation(
     result.finished = w.finished;
     result.waited_seconds = w.waited_seconds;
     if (w.op) result.operation = conciseStatus(w.op, ctx.now());
+    const planned = w.op && epochsPlanned(w.op);
+    if (planned) ctx.viewFacts({ epochs_planned: planned });
     if (w.readError !== undefined) {
       result.note = `${result.note ? `${result.note} ` : ""}It started, but reading it back failed: ${describeError(w.readError, { tool: "get_operation_status", operationId: op.operation_id, backendHost: ctx.api.backendHost })} The operation_id stands; do not start it again.`;
     }

@@ -9,7 +9,7 @@
 import type { z } from "zod";
 import type { AuthContext, Scope } from "../auth/context";
 import type { KtrdrApi } from "../ktrdr/ktrdr.api";
-import type { ViewKind } from "./view-meta";
+import type { ViewFacts, ViewKind } from "./view-meta";
 
 export interface ToolAnnotations {
   readOnlyHint: boolean;
@@ -24,6 +24,8 @@ export interface ToolContext {
   signal: AbortSignal;
   /** Reports progress to the client when it asked for it (no-op otherwise). */
   progress: (progress: number, total: number | undefined, message: string) => Promise<void>;
+  /** Numbers for the operation view, sent beside the result in its `_meta` (not shown to the model, in no output schema). */
+  viewFacts: (facts: ViewFacts) => void;
   /** Clock, injectable for tests. */
   now: () => number;
 }

@@ -328,7 +328,11 @@ describe("the operation view in headless Chromium", () => {
       // A result as a read-only caller gets it: no cancel right.
       const id = await page.evaluate(([a, r]) => window.host.showResult("get_operation_status", a, r), [
         { operation_id: opId },
-        { content: [{ type: "text", text: st.text }], structuredContent: st.data, _meta: { "ktrdr/view": { canCancel: false } } },
+        {
+          content: [{ type: "text", text: st.text }],
+          structuredContent: st.data,
+          _meta: { "ktrdr/view": { kind: "status", canCancel: false } },
+        },
       ] as const);
       const view = page.frameLocator(`iframe[data-view="${id}"]`);
       await until(view, "following");

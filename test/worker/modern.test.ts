@@ -331,7 +331,13 @@ describe("2026-07-28 requests, stateless", () => {
     expect(read.text).toMatch(/^<!doctype html>/i);
     expect(read.text).not.toMatch(/<script[^>]+src=|<link[^>]+href=/i); // self-contained: nothing fetched from elsewhere
     const status = await modern("tools/call", { name: "get_operation_status", arguments: { operation_id: IDS.trainingRunning } });
-    expect(status.body.result!._meta).toMatchObject({ "ktrdr/view": { canCancel: true } });
+    // What the result is, and the numbers the view would otherwise read out of text (KTRDR's "Epoch 32/50 · …").
+    expect(status.body.result!._meta?.["ktrdr/view"]).toEqual({ kind: "status", canCancel: true, epochs_planned: 50 });
+    const metrics = await modern("tools/call", { name: "get_operation_metrics", arguments: { operation_id: IDS.trainingRunning } });
+    expect(metrics.body.result!._meta).toMatchObject({ "ktrdr/view": { kind: "metrics", epochs_total: expect.any(Number) } });
+    // Tools without the view get no such _meta.
+    const list = await modern("tools/call", { name: "list_operations", arguments: {} });
+    expect(list.body.result!._meta?.["ktrdr/view"]).toBeUndefined();
     // A read-only caller's view offers no Cancel.
     const key = await mintKey("viewer", ["ktrdr:read"]);
     const vars = { AUTH_MODE: "api_keys", API_KEYS: JSON.stringify([key.entry]), KTRDR_API_URL: "https://ktrdr.example.com/api/v1" };

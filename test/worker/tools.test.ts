@@ -455,13 +455,16 @@ describe.each(VERSIONS)("get_operation_results against %s", (version) => {
 describe.each(VERSIONS)("get_operation_metrics against %s", (version) => {
   it("with /metrics: the last 10 epochs, a diagnosis and the summary numbers", async () => {
     const h = harness(version, { hasMetrics: true });
-    const v = expectOk(await h.run("get_operation_metrics", { operation_id: IDS.trainingRunning }));
+    const outcome = await h.run("get_operation_metrics", { operation_id: IDS.trainingRunning });
+    const v = expectOk(outcome);
     const epochs = v.epochs as Array<Record<string, unknown>>;
     expect(epochs).toHaveLength(10);
     expect(epochs[0]).toEqual({ epoch: 3, train_loss: 0.078, val_loss: 0.085, train_accuracy: 0.56, val_accuracy: 0.545 });
     expect(epochs.at(-1)!.epoch).toBe(12);
     expect(epochs[0]).not.toHaveProperty("duration");
     expect(v.epochs_shown).toBe("last 10 of 12");
+    // … and the number for the operation view, as data beside the result (the view parses no text).
+    expect(outcome.ok && outcome.view).toEqual({ epochs_total: 12 });
     expect(v.diagnosis).toEqual({
       best_epoch: 9,
       best_val_loss: 0.055,

@@ -4,20 +4,32 @@
  * live while it runs and while the view is visible, by calling get_operation_status (waiting on
  * the server for the next change) through the host. Cancels through the host after confirming.
  */
+import {
+  CANCEL_OPERATION,
+  GET_DATA_SUMMARY,
+  GET_OPERATION_METRICS,
+  GET_OPERATION_RESULTS,
+  GET_OPERATION_STATUS,
+} from "../../src/tools/names";
+import { VIEW_META_KEY } from "../../src/tools/view-meta";
 import { rec, setLocale, str } from "./fmt";
 import { render } from "./render";
 import { connect, type Rec, RpcError } from "./rpc";
-import { ACTIVE, FINISHED, applyArgs, applyMetrics, applyResults, applyStart, applyStatus, changeKey, initialState } from "./state";
-
-const VIEW_TOOLS = new Set([
-  "trigger_data_loading",
-  "start_training",
-  "start_backtest",
-  "get_operation_status",
-  "get_operation_metrics",
-  "get_operation_results",
-]);
-const START_TOOLS = new Set(["trigger_data_loading", "start_training", "start_backtest"]);
+import {
+  ACTIVE,
+  applyArgs,
+  applyMeta,
+  applyMetrics,
+  applyResults,
+  applyStart,
+  applyStatus,
+  changeKey,
+  FINISHED,
+  initialState,
+  kindOf,
+  type Meta,
+  type SummaryResult,
+} from "./state";
 /** Server-side wait per status read (the server answers early on any change; ≤ 45). */
 const WAIT_SECONDS = 20;
 const MIN_DELAY = 1000;
@@ -92,45 +104,40 @@ const rpc = connect({
 
 /** A tools/call through the host; tool errors come back as results (isError), refusals as RpcError. */
 async function call(name: string, args: Rec, signal?: AbortSignal, waitSeconds = 0): Promise<ToolResult> {
-  return rpc.request<ToolResult>("tools/call", { name, arguments: args }, { signal, timeoutMs: (waitSeconds + 30) * 1000 });
+  const r = await rpc.request<ToolResult>("tools/call", { name, arguments: args }, { signal, timeoutMs: (waitSeconds + 30) * 1000 });
+  applyMeta(st, metaOf(r));
+  return r;
 }
 
-let toolName: string | undefined;
+/** What the server says about a result beside it: its kind, the caller's rights, numbers. */
+const metaOf = (r: ToolResult): Meta | undefined => rec(r._meta?.[VIEW_META_KEY]);
 
 function onToolInput(args: Rec): void {
-  const name = str(rec(rec(hostContext.toolInfo)?.tool)?.name);
-  toolName = name;
-  applyArgs(st, name ?? "", args);
+  applyArgs(st, args);
   paint();
 }
 
 function onToolResult(r: ToolResult): void {
   gotResult = true;
   const sc = rec(r.structuredContent);
+  const meta = metaOf(r);
   // Cancel is offered only when the server said this caller may (its scopes), in this result.
-  st.canCancel = rec(r._meta?.["ktrdr/view"])?.canCancel === true;
+  st.canCancel = meta?.canCancel === true;
+  applyMeta(st, meta);
   if (r.isError || !sc) {
     st.problem = textOf(r) || "The tool returned no operation.";
     paint();
     return;
   }
-  const name = toolName && VIEW_TOOLS.has(toolName) ? toolName : guessTool(sc);
   st.id = str(sc.operation_id) ?? st.id; // the result's word over the arguments
-  if (START_TOOLS.has(name)) applyStart(st, sc);
-  else if (name === "get_operation_metrics") applyMetrics(st, sc);
-  else if (name === "get_operation_results") applyResults(st, sc);
+  const kind = kindOf(meta, sc);
+  if (kind === "started") applyStart(st, sc);
+  else if (kind === "metrics") applyMetrics(st, sc);
+  else if (kind === "results") applyResults(st, sc);
   else applyStatus(st, sc);
   if (!st.id) st.problem = textOf(r) || "The result names no operation.";
   paint();
   if (st.id) void follow();
-}
-
-/** Which tool a result came from, by its shape (when the host did not say). */
-function guessTool(sc: Rec): string {
-  if (sc.status === "started" || sc.status === "already_running") return "start_training";
-  if ("results" in sc) return "get_operation_results";
-  if ("epochs" in sc && !("status" in sc)) return "get_operation_metrics";
-  return "get_operation_status";
 }
 
 // ---- following the operation ------------------------------------------------------------------
@@ -183,7 +190,7 @@ async function follow(): Promise<void> {
   try {
     if (!st.facts.timeframe) {
       // Once: the facts a concise status leaves out (strategy, timeframe, dates), and the status itself.
-      const full = await call("get_operation_status", { operation_id: id, detail: "full" }, signal);
+      const full = await call(GET_OPERATION_STATUS, { operation_id: id, detail: "full" }, signal);
       if (!current()) return;
       if (!full.isError && full.structuredContent) applyStatus(st, full.structuredContent);
     }
@@ -198,7 +205,7 @@ async function follow(): Promise<void> {
       let ok = true;
       try {
         const wait = st.status && ACTIVE.has(st.status) ? WAIT_SECONDS : 0;
-        const r = await call("get_operation_status", { operation_id: id, wait_seconds: wait, until: "change" }, signal, wait);
+        const r = await call(GET_OPERATION_STATUS, { operation_id: id, wait_seconds: wait, until: "change" }, signal, wait);
         if (!current()) return;
         if (r.isError) {
           // The server's word (e.g. the backend lost the operation): nothing to follow any more.
@@ -237,13 +244,13 @@ async function follow(): Promise<void> {
 
 /** Epochs since the last read (concise: the last 10), or all of them when more were missed. */
 async function refreshMetrics(signal: AbortSignal, final = false): Promise<void> {
-  const r = await call("get_operation_metrics", { operation_id: st.id!, detail: "concise" }, signal);
+  const r = await call(GET_OPERATION_METRICS, { operation_id: st.id!, detail: "concise" }, signal);
   if (r.isError || !r.structuredContent) return;
   applyMetrics(st, r.structuredContent);
   const missing = st.epochsOf !== undefined && st.epochs.size < st.epochsOf;
   if (missing && (final || Date.now() - lastFullMetrics > 3000)) {
     lastFullMetrics = Date.now();
-    const full = await call("get_operation_metrics", { operation_id: st.id!, detail: "full" }, signal);
+    const full = await call(GET_OPERATION_METRICS, { operation_id: st.id!, detail: "full" }, signal);
     if (!full.isError && full.structuredContent) applyMetrics(st, full.structuredContent);
   }
 }
@@ -262,7 +269,7 @@ async function settle(signal: AbortSignal): Promise<void> {
   };
   if (!settled) {
     await step("the results", async () => {
-      const r = await call("get_operation_results", { operation_id: id }, signal);
+      const r = await call(GET_OPERATION_RESULTS, { operation_id: id }, signal);
       if (r.isError) st.gaps.results = { note: textOf(r) };
       else if (r.structuredContent) applyResults(st, r.structuredContent);
     });
@@ -271,14 +278,14 @@ async function settle(signal: AbortSignal): Promise<void> {
       await step("the epochs", () => refreshMetrics(signal, true));
     if (st.type === "backtesting" && st.status === "completed")
       await step("the equity curve", async () => {
-        const r = await call("get_operation_results", { operation_id: id, detail: "full" }, signal);
+        const r = await call(GET_OPERATION_RESULTS, { operation_id: id, detail: "full" }, signal);
         if (!r.isError && r.structuredContent) applyResults(st, r.structuredContent, true);
       });
     const f = st.facts;
     if (st.type === "data_load" && st.status === "completed" && f.symbols && f.timeframe && !f.symbols.includes(","))
       await step("the cached range", async () => {
-        const r = await call("get_data_summary", { symbol: f.symbols, timeframe: f.timeframe }, signal);
-        const s = r.structuredContent ?? {};
+        const r = await call(GET_DATA_SUMMARY, { symbol: f.symbols, timeframe: f.timeframe }, signal);
+        const s: SummaryResult = r.structuredContent ?? {};
         if (!r.isError && str(s.first_bar) && str(s.last_bar)) st.range = [str(s.first_bar)!, str(s.last_bar)!];
       });
   }
@@ -293,7 +300,7 @@ async function cancelOperation(): Promise<void> {
   st.cancelling = true;
   paint();
   try {
-    const r = await call("cancel_operation", { operation_id: st.id, reason: "Cancelled from the operation view" });
+    const r = await call(CANCEL_OPERATION, { operation_id: st.id, reason: "Cancelled from the operation view" });
     if (r.isError) st.cancelNote = textOf(r) || "KTRDR did not cancel it.";
   } catch (err) {
     st.cancelNote = `The host did not pass the cancel on: ${err instanceof RpcError || err instanceof Error ? err.message : String(err)}`;

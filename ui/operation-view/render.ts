@@ -5,7 +5,7 @@
  */
 import { chart, type ChartSpec, type Point } from "./chart";
 import { day, dur, n4, num, pct, rec, str } from "./fmt";
-import { ACTIVE, type Epoch, type State, sortedEpochs, stepEpoch } from "./state";
+import { ACTIVE, type Epoch, type State, sortedEpochs } from "./state";
 
 type Child = Node | string | false | undefined | null;
 
@@ -211,7 +211,6 @@ function figures(st: State, active: boolean): HTMLElement[] {
   const r = st.results;
   if (st.type === "training") {
     const last = sortedEpochs(st).at(-1);
-    const se = stepEpoch(st.step);
     const tm = rec(r?.training_metrics);
     const te = rec(r?.test_metrics);
     if (tm) {
@@ -222,7 +221,7 @@ function figures(st: State, active: boolean): HTMLElement[] {
       if (num(tm.best_epoch) !== undefined) out.push(tile("Best epoch", n4(num(tm.best_epoch))));
       if (str(r?.model_path)) out.push(tile("Model", str(r?.model_path)!, { class: "tile wide" }));
     } else if (last) {
-      out.push(tile("Epoch", `${last.epoch}${se ? ` / ${se[1]}` : ""}`, { id: "epoch" }));
+      out.push(tile("Epoch", `${last.epoch}${st.epochsPlanned !== undefined ? ` / ${st.epochsPlanned}` : ""}`, { id: "epoch" }));
       out.push(
         tile("Train loss", n4(last.train_loss)),
         tile("Val loss", n4(last.val_loss)),

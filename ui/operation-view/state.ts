@@ -2,12 +2,45 @@
  * What the view knows about its operation, and how each tool result feeds it. Results only ever
  * add or replace facts: a later read that lacks something (v2026 resets progress and clears
  * epochs on cancel) does not erase what was seen.
+ *
+ * The server's words are imported, not copied: the status sets from the normalised model, the
+ * results' shapes as the tools declare them (types only, erased by the build), and what a result
+ * is and the numbers behind it from its `_meta["ktrdr/view"]` (src/tools/view-meta.ts).
  */
+import type { Operation } from "../../src/ktrdr/model";
+import { ACTIVE_STATUSES, FINISHED_STATUSES } from "../../src/ktrdr/model";
+import type { DataSummaryView } from "../../src/tools/data.tools";
+import type { MetricsView, ResultsView, StatusView } from "../../src/tools/operations.tools";
+import type { StartedResult } from "../../src/tools/started";
+import type { ViewKind, ViewMeta } from "../../src/tools/view-meta";
 import { ms, num, rec, str } from "./fmt";
 import type { Rec } from "./rpc";
 
-export const ACTIVE = new Set(["pending", "running", "resuming"]);
-export const FINISHED = new Set(["completed", "failed", "cancelled"]);
+export const ACTIVE: ReadonlySet<string> = new Set(ACTIVE_STATUSES);
+export const FINISHED: ReadonlySet<string> = new Set(FINISHED_STATUSES);
+
+/**
+ * A result as the view reads it: the fields a tool declares (so a renamed field fails the view's
+ * build), each possibly missing or odd (a host may hand anything), read through num/str/rec.
+ */
+export type Loose<T> = { readonly [K in keyof T]?: unknown };
+/** get_operation_status: the concise view, plus the operation's own facts with `detail: "full"`. */
+export type StatusResult = Loose<StatusView & Operation>;
+export type StartResult = Loose<StartedResult>;
+export type MetricsResult = Loose<MetricsView>;
+export type ResultsResult = Loose<ResultsView>;
+export type SummaryResult = Loose<DataSummaryView>;
+export type Meta = Loose<ViewMeta>;
+
+/** What a result is: as the server says in its `_meta`, or (a host that dropped it) as its shape suggests. */
+export function kindOf(meta: Meta | undefined, sc: Rec): ViewKind {
+  const said = meta?.kind;
+  if (said === "started" || said === "status" || said === "metrics" || said === "results") return said;
+  if (sc.status === "started" || sc.status === "already_running") return "started";
+  if ("results" in sc) return "results";
+  if ("epochs" in sc && !("status" in sc)) return "metrics";
+  return "status";
+}
 
 export interface Epoch {
   epoch: number;
@@ -25,7 +58,6 @@ export interface Gap {
 export type Live = "idle" | "following" | "paused" | "done" | "stopped" | "unavailable";
 
 export interface State {
-  tool?: string;
   args: Rec;
   id?: string;
   type?: string;
@@ -41,8 +73,10 @@ export interface State {
   epochs: Map<number, Epoch>;
   /** Bumped whenever chart data (epochs, series) changes. */
   rev: number;
-  /** How many epochs KTRDR has, when metrics said "last 10 of N". */
+  /** How many epochs KTRDR has metrics for (the server says so beside a metrics result). */
   epochsOf?: number;
+  /** How many epochs the training is planned to run (the server says so beside a status result). */
+  epochsPlanned?: number;
   diagnosis?: Rec;
   error?: string;
   cancelReason?: string;
@@ -86,8 +120,7 @@ const strings = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.filt
 const gap = (r: Rec): Gap => ({ unknown: strings(r.unknown), note: str(r.note) });
 
 /** Facts from the tool's arguments (what was asked for), never overriding what the server said. */
-export function applyArgs(st: State, tool: string, args: Rec): void {
-  st.tool = tool;
+export function applyArgs(st: State, args: Rec): void {
   st.args = args;
   const f = st.facts;
   f.strategy ??= str(args.strategy_name) ?? str(args.strategy_config_path);
@@ -97,9 +130,12 @@ export function applyArgs(st: State, tool: string, args: Rec): void {
   f.end ??= str(args.end_date);
   f.mode ??= str(args.mode);
   st.id ??= str(args.operation_id);
-  if (tool === "start_training") st.type ??= "training";
-  if (tool === "start_backtest") st.type ??= "backtesting";
-  if (tool === "trigger_data_loading") st.type ??= "data_load";
+}
+
+/** The numbers the server sends beside a result (never parsed out of its text). */
+export function applyMeta(st: State, meta: Meta | undefined): void {
+  st.epochsOf = num(meta?.epochs_total) ?? st.epochsOf;
+  st.epochsPlanned = num(meta?.epochs_planned) ?? st.epochsPlanned;
 }
 
 function mergeEpoch(st: State, e: Rec | undefined): number | undefined {
@@ -118,7 +154,7 @@ function mergeEpoch(st: State, e: Rec | undefined): number | undefined {
 }
 
 /** get_operation_status (concise or full), or a start tool's `operation`. */
-export function applyStatus(st: State, s: Rec): void {
+export function applyStatus(st: State, s: StatusResult): void {
   const p = rec(s.progress);
   st.id ??= str(s.operation_id);
   st.type = str(s.operation_type) ?? st.type;
@@ -145,7 +181,7 @@ export function applyStatus(st: State, s: Rec): void {
 }
 
 /** A start tool's result: the operation_id, and its status when the server waited. */
-export function applyStart(st: State, sc: Rec): void {
+export function applyStart(st: State, sc: StartResult): void {
   st.id = str(sc.operation_id) ?? st.id;
   st.type = str(sc.operation_type) ?? st.type;
   if (sc.status === "already_running") st.message = str(sc.message);
@@ -155,17 +191,15 @@ export function applyStart(st: State, sc: Rec): void {
 }
 
 /** get_operation_metrics: epochs (merged by number) and the diagnosis. */
-export function applyMetrics(st: State, sc: Rec): void {
+export function applyMetrics(st: State, sc: MetricsResult): void {
   const list = Array.isArray(sc.epochs) ? sc.epochs : [];
   for (const e of list) mergeEpoch(st, rec(e));
-  const of = /of (\d+)/.exec(str(sc.epochs_shown) ?? "");
-  if (of) st.epochsOf = Number(of[1]);
   st.diagnosis = rec(sc.diagnosis) ?? st.diagnosis;
   st.gaps.metrics = gap(sc);
 }
 
 /** get_operation_results (concise; full adds the equity series). */
-export function applyResults(st: State, sc: Rec, full = false): void {
+export function applyResults(st: State, sc: ResultsResult, full = false): void {
   st.id ??= str(sc.operation_id);
   st.type = str(sc.operation_type) ?? st.type;
   st.status = str(sc.status) ?? st.status;
@@ -194,12 +228,6 @@ export function applyResults(st: State, sc: Rec, full = false): void {
 
 export function sortedEpochs(st: State): Epoch[] {
   return [...st.epochs.values()].sort((a, b) => a.epoch - b.epoch);
-}
-
-/** "Epoch 18/1500 · Batch 27/39" → [18, 1500]. */
-export function stepEpoch(step: string | undefined): [number, number] | undefined {
-  const m = /Epoch (\d+)\s*\/\s*(\d+)/i.exec(step ?? "");
-  return m ? [Number(m[1]), Number(m[2])] : undefined;
 }
 
 /** Something changed that a person would see (for backing off when nothing does). */

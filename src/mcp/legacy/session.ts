@@ -106,7 +106,8 @@ export class KtrdrMcp extends McpAgent<Env, unknown, AuthProps> implements Sessi
         const started = await startAsTask(def, args ?? {}, this.deps, deps);
         return toCreateTaskResult(started.task, started.immediate);
       }
-      return toCallToolResult(toolResult(await runTool(def, args ?? {}, deps), viewResultMeta(def, auth)));
+      const outcome = await runTool(def, args ?? {}, deps);
+      return toCallToolResult(toolResult(outcome, viewResultMeta(def, auth, outcome)));
     });
   }
 

@@ -139,7 +139,7 @@ async function callTool(
   // Server-directed tasks: a start tool called by a client that declared the extension answers with
   // the operation as a task (task id = operation id). A start that failed created nothing: its error stands.
   if (tasks && def.startsOperation && outcome.ok) return toTaskCallResult(await taskOfStartValue(outcome.value, taskDeps, "modern"));
-  return toCallToolResult(toolResult(outcome, viewResultMeta(def, d.auth)));
+  return toCallToolResult(toolResult(outcome, viewResultMeta(def, d.auth, outcome)));
 }
 
 /**
