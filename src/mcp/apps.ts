@@ -11,7 +11,7 @@ import { TOOLS } from "../tools/catalogue";
 import type { ToolOutcome } from "../tools/run";
 import type { ToolDefinition } from "../tools/tool";
 import { VIEW_META_KEY, type ViewMeta } from "../tools/view-meta";
-import { echo } from "./echo";
+import { echo } from "../tools/echo";
 import { OPERATION_VIEW_HTML } from "./generated/operation-view";
 
 export const UI_EXTENSION = "io.modelcontextprotocol/ui";

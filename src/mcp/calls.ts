@@ -6,15 +6,15 @@
 import type { AuthContext } from "../auth/context";
 import type { BackendConfig } from "../config";
 import type { RunDeps, ToolOutcome } from "../tools/run";
-import { echo } from "./echo";
+import { echo } from "../tools/echo";
 
-/** A tools/call result, SDK-free. */
-export interface ToolResult {
+/** A tools/call result, SDK-free (a type, not an interface: the SDKs' index-signature result types accept it as it is). */
+export type ToolResult = {
   content: Array<{ type: "text"; text: string }>;
   structuredContent?: Record<string, unknown>;
   isError?: boolean;
   _meta?: Record<string, unknown>;
-}
+};
 
 /** `meta` (for a tool linked to the operation view): facts the view needs, in the result's `_meta`. */
 export function toolResult(outcome: ToolOutcome, meta?: Record<string, unknown>): ToolResult {

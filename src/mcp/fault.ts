@@ -24,3 +24,12 @@ export class McpFault extends Error {
     this.name = "McpFault";
   }
 }
+
+/** Runs `fn`, throwing a fault it throws as `toError` makes it (each front end's mapper); anything else as it is. */
+export async function answeringFaults<T>(fn: () => Promise<T>, toError: (fault: McpFault) => Error): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw err instanceof McpFault ? toError(err) : err;
+  }
+}

@@ -4,7 +4,8 @@ export const SERVER_VERSION = "0.1.0";
 
 export const INSTRUCTIONS = [
   "KTRDR runs long operations (data loading, training, backtests) in the background; this server starts and manages them.",
-  "1. Start: trigger_data_loading, start_training or start_backtest return an operation_id at once. Tell the user and move on; do not poll in a loop.",
+  "1. Start: trigger_data_loading, start_training or start_backtest return an operation_id at once. " +
+    "Tell the user and move on; do not poll in a loop.",
   "2. Check when it matters: get_operation_status(operation_id) shows progress, ETA and metrics.",
   "3. Finished (completed or failed): get_operation_results(operation_id). Cancel with cancel_operation.",
   "No operation_id in this conversation? list_operations(active_only=true) finds operations started earlier, by anyone.",

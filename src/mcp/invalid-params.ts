@@ -11,7 +11,7 @@
  * sees the request. The 2025 era maps its SDK's own schemas (see `session-server.ts`).
  */
 import { z } from "zod";
-import { echo } from "./echo";
+import { echo } from "../tools/echo";
 
 /** A schema issue as both SDKs' zod schemas report it. */
 export interface ParamsIssue {

@@ -25,7 +25,7 @@ import { refusalFor } from "../tools/scope";
 import type { ToolDefinition } from "../tools/tool";
 import { parseTime } from "../tools/views";
 import type { ToolResult } from "./calls";
-import { echo } from "./echo";
+import { echo } from "../tools/echo";
 import { FaultCode, McpFault } from "./fault";
 
 export interface TaskDeps {
@@ -345,7 +345,8 @@ function finishedResult(op: Operation, view: ResultsView): ToolResult {
       ? `The ${what} completed; its results (as get_operation_results gives them) are under 'operation'.`
       : status === "failed"
         ? `The ${what} failed: ${op.error ?? "no reason given"}. Details under 'operation'.`
-        : `The ${what} was cancelled${op.cancel_reason ? ` (${op.cancel_reason})` : ""}, so it has no results; how far it got is under 'operation'.`;
+        : `The ${what} was cancelled${op.cancel_reason ? ` (${op.cancel_reason})` : ""}, so it has no results; ` +
+          "how far it got is under 'operation'.";
   const structured = {
     success: status === "completed" && !unread,
     operation_id: op.operation_id,

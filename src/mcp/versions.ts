@@ -7,7 +7,7 @@
  * (those the 1.x SDK of the session front end negotiates, `legacy/versions.ts`) through
  * `initialize` and a session.
  */
-import { echo } from "./echo";
+import { echo } from "../tools/echo";
 import { LEGACY_VERSIONS } from "./legacy/versions";
 
 export { LEGACY_VERSIONS };
@@ -29,7 +29,9 @@ export function unsupportedVersion(id: string | number | null, requested: string
     : "";
   const error = {
     code: -32022,
-    message: `Unsupported protocol version ${asked}.${legacy} This server speaks ${MODERN_VERSIONS.join(", ")} per request (the _meta envelope) and ${LEGACY_VERSIONS.join(", ")} through initialize and a session.`,
+    message:
+      `Unsupported protocol version ${asked}.${legacy} This server speaks ${MODERN_VERSIONS.join(", ")} per request ` +
+      `(the _meta envelope) and ${LEGACY_VERSIONS.join(", ")} through initialize and a session.`,
     data: { supported: [...SUPPORTED_VERSIONS], requested: asked },
   };
   return new Response(JSON.stringify({ jsonrpc: "2.0", id, error }), { status: 400, headers: { "content-type": "application/json" } });

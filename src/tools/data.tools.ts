@@ -7,7 +7,7 @@ import * as input from "./inputs";
 import * as names from "./names";
 import { sameDate } from "./dedupe";
 import { startInput, startOperation, startedOutput } from "./started";
-import { defineTool, READ } from "./tool";
+import { defineTool, READER, STARTER } from "./tool";
 import { round } from "./views";
 
 export const MARKET_DATA_MAX_BARS = 200;
@@ -19,10 +19,8 @@ export const triggerDataLoading = defineTool({
     "Start loading market data from IB into KTRDR's cache; returns an operation_id at once, not data. " +
     "Modes: tail (default) updates the cache, backfill extends history back, full does both, local (v2025 only) re-reads the cache. " +
     "Later: get_operation_status, then get_market_data.",
-  scope: "ktrdr:operate",
+  ...STARTER,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  startsOperation: true,
-  view: "started",
   input: {
     symbol: input.symbol,
     timeframe: input.timeframe.default("1h"),
@@ -54,12 +52,11 @@ export const getMarketData = defineTool({
   name: names.GET_MARKET_DATA,
   title: "Get market data",
   description:
-    `Read cached OHLCV bars (fast; no loading). Returns the most recent limit_bars bars (default 50, at most ${MARKET_DATA_MAX_BARS}) in the date range as compact rows [time, open, high, low, close, volume]. ` +
+    "Read cached OHLCV bars (fast; no loading). " +
+    `Returns the most recent limit_bars bars (default 50, at most ${MARKET_DATA_MAX_BARS}) in the date range ` +
+    "as compact rows [time, open, high, low, close, volume]. " +
     "Empty result means nothing is cached: run trigger_data_loading first.",
-  scope: "ktrdr:read",
-  annotations: READ,
-  startsOperation: false,
-  view: false,
+  ...READER,
   input: {
     symbol: input.symbol,
     timeframe: input.timeframe.default("1h"),
@@ -104,11 +101,9 @@ export const getDataSummary = defineTool({
   name: names.GET_DATA_SUMMARY,
   title: "Summarise cached data",
   description:
-    "First and last cached bar of a symbol and timeframe. Use it before training or a backtest to check the data is there and recent; get_market_data counts and reads bars.",
-  scope: "ktrdr:read",
-  annotations: READ,
-  startsOperation: false,
-  view: false,
+    "First and last cached bar of a symbol and timeframe. " +
+    "Use it before training or a backtest to check the data is there and recent; get_market_data counts and reads bars.",
+  ...READER,
   input: {
     symbol: input.symbol,
     timeframe: input.timeframe.default("1h"),

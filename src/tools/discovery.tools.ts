@@ -3,18 +3,16 @@
  */
 import { z } from "zod";
 import * as names from "./names";
-import { defineTool, READ } from "./tool";
+import { defineTool, READER } from "./tool";
 import { prune } from "./views";
 
 export const checkBackendHealth = defineTool({
   name: names.CHECK_BACKEND_HEALTH,
   title: "Check KTRDR backend health",
   description:
-    "Whether the KTRDR backend is reachable and healthy, its version and how long it took to answer. Use it when other tools report the backend unreachable.",
-  scope: "ktrdr:read",
-  annotations: READ,
-  startsOperation: false,
-  view: false,
+    "Whether the KTRDR backend is reachable and healthy, its version and how long it took to answer. " +
+    "Use it when other tools report the backend unreachable.",
+  ...READER,
   input: {},
   output: {
     healthy: z.boolean(),
@@ -40,11 +38,9 @@ export const getAvailableSymbols = defineTool({
   name: names.GET_AVAILABLE_SYMBOLS,
   title: "List tradable symbols",
   description:
-    "Symbols KTRDR knows, with type, exchange and the timeframes it has. Use before trigger_data_loading or start_training to pick valid symbols.",
-  scope: "ktrdr:read",
-  annotations: READ,
-  startsOperation: false,
-  view: false,
+    "Symbols KTRDR knows, with type, exchange and the timeframes it has. " +
+    "Use before trigger_data_loading or start_training to pick valid symbols.",
+  ...READER,
   input: {},
   output: {
     count: z.number(),
@@ -60,10 +56,7 @@ export const getAvailableIndicators = defineTool({
   name: names.GET_AVAILABLE_INDICATORS,
   title: "List indicators",
   description: "Technical indicators KTRDR can compute, with their parameters. Use when reading or choosing a strategy's features.",
-  scope: "ktrdr:read",
-  annotations: READ,
-  startsOperation: false,
-  view: false,
+  ...READER,
   input: {},
   output: {
     count: z.number(),
@@ -79,11 +72,9 @@ export const getAvailableStrategies = defineTool({
   name: names.GET_AVAILABLE_STRATEGIES,
   title: "List strategies",
   description:
-    "Strategies that can be trained or backtested, with their symbol, timeframe and training status. Pass a name to start_training or start_backtest.",
-  scope: "ktrdr:read",
-  annotations: READ,
-  startsOperation: false,
-  view: false,
+    "Strategies that can be trained or backtested, with their symbol, timeframe and training status. " +
+    "Pass a name to start_training or start_backtest.",
+  ...READER,
   input: {},
   output: {
     count: z.number(),
@@ -98,7 +89,9 @@ export const getAvailableStrategies = defineTool({
       strategies,
       ...(res.listMayBeIncomplete
         ? {
-            note: "KTRDR returned no strategies. KTRDR v2026's list leaves out every strategy file it fails to validate, although training and backtesting by name still work: pass the strategy's name (e.g. from its YAML file) to start_training.",
+            note:
+              "KTRDR returned no strategies. KTRDR v2026's list leaves out every strategy file it fails to validate, " +
+              "although training and backtesting by name still work: pass the strategy's name (e.g. from its YAML file) to start_training.",
           }
         : {}),
     };

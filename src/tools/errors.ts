@@ -4,6 +4,7 @@
  * header or a secret, never the backend URL's path beyond its host.
  */
 import { BackendError, type HttpCause, Unsupported } from "../ktrdr/errors";
+import { echo } from "./echo";
 import { ToolError } from "./tool";
 
 export interface ErrorSubject {
@@ -25,9 +26,17 @@ export function describeError(err: unknown, s: ErrorSubject): string {
 export function describeUnsupported(err: Unsupported): string {
   switch (err.feature) {
     case "local_mode":
-      return `KTRDR ${err.version} has no 'local' data-load mode (it only downloads: tail, backfill or full). To read what is cached, use get_data_summary or get_market_data; to fetch more, call trigger_data_loading with mode tail. Nothing was started.`;
+      return (
+        `KTRDR ${err.version} has no 'local' data-load mode (it only downloads: tail, backfill or full). ` +
+        "To read what is cached, use get_data_summary or get_market_data; to fetch more, call trigger_data_loading with mode tail. " +
+        "Nothing was started."
+      );
     case "backtest_without_model_path":
-      return `KTRDR ${err.version} needs model_path for a backtest (without one it starts and then fails). Take it from a completed training: get_operation_results(<training operation_id>) → results.model_path, then call start_backtest again with it. Nothing was started.`;
+      return (
+        `KTRDR ${err.version} needs model_path for a backtest (without one it starts and then fails). ` +
+        "Take it from a completed training: get_operation_results(<training operation_id>) → results.model_path, " +
+        "then call start_backtest again with it. Nothing was started."
+      );
   }
 }
 
@@ -37,27 +46,51 @@ function describeBackendError(err: BackendError, s: ErrorSubject): string {
   const ref = ` (request ${err.requestId})`;
   switch (f.kind) {
     case "unreachable":
-      return `KTRDR backend unreachable${where}: connection failed. Check that the backend (and its Cloudflare Tunnel) is running, then retry; check_backend_health tells when it is back.`;
+      return (
+        `KTRDR backend unreachable${where}: connection failed. Check that the backend (and its Cloudflare Tunnel) is running, ` +
+        "then retry; check_backend_health tells when it is back."
+      );
     case "timeout":
-      return `KTRDR backend did not answer within ${Math.max(1, Math.round(f.afterMs / 1000))} s${where}. It may be overloaded or the tunnel slow: retry in a minute${
-        s.startsOperation ? ", but first call list_operations(active_only=true) — the start may have gone through" : ""
-      }.`;
+      return (
+        `KTRDR backend did not answer within ${Math.max(1, Math.round(f.afterMs / 1000))} s${where}. ` +
+        `It may be overloaded or the tunnel slow: retry in a minute${
+          s.startsOperation ? ", but first call list_operations(active_only=true) — the start may have gone through" : ""
+        }.`
+      );
     case "aborted":
       return `The request was cancelled before KTRDR answered.`;
     case "not_json":
       if (f.hint === "access_login")
-        return `KTRDR backend answered with a login page instead of JSON (HTTP ${f.status}): Cloudflare Access rejected the Worker's service token. The operator must set valid CF_ACCESS_CLIENT_ID / CF_ACCESS_CLIENT_SECRET secrets; retrying will not help.`;
+        return (
+          `KTRDR backend answered with a login page instead of JSON (HTTP ${f.status}): Cloudflare Access rejected the Worker's ` +
+          "service token. The operator must set valid CF_ACCESS_CLIENT_ID / CF_ACCESS_CLIENT_SECRET secrets; retrying will not help."
+        );
       if (f.hint === "tunnel")
-        return `Cloudflare tunnel error ${f.status}${where}: the backend behind the tunnel did not answer in time or is down. Retry in a minute; if it persists, the operator should check cloudflared and the backend.`;
-      return `KTRDR backend answered HTTP ${f.status} with a non-JSON page${where}: KTRDR_API_URL may point at the wrong service or path (it must end in /api/v1). Ask the operator to check it.`;
+        return (
+          `Cloudflare tunnel error ${f.status}${where}: the backend behind the tunnel did not answer in time or is down. ` +
+          "Retry in a minute; if it persists, the operator should check cloudflared and the backend."
+        );
+      return (
+        `KTRDR backend answered HTTP ${f.status} with a non-JSON page${where}: KTRDR_API_URL may point at the wrong service or path ` +
+        "(it must end in /api/v1). Ask the operator to check it."
+      );
     case "bad_json":
-      return `KTRDR backend sent malformed or truncated JSON (HTTP ${f.status})${ref}. Retry; if it persists, the backend or tunnel is faulty.`;
+      return (
+        `KTRDR backend sent malformed or truncated JSON (HTTP ${f.status})${ref}. ` +
+        "Retry; if it persists, the backend or tunnel is faulty."
+      );
     case "bad_shape":
-      return `KTRDR backend's answer lacks a fact this server needs (at '${f.where}', HTTP ${f.status})${ref}, so nothing is reported rather than a guess. The backend version may be unsupported; check_backend_health shows its version.`;
+      return (
+        `KTRDR backend's answer lacks a fact this server needs (at '${f.where}', HTTP ${f.status})${ref}, so nothing is reported ` +
+        "rather than a guess. The backend version may be unsupported; check_backend_health shows its version."
+      );
     case "http":
       return describeHttp(f.status, f.message, f.cause, s, ref);
     case "bad_input":
-      return `Invalid id or name ${JSON.stringify(cleanId(f.value))}: ids are like op_training_20251004_143530_b5c6d7e8 and names like AAPL (letters, digits, _ . : -). Nothing was sent to KTRDR; fix it and call ${s.tool} again.`;
+      return (
+        `Invalid id or name ${JSON.stringify(echo(f.value))}: ids are like op_training_20251004_143530_b5c6d7e8 and names like AAPL ` +
+        `(letters, digits, _ . : -). Nothing was sent to KTRDR; fix it and call ${s.tool} again.`
+      );
   }
 }
 
@@ -65,19 +98,32 @@ function describeHttp(status: number, message: string, cause: HttpCause, s: Erro
   const op = s.operationId ?? "";
   switch (cause.is) {
     case "operation_not_found":
-      return `Operation ${op} not found. It may never have existed, or was lost when the backend restarted (v2025 backends keep operations in memory). Call list_operations to see the operations the backend knows now.`;
+      return (
+        `Operation ${op} not found. It may never have existed, or was lost when the backend restarted ` +
+        "(v2025 backends keep operations in memory). Call list_operations to see the operations the backend knows now."
+      );
     case "route_missing":
-      return `KTRDR backend has no such endpoint (HTTP 404 for ${s.tool}): KTRDR_API_URL must end in /api/v1, or the backend is a KTRDR version without it (check_backend_health shows the version).`;
+      return (
+        `KTRDR backend has no such endpoint (HTTP 404 for ${s.tool}): KTRDR_API_URL must end in /api/v1, ` +
+        "or the backend is a KTRDR version without it (check_backend_health shows the version)."
+      );
     case "not_finished":
       return notFinishedMessage(op, cause.status);
     case "not_cancellable":
       return alreadyFinishedMessage(op, cause.status);
     case "record_unserialisable":
       return s.operationId
-        ? `KTRDR cannot serialise this operation's record (HTTP ${status} PydanticSerializationError, a v2025 bug once a training completes; it will not go away by retrying), and no other endpoint could answer for it${ref}. Call list_operations to see its status.`
-        : `KTRDR cannot serialise its answer (HTTP ${status} PydanticSerializationError)${ref}; retrying will not help. The backend operator should check KTRDR's logs.`;
+        ? `KTRDR cannot serialise this operation's record (HTTP ${status} PydanticSerializationError, a v2025 bug once a training ` +
+            `completes; it will not go away by retrying), and no other endpoint could answer for it${ref}. ` +
+            "Call list_operations to see its status."
+        : `KTRDR cannot serialise its answer (HTTP ${status} PydanticSerializationError)${ref}; retrying will not help. ` +
+            "The backend operator should check KTRDR's logs.";
     case "workers_busy":
-      return `KTRDR has no free ${cause.worker_type ? `${cause.worker_type} ` : ""}worker (HTTP 503): its only one is busy, or still being released after its last operation.${s.startsOperation ? " Nothing was started; call list_operations(active_only=true) to see what runs." : " Call list_operations(active_only=true) to see what runs."}`;
+      return (
+        `KTRDR has no free ${cause.worker_type ? `${cause.worker_type} ` : ""}worker (HTTP 503): its only one is busy, ` +
+        `or still being released after its last operation.${s.startsOperation ? " Nothing was started; call" : " Call"} ` +
+        "list_operations(active_only=true) to see what runs."
+      );
     case "invalid_request":
       return `KTRDR rejected the request (HTTP ${status}): ${message}. Fix the arguments and call ${s.tool} again.`;
     case "other":
@@ -87,17 +133,18 @@ function describeHttp(status: number, message: string, cause: HttpCause, s: Erro
   if (status === 503 || status === 502 || status === 504)
     return `KTRDR backend is temporarily unable to serve this (HTTP ${status}): ${message}. Retry in a minute.`;
   if (status >= 500)
-    return `KTRDR backend failed with an internal error (HTTP ${status}): ${message}${ref}. This is not known to be transient: retry once, and if it fails again the backend operator should check KTRDR's logs for this request id.`;
+    return (
+      `KTRDR backend failed with an internal error (HTTP ${status}): ${message}${ref}. This is not known to be transient: ` +
+      "retry once, and if it fails again the backend operator should check KTRDR's logs for this request id."
+    );
   return `KTRDR backend refused the request (HTTP ${status}): ${message}.`;
 }
 
-function cleanId(v: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  return v.replace(/[\u0000-\u001f\u007f]/g, "?");
-}
-
 export function notFinishedMessage(op: string, status: string): string {
-  return `Operation ${op} is still ${status}; results exist once it has completed or failed. Check again later with get_operation_status (or wait_seconds).`;
+  return (
+    `Operation ${op} is still ${status}; results exist once it has completed or failed. ` +
+    "Check again later with get_operation_status (or wait_seconds)."
+  );
 }
 
 export function alreadyFinishedMessage(op: string, status: string, backendSaid?: string): string {

@@ -7,7 +7,7 @@ import { isFinished, type Operation } from "../ktrdr/model";
 import { alreadyFinishedMessage, describeError, notFinishedMessage } from "./errors";
 import * as input from "./inputs";
 import * as names from "./names";
-import { defineTool, READ, ToolError } from "./tool";
+import { defineTool, READER, ToolError } from "./tool";
 import { untilInput, waitForOperation, waitInput } from "./wait";
 import {
   compact,
@@ -55,10 +55,7 @@ export const listOperations = defineTool({
   description:
     "Find operations without knowing their ids — e.g. at the start of a conversation, or to see what is running. Newest first. " +
     "Filters: operation_type, status, active_only (pending+running). Then use get_operation_status for one operation.",
-  scope: "ktrdr:read",
-  annotations: READ,
-  startsOperation: false,
-  view: false,
+  ...READER,
   input: {
     operation_type: input.operationType.optional().describe("Only this kind of operation"),
     status: input.operationStatus.optional().describe("Only operations in this status"),
@@ -94,9 +91,7 @@ export const getOperationStatus = defineTool({
   description:
     "Status and progress of one operation: percentage, step, elapsed time, ETA, latest epoch metrics. " +
     "Do not poll in a loop: pass wait_seconds (up to 45) and the server waits for you. Once finished, call get_operation_results.",
-  scope: "ktrdr:read",
-  annotations: READ,
-  startsOperation: false,
+  ...READER,
   view: "status",
   input: {
     operation_id: input.operationId,
@@ -156,7 +151,8 @@ export const cancelOperation = defineTool({
   name: names.CANCEL_OPERATION,
   title: "Cancel an operation",
   description:
-    "Cancel a pending or running operation, with an optional reason that is recorded. Training stops at the next batch and keeps a checkpoint. " +
+    "Cancel a pending or running operation, with an optional reason that is recorded. " +
+    "Training stops at the next batch and keeps a checkpoint. " +
     "Cannot be undone. Finished operations cannot be cancelled.",
   scope: "ktrdr:operate",
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
@@ -203,11 +199,10 @@ export const getOperationResults = defineTool({
   name: names.GET_OPERATION_RESULTS,
   title: "Get operation results",
   description:
-    "Results of a finished operation: key metrics (training: losses, accuracy, model path; backtest: return, Sharpe, drawdown, trades; data load: bars). " +
+    "Results of a finished operation: key metrics " +
+    "(training: losses, accuracy, model path; backtest: return, Sharpe, drawdown, trades; data load: bars). " +
     "A failed one gives its error_message, a cancelled one its cancel_reason. Active operations have none yet.",
-  scope: "ktrdr:read",
-  annotations: READ,
-  startsOperation: false,
+  ...READER,
   view: "results",
   input: {
     operation_id: input.operationId,
@@ -255,11 +250,10 @@ export const getOperationMetrics = defineTool({
   name: names.GET_OPERATION_METRICS,
   title: "Get operation metrics",
   description:
-    "Per-epoch training metrics of an operation (running or finished) with a short diagnosis: best epoch, whether validation loss is rising. " +
+    "Per-epoch training metrics of an operation (running or finished) with a short diagnosis: " +
+    "best epoch, whether validation loss is rising. " +
     "Use it to judge overfitting or a plateau before deciding to cancel; concise shows the last 10 epochs.",
-  scope: "ktrdr:read",
-  annotations: READ,
-  startsOperation: false,
+  ...READER,
   view: "metrics",
   input: {
     operation_id: input.operationId,
@@ -284,7 +278,8 @@ export const getOperationMetrics = defineTool({
             unknown: ["epochs"],
             note:
               res.source === "operation_record"
-                ? `This KTRDR has no per-epoch metrics endpoint and its record holds no epoch history${res.operation?.status === "completed" ? "; final metrics are in get_operation_results" : ""}.`
+                ? "This KTRDR has no per-epoch metrics endpoint and its record holds no epoch history" +
+                  `${res.operation?.status === "completed" ? "; final metrics are in get_operation_results" : ""}.`
                 : "KTRDR reported no epochs (none finished yet, or KTRDR cleared them).",
           };
     const all = args.detail === "full" ? res.epochs.map((e) => prune({ ...e })) : res.epochs.map(epochView);

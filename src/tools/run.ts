@@ -57,7 +57,7 @@ export function admit(def: ToolDefinition, args: Record<string, unknown>, deps: 
       message: `Invalid arguments for tool ${def.name}: ${problems.join("; ")}. Nothing was sent to KTRDR; fix them and call again.`,
     };
   }
-  return { ok: true, args: parsed.data as Record<string, unknown>, operationId, started };
+  return { ok: true, args: parsed.data, operationId, started };
 }
 
 export async function runTool(def: ToolDefinition, args: Record<string, unknown>, deps: RunDeps): Promise<ToolOutcome> {

@@ -54,7 +54,8 @@ export async function startOperation(
     } catch (err) {
       // Nothing was started: say so, so the agent does not go looking for a half-started operation.
       throw new ToolError(
-        `${describeError(err, { tool: "list_operations", backendHost: ctx.api.backendHost })} Nothing was started (the server could not check for an identical running operation first).`,
+        `${describeError(err, { tool: "list_operations", backendHost: ctx.api.backendHost })} ` +
+          "Nothing was started (the server could not check for an identical running operation first).",
       );
     }
     if (twin) {
@@ -64,7 +65,9 @@ export async function startOperation(
         operation_id: twin.op.operation_id,
         operation_type: twin.op.operation_type,
         status: "already_running",
-        message: `An identical ${opts.type} operation is already ${twin.op.status} (${twin.op.operation_id}); returning it instead of starting a duplicate.${how} Pass allow_duplicate=true to start another.`,
+        message:
+          `An identical ${opts.type} operation is already ${twin.op.status} (${twin.op.operation_id}); ` +
+          `returning it instead of starting a duplicate.${how} Pass allow_duplicate=true to start another.`,
         operation: conciseStatus(twin.op, ctx.now()),
       };
     }
@@ -96,7 +99,13 @@ export async function startOperation(
     const planned = w.op && epochsPlanned(w.op);
     if (planned) ctx.viewFacts({ epochs_planned: planned });
     if (w.readError !== undefined) {
-      result.note = `${result.note ? `${result.note} ` : ""}It started, but reading it back failed: ${describeError(w.readError, { tool: "get_operation_status", operationId: op.operation_id, backendHost: ctx.api.backendHost })} The operation_id stands; do not start it again.`;
+      const why = describeError(w.readError, {
+        tool: "get_operation_status",
+        operationId: op.operation_id,
+        backendHost: ctx.api.backendHost,
+      });
+      const failed = `It started, but reading it back failed: ${why} The operation_id stands; do not start it again.`;
+      result.note = result.note ? `${result.note} ${failed}` : failed;
     }
     if (w.finished && w.op) result.message = `${opts.what} ${finishedSentence(w.op, w.waited_seconds)}`;
   }
@@ -113,10 +122,20 @@ function finishedSentence(op: Operation, seconds: number): string {
 function workerBusyMessage(type: string, busy: Operation | undefined): string {
   const head = `KTRDR's ${type} worker is busy (HTTP 503), so nothing was started.`;
   if (!busy)
-    return `${head} KTRDR names no operation on it: the worker may still be registering or being released. Call check_backend_health, then start again in a minute.`;
+    return (
+      `${head} KTRDR names no operation on it: the worker may still be registering or being released. ` +
+      "Call check_backend_health, then start again in a minute."
+    );
   const pct = busy.progress?.percentage !== undefined ? `, ${round(busy.progress.percentage)}%` : "";
   if (isActive(busy.status)) {
-    return `${head} It is running ${busy.operation_id} (${busy.status}${pct}${busy.strategy_name ? `, ${busy.strategy_name}` : ""}). Follow that one with get_operation_status("${busy.operation_id}"), or cancel it with cancel_operation; only then can another start.`;
+    const what = `${busy.status}${pct}${busy.strategy_name ? `, ${busy.strategy_name}` : ""}`;
+    return (
+      `${head} It is running ${busy.operation_id} (${what}). Follow that one with get_operation_status("${busy.operation_id}"), ` +
+      "or cancel it with cancel_operation; only then can another start."
+    );
   }
-  return `${head} Its last operation ${busy.operation_id} has ${busy.status}; KTRDR frees the worker about 10 s later. Start again in a few seconds.`;
+  return (
+    `${head} Its last operation ${busy.operation_id} has ${busy.status}; KTRDR frees the worker about 10 s later. ` +
+    "Start again in a few seconds."
+  );
 }

@@ -61,3 +61,8 @@ export class ToolError extends Error {
 /** Reads: idempotentHint and destructiveHint only mean something for tools that write (MCP spec). */
 export const READ: ToolAnnotations = { readOnlyHint: true, openWorldHint: false };
 export const START: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false };
+
+/** What a reading tool is: the read scope, read-only, starts nothing, no view (a view tool names its kind on top). */
+export const READER = { scope: "ktrdr:read", annotations: READ, startsOperation: false, view: false } as const;
+/** What a start tool is: the operate scope, it starts an operation (so it can run as an MCP task), the view shows the start. */
+export const STARTER = { scope: "ktrdr:operate", annotations: START, startsOperation: true, view: "started" } as const;

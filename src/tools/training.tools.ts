@@ -6,7 +6,7 @@ import * as input from "./inputs";
 import * as names from "./names";
 import { sameDate, sameSet } from "./dedupe";
 import { startInput, startOperation, startedOutput } from "./started";
-import { defineTool, READ, START, ToolError } from "./tool";
+import { defineTool, READER, STARTER, ToolError } from "./tool";
 import { compact, conciseResults, prune } from "./views";
 
 export const startTraining = defineTool({
@@ -16,10 +16,7 @@ export const startTraining = defineTool({
     "Start training a strategy's neural network on cached data; returns an operation_id at once (training takes minutes to hours). " +
     "Hyperparameters come from the strategy's YAML (see get_available_strategies). Load data first with trigger_data_loading. " +
     "Later: get_operation_status, then get_operation_results.",
-  scope: "ktrdr:operate",
-  annotations: START,
-  startsOperation: true,
-  view: "started",
+  ...STARTER,
   input: {
     strategy_name: input.strategyName.optional(),
     strategy_config_path: input.strategyName.optional().describe("Alias of strategy_name (a YAML path is accepted)"),
@@ -69,10 +66,7 @@ export const startBacktest = defineTool({
   description:
     "Start a backtest of a strategy (its trained model) over cached bars; returns an operation_id at once. " +
     "Later: get_operation_status, then get_operation_results for trades, return, drawdown and Sharpe.",
-  scope: "ktrdr:operate",
-  annotations: START,
-  startsOperation: true,
-  view: "started",
+  ...STARTER,
   input: {
     strategy_name: input.strategyName,
     symbol: input.symbol,
@@ -119,10 +113,7 @@ export const getModelPerformance = defineTool({
   description:
     "Training and test metrics and model facts of a completed training, by its task id (the training's operation_id). " +
     "For running trainings use get_operation_status or get_operation_metrics instead.",
-  scope: "ktrdr:read",
-  annotations: READ,
-  startsOperation: false,
-  view: false,
+  ...READER,
   input: {
     task_id: input.operationId.describe("The training's operation_id"),
   },

@@ -214,7 +214,9 @@ export function resultSeries(type: string, r: Results | undefined): { series?: R
     return { series: { equity: { columns: ["time", "value", "drawdown"], points, of: curve.length } } };
   }
   return {
-    series_note: `KTRDR did not return the equity curve${r.backtest.equity_points ? ` (it has ${r.backtest.equity_points} points; KTRDR v2026 sends only their number)` : ""}.`,
+    series_note: `KTRDR did not return the equity curve${
+      r.backtest.equity_points ? ` (it has ${r.backtest.equity_points} points; KTRDR v2026 sends only their number)` : ""
+    }.`,
   };
 }
 

@@ -297,7 +297,7 @@ describe("2025 POST SSE streams: priming event and retry (2025-11-25 resumabilit
     return headers;
   }
 
-  it("a 2025-11-25 tool call's stream opens with an event id and empty data, and a retry field; that id resumes a dropped stream", async () => {
+  it("a 2025-11-25 tool call's stream opens with an event id, empty data and a retry field; that id resumes the stream", async () => {
     const headers = await session("2025-11-25");
     // The health check answers after a while, so the stream can drop before its answer.
     let answer: () => void = () => {};

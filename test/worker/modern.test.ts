@@ -139,7 +139,7 @@ describe("2026-07-28 requests, stateless", () => {
     expect(r.body.result!.structuredContent).toMatchObject({ status: "started", operation_type: "training" });
   });
 
-  it("with the extension, a start tool answers with a task whose id is the operation id; tasks/get follows the backend; tasks/cancel cancels it", async () => {
+  it("with the extension, a start answers with a task (id = operation id); tasks/get follows it; tasks/cancel cancels it", async () => {
     const created = await modern("tools/call", { name: "start_training", arguments: TRAINING }, { tasks: true });
     const task = created.body.result!;
     expect(task).toMatchObject({ resultType: "task", status: "working" });
@@ -253,7 +253,7 @@ describe("2026-07-28 requests, stateless", () => {
     });
   });
 
-  it("-32022 names the same versions on every path: a header, an envelope, a 2025 version in the envelope, and server/discover", async () => {
+  it("-32022 names the same versions on every path: header, envelope, a 2025 version in the envelope, server/discover", async () => {
     const post = async (headers: Record<string, string>, claim?: string) => {
       const res = await send(
         new Request("http://localhost/mcp", {
@@ -307,7 +307,7 @@ describe("2026-07-28 requests, stateless", () => {
     expect(start.body.result).toMatchObject({ isError: true, content: [{ text: scopeRefusal("ktrdr:operate", "start_training") }] });
   });
 
-  it("MCP Apps: the operation view is advertised, listed, readable, linked from the tools that show it, and told what the caller may do", async () => {
+  it("MCP Apps: the view is advertised, listed, readable, linked from its tools, told what a result is and may do", async () => {
     const discover = await modern("server/discover");
     expect(discover.body.result!.capabilities.extensions).toHaveProperty(["io.modelcontextprotocol/ui"]);
     const tools = (await modern("tools/list")).body.result!.tools as Array<{ name: string; _meta?: { ui?: { resourceUri?: string } } }>;

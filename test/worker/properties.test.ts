@@ -282,9 +282,9 @@ describe("bad input through the tools' schemas and runTool", () => {
 });
 
 describe("runTool without a transport's validation", () => {
-  // registerTools relies on the MCP SDK to validate arguments; runTool itself does not, so a
-  // transport that forgets to (the tools are meant to be reused by other transports) passes
-  // raw input straight to the adapter.
+  // runTool validates every call with the tool's own input schema (admit), whatever the transport
+  // did: raw input from a transport that checks nothing (the tools are meant to be reused by other
+  // transports) never reaches the adapter.
   it.each([
     ["get_operation_status", { operation_id: "..", detail: "concise", wait_seconds: 0 }],
     ["cancel_operation", { operation_id: ".." }],

@@ -429,7 +429,7 @@ describe("failures and cancellation", () => {
     expect(invalid.error?.message).toBe(plainInvalid.content[0].text);
   });
 
-  it("a task is read through the tools' own functions: one tool_call log line per tool call, none for tasks/get or tasks/result", async () => {
+  it("a task is read through the tools' own functions: one tool_call line per tool call, none for tasks/get or tasks/result", async () => {
     useBackend("v2025");
     const lines: string[] = [];
     for (const k of ["log", "warn"] as const)
@@ -464,7 +464,7 @@ describe("failures and cancellation", () => {
 });
 
 describe("a task-augmented start whose read-back fails (2025)", () => {
-  it("says so in the task's status message and the immediate response: it started, reading it back failed, do not start it again", async () => {
+  it("says so in the task's status message and immediate response: it started, reading it back failed, do not start again", async () => {
     useBackend("v2025");
     backend.fault(
       () => Promise.resolve(new Response(JSON.stringify({ detail: "Internal failure in operations service" }), { status: 500 })),

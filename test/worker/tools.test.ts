@@ -96,8 +96,9 @@ describe.each(VERSIONS)("start tools against %s", (version) => {
   it("start_training with an unknown strategy relays the backend's reason and says what to fix", async () => {
     const h = harness(version);
     const msg = expectErr(await h.run("start_training", { strategy_name: "nope", symbols: ["AAPL"] }));
-    expect(msg).toMatch(
-      /^KTRDR rejected the request \(HTTP 400\): Strategy file not found: strategies\/nope\.yaml\. Fix the arguments and call start_training again\.$/,
+    expect(msg).toBe(
+      "KTRDR rejected the request (HTTP 400): Strategy file not found: strategies/nope.yaml. " +
+        "Fix the arguments and call start_training again.",
     );
   });
 
@@ -842,7 +843,9 @@ const truncated = FAULTS.find((f) => f.name === "truncated JSON")!;
 describe.each(VERSIONS)("a read that fails inside a wait, against %s: what is known stands, the failure is said", (version) => {
   const START = { strategy_name: "mlp_basic", symbols: ["MSFT"], timeframes: ["1h"] };
   /** What the agent is told about the failed read itself (the same sentence a plain read would give). */
-  const readFailure = String.raw`KTRDR backend sent malformed or truncated JSON \(HTTP 200\) \(request [^)]+\)\. Retry; if it persists, the backend or tunnel is faulty\.`;
+  const readFailure =
+    String.raw`KTRDR backend sent malformed or truncated JSON \(HTTP 200\) \(request [^)]+\)\. ` +
+    String.raw`Retry; if it persists, the backend or tunnel is faulty\.`;
   const startedNote = new RegExp(
     `^It started, but reading it back failed: ${readFailure} The operation_id stands; do not start it again\\.$`,
   );

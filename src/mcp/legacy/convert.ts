@@ -5,7 +5,7 @@
  */
 import { type CallToolResult, type CreateTaskResult, McpError, type Task } from "@modelcontextprotocol/sdk/types.js";
 import type { ToolResult } from "../calls";
-import { McpFault } from "../fault";
+import { answeringFaults, type McpFault } from "../fault";
 import type { TaskView } from "../tasks";
 
 /** Shown to the model by hosts that support it, while the task runs (2025-11-25). */
@@ -24,21 +24,13 @@ export function toMcpError(fault: McpFault): McpError {
 }
 
 /** Runs `fn`, answering a neutral fault as the SDK's error (the SDK sends a thrown McpError as it is). */
-export async function mappingFaults<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw err instanceof McpFault ? toMcpError(err) : err;
-  }
+export function mappingFaults<T>(fn: () => Promise<T>): Promise<T> {
+  return answeringFaults(fn, toMcpError);
 }
 
+/** The SDK's CallToolResult is the neutral one, field for field: the compiler checks it here. */
 export function toCallToolResult(r: ToolResult): CallToolResult {
-  return {
-    content: r.content,
-    ...(r.structuredContent !== undefined ? { structuredContent: r.structuredContent } : {}),
-    ...(r.isError !== undefined ? { isError: r.isError } : {}),
-    ...(r._meta !== undefined ? { _meta: r._meta } : {}),
-  };
+  return r;
 }
 
 /** A task in 2025 wire fields (`ttl`, `pollInterval`; this server keeps no ttl). */

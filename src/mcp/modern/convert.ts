@@ -5,7 +5,7 @@
  */
 import { type CallToolResult, ProtocolError } from "@modelcontextprotocol/server";
 import type { ToolResult } from "../calls";
-import { McpFault } from "../fault";
+import { answeringFaults, type McpFault } from "../fault";
 import type { TaskView } from "../tasks";
 
 export function toProtocolError(fault: McpFault): ProtocolError {
@@ -13,21 +13,13 @@ export function toProtocolError(fault: McpFault): ProtocolError {
 }
 
 /** Runs `fn`, answering a neutral fault as the SDK's error (the SDK sends a thrown ProtocolError as it is). */
-export async function mappingFaults<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw err instanceof McpFault ? toProtocolError(err) : err;
-  }
+export function mappingFaults<T>(fn: () => Promise<T>): Promise<T> {
+  return answeringFaults(fn, toProtocolError);
 }
 
+/** The SDK's CallToolResult is the neutral one, field for field: the compiler checks it here. */
 export function toCallToolResult(r: ToolResult): CallToolResult {
-  return {
-    content: r.content,
-    ...(r.structuredContent !== undefined ? { structuredContent: r.structuredContent } : {}),
-    ...(r.isError !== undefined ? { isError: r.isError } : {}),
-    ...(r._meta !== undefined ? { _meta: r._meta } : {}),
-  };
+  return r;
 }
 
 /** A task in the extension's wire fields (`ttlMs`, `pollIntervalMs`; this server keeps no ttl). */

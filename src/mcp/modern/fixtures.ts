@@ -11,7 +11,7 @@
 import { type CallToolResult, ProtocolError, ProtocolErrorCode, type ServerContext } from "@modelcontextprotocol/server";
 import type { ListedTool, ObjectSchema } from "../../tools/listing";
 import { parseTime } from "../../tools/views";
-import { echo } from "../echo";
+import { echo } from "../../tools/echo";
 import { backendApi, type TaskDeps, taskStatus } from "../tasks";
 import { toTaskCallResult } from "./convert";
 import { missingExtension, TASKS_EXTENSION } from "./extensions";

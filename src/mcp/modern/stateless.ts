@@ -19,7 +19,7 @@ import { listedTools, perScopeSet } from "../../tools/listing";
 import { runTool } from "../../tools/run";
 import { OPERATION_VIEW_RESOURCE, readResource, UI_EXTENSION, unknownResource, viewResultMeta, withViewLinks } from "../apps";
 import { progressTo, runDeps, toolResult, unknownTool } from "../calls";
-import { cleanMessage, echo } from "../echo";
+import { cleanMessage, echo } from "../../tools/echo";
 import { FaultCode, McpFault } from "../fault";
 import { INSTRUCTIONS, SERVER_NAME, SERVER_VERSION } from "../instructions";
 import { modernParamsError } from "../invalid-params";

@@ -5,7 +5,8 @@
  * hides text (`\u202e`, `\u0007`, …) must not reach it as sent. Each such character becomes `?`
  * (so the echo does not look like a different, valid value), and a cut is marked with `…`.
  *
- * Well-formed ids (see `src/tools/inputs.ts`) pass through unchanged.
+ * Well-formed ids (`isOperationId` in inputs.ts) pass through unchanged. Used by the tools' errors
+ * and by both MCP front ends.
  */
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
