@@ -17,7 +17,7 @@ import { build } from "esbuild";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SRC = join(ROOT, "ui", "operation-view");
 const OUT = join(ROOT, "src", "mcp", "generated", "operation-view.ts");
-const SHARED = ["src/ktrdr/model.ts", "src/tools/names.ts", "src/tools/view-meta.ts"];
+const SHARED = ["src/ktrdr/model.ts", "src/ktrdr/time.ts", "src/tools/names.ts", "src/tools/view-meta.ts"];
 
 const js = await build({
   entryPoints: [join(SRC, "main.ts")],

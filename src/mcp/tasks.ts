@@ -14,16 +14,15 @@ import type { AuthContext, Scope } from "../auth/context";
 import type { BackendConfig } from "../config";
 import { BackendError } from "../ktrdr/errors";
 import { KtrdrApi } from "../ktrdr/ktrdr.api";
-import type { Operation, OperationPage, OperationRow } from "../ktrdr/model";
+import { isOperationId, type Operation, type OperationPage, type OperationRow } from "../ktrdr/model";
+import { parseTime } from "../ktrdr/time";
 import { log } from "../log";
 import { START_TOOLS } from "../tools/catalogue";
 import { describeError } from "../tools/errors";
-import { isOperationId } from "../tools/inputs";
 import { readResults, type ResultsView } from "../tools/operations.tools";
 import { admit, type RunDeps, runAdmitted } from "../tools/run";
 import { refusalFor } from "../tools/scope";
 import type { ToolDefinition } from "../tools/tool";
-import { parseTime } from "../tools/views";
 import type { ToolResult } from "./calls";
 import { echo } from "../tools/echo";
 import { FaultCode, McpFault } from "./fault";
@@ -97,7 +96,7 @@ export function isTerminal(status: TaskStatus): boolean {
   return status === "completed" || status === "failed" || status === "cancelled";
 }
 
-/** Backend timestamps as ISO 8601 (read by the one time parser); unparsable ones as sent. */
+/** The model's timestamps as ISO 8601 with milliseconds (read by the one time parser); unparsable ones as sent. */
 function iso(ts: string | null | undefined): string | undefined {
   if (!ts) return undefined;
   const ms = parseTime(ts);

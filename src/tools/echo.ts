@@ -5,7 +5,7 @@
  * hides text (`\u202e`, `\u0007`, …) must not reach it as sent. Each such character becomes `?`
  * (so the echo does not look like a different, valid value), and a cut is marked with `…`.
  *
- * Well-formed ids (`isOperationId` in inputs.ts) pass through unchanged. Used by the tools' errors
+ * Well-formed ids (`isOperationId` in src/ktrdr/model.ts) pass through unchanged. Used by the tools' errors
  * and by both MCP front ends.
  */
 

@@ -4,26 +4,13 @@
  * characters, so nothing an agent sends can change which backend route is called.
  */
 import { z } from "zod";
-import { DATA_MODES, OPERATION_STATUSES, OPERATION_TYPES, TIMEFRAMES } from "../ktrdr/model";
+import { DATA_MODES, OPERATION_ID_PATTERN, OPERATION_STATUSES, OPERATION_TYPES, TIMEFRAMES } from "../ktrdr/model";
 import { ToolError } from "./tool";
 
-/** The characters of an operation id (its length and "no '..'" are checked beside it). */
-const OPERATION_ID_CHARS = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
-
-/**
- * Whether `s` can be an operation id (or a task id, which is one): the one rule for the tools'
- * input, task ids, and which ids are repeated back in messages and logs.
- */
-export function isOperationId(s: string): boolean {
-  return s.length >= 3 && s.length <= 128 && OPERATION_ID_CHARS.test(s) && !s.includes("..");
-}
-
+/** An operation id, by the one rule (`OPERATION_ID_PATTERN` in src/ktrdr/model.ts; task ids and echoed ids follow it too). */
 export const operationId = z
   .string()
-  .min(3)
-  .max(128)
-  .regex(OPERATION_ID_CHARS, "must be an operation id like op_training_20251004_143530_b5c6d7e8 (letters, digits, _ . : -)")
-  .refine((s) => !s.includes(".."), "must not contain '..'")
+  .regex(OPERATION_ID_PATTERN, "must be an operation id like op_training_20251004_143530_b5c6d7e8 (letters, digits, _ . : -, no '..')")
   .describe("From a start tool or list_operations");
 
 export const symbol = z

@@ -5,6 +5,7 @@
  * sent. Derived facts (duration, ETA, training diagnosis) are computed here, never stored.
  */
 import { isActive, type Epoch, type Operation, type OperationRow, type Results } from "../ktrdr/model";
+import { parseTime } from "../ktrdr/time";
 
 // ---- generic helpers ------------------------------------------------------------------------
 
@@ -48,14 +49,6 @@ export function compact(value: unknown, maxList = 5): unknown {
     return prune(out);
   }
   return value;
-}
-
-/** Backend timestamps are UTC; a few lack the zone designator. */
-export function parseTime(s: string | null | undefined): number | undefined {
-  if (!s) return undefined;
-  const withZone = /(?:Z|[+-]\d{2}:?\d{2})$/.test(s) ? s : `${s}Z`;
-  const t = Date.parse(withZone);
-  return Number.isNaN(t) ? undefined : t;
 }
 
 /** `2025-10-04T14:35:30.123456Z` → `2025-10-04T14:35:30Z`. */

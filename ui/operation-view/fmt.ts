@@ -42,8 +42,3 @@ export function dur(s: number | undefined): string {
 
 /** The date part of an ISO time: 2024-01-02T14:30:00Z → 2024-01-02. */
 export const day = (t: string | undefined): string | undefined => (t ? t.slice(0, 10) : undefined);
-
-/** ISO time → ms (UTC when the zone is missing). */
-export function ms(t: string): number {
-  return Date.parse(/(?:Z|[+-]\d\d:?\d\d)$/.test(t) ? t : `${t}Z`);
-}

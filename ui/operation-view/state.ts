@@ -13,7 +13,8 @@ import type { DataSummaryView } from "../../src/tools/data.tools";
 import type { MetricsView, ResultsView, StatusView } from "../../src/tools/operations.tools";
 import type { StartedResult } from "../../src/tools/started";
 import type { ViewKind, ViewMeta } from "../../src/tools/view-meta";
-import { ms, num, rec, str } from "./fmt";
+import { parseTime } from "../../src/ktrdr/time";
+import { num, rec, str } from "./fmt";
 import type { Rec } from "./rpc";
 
 export const ACTIVE: ReadonlySet<string> = new Set(ACTIVE_STATUSES);
@@ -218,7 +219,7 @@ export function applyResults(st: State, sc: ResultsResult, full = false): void {
     st.rev++;
     for (const p of eq.points) {
       if (!Array.isArray(p)) continue;
-      const t = typeof p[ti] === "string" ? ms(p[ti]) : num(p[ti]);
+      const t = typeof p[ti] === "string" ? parseTime(p[ti]) : num(p[ti]);
       const v = num(p[vi]);
       if (t !== undefined && Number.isFinite(t) && v !== undefined) st.series.push([t, v, di >= 0 ? num(p[di]) : undefined]);
     }

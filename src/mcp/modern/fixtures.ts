@@ -10,7 +10,7 @@
  */
 import { type CallToolResult, ProtocolError, ProtocolErrorCode, type ServerContext } from "@modelcontextprotocol/server";
 import type { ListedTool, ObjectSchema } from "../../tools/listing";
-import { parseTime } from "../../tools/views";
+import { parseTime } from "../../ktrdr/time";
 import { echo } from "../../tools/echo";
 import { backendApi, type TaskDeps, taskStatus } from "../tasks";
 import { toTaskCallResult } from "./convert";
