@@ -14,6 +14,8 @@ import { scrubText } from "./scrub";
 export type HttpCause =
   | { is: "operation_not_found" }
   /** FastAPI's answer for a route that does not exist (as opposed to a missing entity). */
+  /** v2026: the operation has no checkpoint (never written, deleted on completion, or discarded). */
+  | { is: "checkpoint_not_found" }
   | { is: "route_missing" }
   /** `/results` of an operation that is not completed or failed. */
   | { is: "not_finished"; status: string }
@@ -160,6 +162,8 @@ export function classifyHttp(status: number, e: ErrorBody | undefined): HttpCaus
   const msg = e?.message ?? "";
   if (status === 404 && /^not found$/i.test(msg.trim())) return { is: "route_missing" };
   if (status === 404 && /^operation not found\b/i.test(msg)) return { is: "operation_not_found" };
+  // v2026 `GET`/`DELETE /checkpoints/{id}` of an operation without one (L26/005, 462, 1284).
+  if (status === 404 && /^checkpoint not found\b/i.test(msg)) return { is: "checkpoint_not_found" };
   const notFinished = /not finished \(status: ([\w.]+)\)/i.exec(msg);
   if (status === 400 && notFinished?.[1]) return { is: "not_finished", status: statusFromText(notFinished[1]) };
   const notCancellable = /cannot be cancelled \(status: ([\w.]+)\)/i.exec(msg);

@@ -12,10 +12,11 @@
  */
 import type { BackendConfig } from "../config";
 import { cancelOperation } from "./cancel";
+import { readCheckpoint } from "./checkpoints";
 import { listIndicators, listStrategies, listSymbols, readDataRange, readHealth, readMarketData, readModelPerformance } from "./discovery";
 import { type HttpOptions, KtrdrHttp, type WireVersion } from "./http";
 import { activeOperations, listOperations } from "./listing";
-import type { Operation, OperationPage, Started, Worker } from "./model";
+import type { Checkpoint, Operation, OperationPage, Started, Worker } from "./model";
 import { readOperation } from "./record";
 import { readMetrics, readResults } from "./results";
 import type { ListQuery } from "./rows";
@@ -83,6 +84,11 @@ export class KtrdrApi {
   /** v2026 workers (undefined on a backend without workers, i.e. v2025). */
   workers(): Promise<Worker[] | undefined> {
     return readWorkers(this.http);
+  }
+
+  /** v2026: an operation's training checkpoint; `null` when KTRDR has none. */
+  checkpoint(id: string): Promise<Checkpoint | null> {
+    return readCheckpoint(this.http, id);
   }
 
   /** The operation a busy worker of this type runs, if the backend says (after a v2026 503). */

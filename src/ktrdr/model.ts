@@ -70,6 +70,8 @@ export interface Progress {
   items_total?: number;
   /** Data loads: segments done of all, e.g. "3/12". */
   segments?: string;
+  /** Trainings: the epochs KTRDR plans, when it says (v2025 context `total_epochs`, or its step "Epoch x/y"). */
+  epochs_planned?: number;
 }
 
 /** One training epoch as the backend numbered it. */
@@ -174,6 +176,12 @@ export interface Operation {
   results?: Results;
   /** When normalisation changed what the backend said: its own status and message. */
   backend?: { status: string; error_message?: string };
+  /** v2026: where KTRDR's witnesses disagree (status is then the server's belief, `backend.status` KTRDR's word). */
+  anomaly?: Anomaly;
+  /** v2026: what the workers and checkpoints said, when they were read. */
+  witnesses?: Witnesses;
+  /** v2026: the research cycle (agent_research operation id) this operation belongs to, when KTRDR links them. */
+  cycle?: string;
   /** Facts this read could not establish. */
   unknown?: string[];
   /** One line each: why a fact is missing or was corrected. */
@@ -195,6 +203,10 @@ export interface OperationRow {
   duration_seconds?: number;
   /** The backend's status when a read of the record corrected it (e.g. v2025's failed-after-cancel). */
   backend_status?: string;
+  /** Where KTRDR's witnesses disagree about it (see `Operation.anomaly`). */
+  anomaly?: Anomaly;
+  /** The research cycle it belongs to. */
+  cycle?: string;
 }
 
 export interface OperationPage {
@@ -207,11 +219,76 @@ export interface OperationPage {
   notes?: string[];
 }
 
+/**
+ * A v2026 worker as `GET /workers` reports it. Its `status` and `current_operation_id` are what
+ * KTRDR learnt at `last_health_check` (absent: not checked since it registered or since the
+ * backend restarted), not what the worker does now.
+ */
 export interface Worker {
   worker_id: string;
   worker_type: string;
   status: string;
   current_operation_id?: string;
+  last_health_check?: string;
+  last_healthy_at?: string;
+  health_check_failures?: number;
+}
+
+/**
+ * A v2026 training checkpoint (`GET /checkpoints/{id}`): one per operation, replaced as it
+ * advances (`periodic` every few epochs, `cancellation` when a cancel reached the worker,
+ * `failure`); deleted when the training completes.
+ */
+export interface Checkpoint {
+  operation_id: string;
+  /** periodic | cancellation | failure | … as KTRDR names it. */
+  type: string;
+  created_at?: string;
+  /** The epoch the checkpoint holds (KTRDR counts from 0). */
+  epoch?: number;
+  /** That epoch's metrics. */
+  latest?: Epoch;
+  /** The run's per-epoch history as the checkpoint keeps it, numbered; a resumed run holds only its own epochs. */
+  history?: Epoch[];
+  /** What the training was started with, as the checkpoint recorded it (strategy_name from its strategy file's name). */
+  request?: { strategy_name?: string; symbols?: string[]; timeframes?: string[]; start_date?: string; end_date?: string };
+}
+
+/**
+ * Where KTRDR's witnesses disagree about an operation (v2026: the API's record, the workers, the
+ * checkpoints), the disagreement the server found. The agent-facing status is what the server
+ * believes; KTRDR's own word is kept in `backend.status`.
+ */
+export const ANOMALIES = [
+  /** The record shows 0 %, no step while the work goes on (what a backend restart leaves). */
+  "progress_lost",
+  /** The record says `resuming` at 0 % while the worker trains on from the checkpoint. */
+  "resuming_at_zero",
+  /** KTRDR says cancelled; the worker goes on with it. */
+  "cancel_not_delivered",
+  /** KTRDR says cancelled; no witness has seen the work stop yet. */
+  "cancel_unconfirmed",
+  /** A cancelled training with no checkpoint left and no worker running it: discarded, or run to the end. */
+  "outcome_unknown",
+  /** KTRDR says running; no registered, healthy worker runs it. */
+  "worker_lost",
+  /** Another worker than the one it was given to claims it, without progress. */
+  "worker_replaced",
+  /** Made by KTRDR's retry: pending, and no worker will ever run it. */
+  "retry_ghost",
+] as const;
+export type Anomaly = (typeof ANOMALIES)[number];
+
+/** What the server read besides the record to judge an operation, and what it could not read. */
+export interface Witnesses {
+  /** The worker KTRDR gave the operation to (record `metadata.parameters.worker_id`). */
+  dispatched_to?: string;
+  /** The worker that matters for this operation (the one that claims it, or the one it was given to). */
+  worker?: Worker;
+  /** The checkpoint, `null` when read and there is none; absent when not read. */
+  checkpoint?: Checkpoint | null;
+  /** Witness reads that failed (said in a note, never fatal). */
+  unread?: Array<"workers" | "checkpoint" | "agent" | "health">;
 }
 
 export interface Started {

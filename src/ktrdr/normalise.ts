@@ -16,10 +16,10 @@
  * Every text an agent may read (messages, steps, names, and every string of the records and
  * summaries kept for `detail: "full"`) passes the scrubber (`scrub.ts`) here.
  */
-import type { Epoch, EquityPoint, Operation, OperationRow, Progress, Results } from "./model";
+import type { Checkpoint, Epoch, EquityPoint, Operation, OperationRow, Progress, Results, Worker } from "./model";
 import { cleanPathFact, scrubOptional, scrubText, scrubValue } from "./scrub";
 import { parseTime, utcTime } from "./time";
-import type { OperationInfo, OperationSummary } from "./wire";
+import type { CheckpointWire, OperationInfo, OperationSummary } from "./wire";
 
 /** Why a completed operation's results are unknown when only its record was read. */
 export const RECORD_WITHOUT_RESULTS =
@@ -142,6 +142,10 @@ export function operationFromRecord(rec: OperationInfo): Operation {
   } else {
     op.progress = progress;
   }
+  if (progress && rec.operation_type === "training") {
+    const planned = epochsPlanned(obj(obj(rec.progress)?.context), progress.current_step);
+    if (planned !== undefined) progress.epochs_planned = planned;
+  }
 
   // ---- training metrics ----
   const ctx = obj(obj(rec.progress)?.context) ?? {};
@@ -186,6 +190,18 @@ function progressFrom(p: Rec | undefined): Progress | undefined {
     segments: text(ctx.step_progress),
   };
   return out;
+}
+
+/**
+ * The epochs a training plans, as KTRDR says it: v2025's progress context `total_epochs`, else its
+ * step text ("Epoch 32/50 · Batch 245/640", v2026 "Epoch 47/1500"). Read here, once: nothing
+ * downstream parses KTRDR's step text.
+ */
+function epochsPlanned(ctx: Rec | undefined, step: string | undefined): number | undefined {
+  const total = num(ctx?.total_epochs);
+  if (total !== undefined && total > 0) return total;
+  const m = /\bEpoch:?\s*\d+\s*\/\s*(\d+)/i.exec(step ?? "");
+  return m ? Number(m[1]) : undefined;
 }
 
 /** The strategy's name from the start of its YAML (v2026 keeps the YAML, truncated, instead of the name). */
@@ -317,13 +333,14 @@ export function resultsFromPerformance(perf: Rec): Results {
   return resultsFrom("training", { training_metrics: perf.training_metrics, test_metrics: perf.test_metrics, model_info: perf.model_info });
 }
 
-function historyFrom(h: Rec | undefined): Epoch[] | undefined {
+/** Parallel per-epoch arrays → epochs numbered from `first` (KTRDR counts from 0). */
+function historyFrom(h: Rec | undefined, first = 0): Epoch[] | undefined {
   if (!h) return undefined;
   const series = (k: string) => (Array.isArray(h[k]) ? (h[k] as unknown[]) : []);
   const n = Math.max(...["train_loss", "val_loss", "train_accuracy", "val_accuracy"].map((k) => series(k).length));
   if (!Number.isFinite(n) || n <= 0) return undefined;
   return Array.from({ length: n }, (_, i) => ({
-    epoch: i,
+    epoch: first + i,
     train_loss: num(series("train_loss")[i]),
     val_loss: num(series("val_loss")[i]),
     train_accuracy: num(series("train_accuracy")[i]),
@@ -417,4 +434,57 @@ export function operationFromRow(row: OperationRow, why: string): Operation {
 
 function prune<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** A v2026 worker as `GET /workers` reports it; its times in the model's form. */
+export function workerFrom(w: {
+  worker_id: string;
+  worker_type: string;
+  status: string;
+  current_operation_id?: string | null;
+  last_health_check?: string | null;
+  last_healthy_at?: string | null;
+  health_check_failures?: number | null;
+}): Worker {
+  return prune({
+    worker_id: w.worker_id,
+    worker_type: w.worker_type,
+    status: w.status,
+    current_operation_id: w.current_operation_id ?? undefined,
+    last_health_check: stamp(w.last_health_check),
+    last_healthy_at: stamp(w.last_healthy_at),
+    health_check_failures: num(w.health_check_failures),
+  });
+}
+
+/**
+ * A v2026 checkpoint (`GET /checkpoints/{id}`, or a row of `GET /checkpoints`, whose state is under
+ * `state_summary`). Its history holds the epochs of the run that wrote it, the last one being the
+ * checkpoint's epoch (L26/008: epoch 10, eleven entries; a resumed run's only its own).
+ */
+export function checkpointFrom(c: CheckpointWire): Checkpoint {
+  const state = obj(c.state) ?? obj(c.state_summary) ?? {};
+  const epoch = num(state.epoch);
+  const req = obj(state.original_request) ?? {};
+  const strategyPath = text(req.strategy_path);
+  const history = obj(state.training_history);
+  const length = history ? Math.max(0, ...Object.values(history).map((v) => (Array.isArray(v) ? v.length : 0))) : 0;
+  const first = epoch !== undefined && length > 0 ? Math.max(0, epoch - length + 1) : 0;
+  const request = prune({
+    // The file's name without its extension: what a start takes as strategy_name.
+    strategy_name: strategyPath ? (strategyPath.split(/[\\/]/).pop() ?? "").replace(/\.ya?ml$/i, "") || undefined : undefined,
+    symbols: strList(req.symbols),
+    timeframes: strList(req.timeframes),
+    start_date: text(req.start_date),
+    end_date: text(req.end_date),
+  });
+  return prune({
+    operation_id: c.operation_id,
+    type: c.checkpoint_type,
+    created_at: stamp(c.created_at),
+    epoch,
+    latest: epochFrom(epoch === undefined ? undefined : { ...state, epoch }),
+    history: historyFrom(history, first),
+    request: Object.keys(request).length > 0 ? request : undefined,
+  });
 }

@@ -132,8 +132,38 @@ export const workersSchema = z.array(
     worker_type: token,
     status: token,
     current_operation_id: opId.nullish(),
+    // When KTRDR last checked the worker (null: not since it registered), and what it found.
+    last_health_check: str.nullish(),
+    last_healthy_at: str.nullish(),
+    health_check_failures: num.nullish(),
   }),
 );
+
+/**
+ * v2026 `GET /checkpoints/{id}` (`data`) and the rows of `GET /checkpoints` (which carry the same
+ * state under `state_summary`): the checkpoint's kind, time and training state (epoch, metrics,
+ * history as parallel arrays, the original request).
+ */
+const checkpointState = z.looseObject({
+  epoch: num.nullish(),
+  train_loss: num.nullish(),
+  val_loss: num.nullish(),
+  train_accuracy: num.nullish(),
+  val_accuracy: num.nullish(),
+  learning_rate: num.nullish(),
+  original_request: looseRecord.nullish(),
+  training_history: looseRecord.nullish(),
+});
+export const checkpointSchema = z.looseObject({
+  operation_id: opId,
+  checkpoint_type: token,
+  created_at: str.nullish(),
+  state: checkpointState.nullish(),
+  state_summary: checkpointState.nullish(),
+});
+export type CheckpointWire = z.infer<typeof checkpointSchema>;
+export const checkpointEnvelopeSchema = z.looseObject({ success, data: checkpointSchema });
+export const checkpointListSchema = z.looseObject({ success, data: z.array(checkpointSchema), total_count: num.nullish() });
 
 /** A start that nests its answer under `data`. */
 const nestedStartSchema = z.looseObject({ success, data: z.looseObject({ ...startAnswer, operation_id: opId }) });

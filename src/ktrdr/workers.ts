@@ -6,6 +6,7 @@ import { BackendError } from "./errors";
 import type { KtrdrHttp, WireVersion } from "./http";
 import type { Operation, Worker } from "./model";
 import { tryReadOperation } from "./record";
+import { workerFrom } from "./normalise";
 import * as wire from "./wire";
 
 /** The registered workers; undefined on a backend without workers (v2025). */
@@ -14,12 +15,7 @@ export async function readWorkers(http: KtrdrHttp): Promise<Worker[] | undefined
   try {
     const list = await http.call("GET", "/workers", wire.workersSchema, { idempotent: true });
     http.learnVersion("v2026");
-    return list.map((w) => ({
-      worker_id: w.worker_id,
-      worker_type: w.worker_type,
-      status: w.status,
-      ...(w.current_operation_id ? { current_operation_id: w.current_operation_id } : {}),
-    }));
+    return list.map(workerFrom);
   } catch (err) {
     if (err instanceof BackendError && err.is("route_missing")) {
       http.learnVersion("v2025");

@@ -107,16 +107,9 @@ export function diagnoseTraining(epochs: readonly Epoch[]): TrainingDiagnosis | 
   return prune({ best_epoch: best.epoch, best_val_loss: round(best.val), val_loss_rising: rising, note });
 }
 
-/**
- * The epochs a training is planned to run, as KTRDR's step says ("Epoch 39/1500 · Batch 10/80":
- * 1500, on both recorded versions; its `steps_total` equals that number then, but counts the
- * steps of other phases, e.g. 3 while "Loading market data"). Undefined outside the epoch phase.
- * Stopgap: KTRDR's step text belongs to src/ktrdr's normaliser, which should carry this number.
- */
+/** The epochs a training is planned to run, as the normaliser read them from KTRDR (`progress.epochs_planned`). */
 export function epochsPlanned(op: Pick<Operation, "operation_type" | "progress">): number | undefined {
-  if (op.operation_type !== "training") return undefined;
-  const m = /Epoch \d+\s*\/\s*(\d+)/i.exec(op.progress?.current_step ?? "");
-  return m ? Number(m[1]) : undefined;
+  return op.operation_type === "training" ? op.progress?.epochs_planned : undefined;
 }
 
 export function epochView(e: Epoch): Record<string, number> {

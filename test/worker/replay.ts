@@ -11,7 +11,7 @@
  * answers (`unrecorded: "fastapi-404"`, FastAPI's answer for a route that does not exist).
  */
 
-export type Folder = "v2025" | "v2026" | "v2025-focus" | "v2026-focus";
+export type Folder = "v2025" | "v2026" | "v2025-focus" | "v2026-focus" | "lifecycle-v2025" | "lifecycle-v2026";
 
 export interface Exchange {
   file: string;
@@ -26,12 +26,17 @@ const modules = import.meta.glob<{ default: Omit<Exchange, "file" | "folder"> }>
 
 const ALL: Exchange[] = Object.entries(modules)
   .map(([path, mod]) => {
-    const m = /real-ktrdr\/([^/]+)\/(\d{3}_[^/]+)\.json$/.exec(path);
+    // Numbered exchanges only (the lifecycle sets go past 999: four digits); not openapi.json, timelines or samples.
+    const m = /real-ktrdr\/([^/]+)\/(\d{3,4}_[^/]+)\.json$/.exec(path);
     if (!m) return undefined;
     return { ...mod.default, folder: m[1] as Folder, file: m[2]! };
   })
   .filter((e): e is Exchange => e !== undefined && typeof e.status === "number" && Boolean(e.request))
-  .sort((a, b) => (a.folder === b.folder ? a.file.localeCompare(b.file) : a.folder.localeCompare(b.folder)));
+  .sort((a, b) => (a.folder === b.folder ? fileNumber(a.file) - fileNumber(b.file) : a.folder.localeCompare(b.folder)));
+
+function fileNumber(file: string): number {
+  return Number(/^\d+/.exec(file)?.[0] ?? 0);
+}
 
 /** Every recorded exchange of a folder (numbered files only: not openapi.json or timelines). */
 export function folder(f: Folder): Exchange[] {
