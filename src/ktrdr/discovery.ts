@@ -1,10 +1,12 @@
 /**
- * Market data and discovery: cached bars, the backend's health, and the symbols, indicators and
- * strategies it knows. Reads, safe to repeat; every text an agent may read passes the scrubber.
+ * Market data and discovery: cached bars and their gaps, the backend's health, and the symbols,
+ * indicators and strategies it knows (and whether a strategy is valid). Reads, safe to repeat;
+ * every text an agent may read passes the scrubber.
  */
+import { BackendError } from "./errors";
 import type { KtrdrHttp } from "./http";
 import { segment } from "./http";
-import type { Results } from "./model";
+import type { GapSummary, Results, StrategyValidation } from "./model";
 import { resultsFromPerformance } from "./normalise";
 import { scrubOptional, scrubText, scrubValue } from "./scrub";
 import * as wire from "./wire";
@@ -119,4 +121,53 @@ export async function readModelPerformance(
     results: resultsFromPerformance(r as Record<string, unknown>),
     ...(r.model_info ? { model_info: scrubValue(r.model_info) } : {}),
   };
+}
+
+/**
+ * KTRDR's check of a strategy file by name, `POST /strategies/validate/{name}` (a read, though a
+ * POST). An invalid strategy is a 200 with `valid: false` and its issues; `null` when KTRDR has no
+ * file of that name (404 "Strategy file not found"). KTRDR's list of every indicator it knows
+ * (`available_indicators`, also inside an issue's `details`) is not passed on.
+ */
+export async function validateStrategy(http: KtrdrHttp, name: string): Promise<StrategyValidation | null> {
+  try {
+    const r = await http.call("POST", `/strategies/validate/${segment(name)}`, wire.strategyValidationSchema, { idempotent: true });
+    return {
+      strategy_name: scrubOptional(r.strategy_name) ?? name,
+      valid: r.valid,
+      issues: (r.issues ?? []).map((i) =>
+        Object.fromEntries(
+          Object.entries({
+            severity: scrubOptional(i.severity),
+            category: scrubOptional(i.category),
+            message: scrubOptional(i.message),
+          }).filter(([, v]) => v !== undefined),
+        ),
+      ),
+    };
+  } catch (err) {
+    if (err instanceof BackendError && err.is("strategy_not_found")) return null;
+    throw err;
+  }
+}
+
+/**
+ * KTRDR's gap analysis of a symbol's cached bars between two times, as it counts them. On both
+ * recorded versions it fails (HTTP 500, "Cannot localize tz-aware Timestamp" in its log) for every
+ * symbol it holds data for (lifecycle-v2025/085, lifecycle-v2026/590, 1276); the caller says so.
+ */
+export async function readGapSummary(http: KtrdrHttp, symbol: string, timeframe: string, start: string, end: string): Promise<GapSummary> {
+  const r = await http.call("GET", `/gap-analysis/data/${segment(symbol)}/${segment(timeframe)}/summary`, wire.gapSummarySchema, {
+    query: { start_date: start, end_date: end },
+    idempotent: true,
+  });
+  const g = r.data.summary;
+  const facts: GapSummary = {
+    total: g.total_gaps ?? undefined,
+    critical: g.critical_gaps ?? undefined,
+    major: g.major_gaps ?? undefined,
+    minor: g.minor_gaps ?? undefined,
+    coverage_pct: g.coverage_percentage ?? undefined,
+  };
+  return Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined)) as GapSummary;
 }

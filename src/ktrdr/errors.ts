@@ -16,6 +16,8 @@ export type HttpCause =
   /** FastAPI's answer for a route that does not exist (as opposed to a missing entity). */
   /** v2026: the operation has no checkpoint (never written, deleted on completion, or discarded). */
   | { is: "checkpoint_not_found" }
+  /** `POST /strategies/validate/{name}` of a name with no strategy file (404 "Strategy file not found: x.yaml", both versions). */
+  | { is: "strategy_not_found" }
   | { is: "route_missing" }
   /** `/results` of an operation that is not completed or failed. */
   | { is: "not_finished"; status: string }
@@ -164,6 +166,7 @@ export function classifyHttp(status: number, e: ErrorBody | undefined): HttpCaus
   if (status === 404 && /^operation not found\b/i.test(msg)) return { is: "operation_not_found" };
   // v2026 `GET`/`DELETE /checkpoints/{id}` of an operation without one (L26/005, 462, 1284).
   if (status === 404 && /^checkpoint not found\b/i.test(msg)) return { is: "checkpoint_not_found" };
+  if (status === 404 && /^strategy file not found\b/i.test(msg)) return { is: "strategy_not_found" };
   const notFinished = /not finished \(status: ([\w.]+)\)/i.exec(msg);
   if (status === 400 && notFinished?.[1]) return { is: "not_finished", status: statusFromText(notFinished[1]) };
   const notCancellable = /cannot be cancelled \(status: ([\w.]+)\)/i.exec(msg);

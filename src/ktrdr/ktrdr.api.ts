@@ -8,17 +8,28 @@
  * - `listing.ts` listings reconciled with what else KTRDR says (v2026 misses the operations its
  *   workers run until they are read; quirky rows checked against their record, `status-checks.ts`),
  *   and the active operations the duplicate guard compares; `rows.ts` the list as KTRDR sends it;
- * - `cancel.ts`, `results.ts` (results and metrics), `starts.ts`, `workers.ts`, `discovery.ts`.
+ * - `cancel.ts`, `results.ts` (results and metrics; a backtest's lists in `details.ts`), `starts.ts`,
+ *   `workers.ts`, `discovery.ts` (also strategy validation and gap analysis).
  */
 import type { BackendConfig } from "../config";
 import { cancelOperation } from "./cancel";
 import { readCheckpoint } from "./checkpoints";
-import { listIndicators, listStrategies, listSymbols, readDataRange, readHealth, readMarketData, readModelPerformance } from "./discovery";
+import {
+  listIndicators,
+  listStrategies,
+  listSymbols,
+  readDataRange,
+  readGapSummary,
+  readHealth,
+  readMarketData,
+  readModelPerformance,
+  validateStrategy,
+} from "./discovery";
 import { type HttpOptions, KtrdrHttp, type WireVersion } from "./http";
 import { activeOperations, listOperations } from "./listing";
-import type { Checkpoint, Operation, OperationPage, Started, Worker } from "./model";
+import type { Checkpoint, GapSummary, Operation, OperationPage, Started, StrategyValidation, Worker } from "./model";
 import { readOperation } from "./record";
-import { readMetrics, readResults } from "./results";
+import { type ResultsOptions, readMetrics, readResults } from "./results";
 import type { ListQuery } from "./rows";
 import {
   type BacktestRequest,
@@ -34,7 +45,8 @@ import { busyWith, readWorkers, wireVersion } from "./workers";
 export type { CancelOutcome } from "./cancel";
 export type { MarketData, Strategy } from "./discovery";
 export type { WireVersion } from "./http";
-export type { MetricsOutcome, ResultsOutcome } from "./results";
+export type { BacktestList } from "./details";
+export type { MetricsOutcome, ResultsOptions, ResultsOutcome } from "./results";
 export type { ListQuery } from "./rows";
 export type { BacktestRequest, DataLoadRequest, TrainingRequest } from "./starts";
 
@@ -100,9 +112,12 @@ export class KtrdrApi {
     return cancelOperation(this.http, id, reason);
   }
 
-  /** Results of a finished operation, with what is known about the operation itself (`results.ts`). */
-  getResults(id: string) {
-    return readResults(this.http, id);
+  /**
+   * Results of a finished operation, with what is known about the operation itself (`results.ts`);
+   * with `lists`, a completed backtest's trades and equity curve where KTRDR keeps them (`details.ts`).
+   */
+  getResults(id: string, opts: ResultsOptions = {}) {
+    return readResults(this.http, id, opts);
   }
 
   /** Per-epoch metrics; without the `/metrics` endpoint (v2025), what the operation record holds. */
@@ -150,6 +165,16 @@ export class KtrdrApi {
   /** Strategies, and whether the list may be incomplete (v2026 drops the v3 files it fails to validate). */
   strategies() {
     return listStrategies(this.http);
+  }
+
+  /** KTRDR's check of one strategy file by name (both versions); `null` when there is no such file. */
+  validateStrategy(name: string): Promise<StrategyValidation | null> {
+    return validateStrategy(this.http, name);
+  }
+
+  /** KTRDR's gap analysis of the cached bars of a symbol between two times (both versions; often a 500, see `discovery.ts`). */
+  gapSummary(symbol: string, timeframe: string, start: string, end: string): Promise<GapSummary> {
+    return readGapSummary(this.http, symbol, timeframe, start, end);
   }
 
   /** First and last cached bar (KTRDR's `point_count` counts calendar hours, so it is not passed on). */

@@ -128,6 +128,10 @@ export interface Results {
     equity_curve?: EquityPoint[];
     /** Points the backend's curve has, when it sends only that (v2026). */
     equity_points?: number;
+    /** The trades as KTRDR sent them (scrubbed; v2025 keeps them, v2026 only their number). Row fields are KTRDR's own. */
+    trades?: Array<Record<string, unknown>>;
+    /** How many trades KTRDR counted (`trade_count`), also when it sends no list (v2026). */
+    trade_count?: number;
   };
   data_load?: {
     bars?: number;
@@ -299,4 +303,25 @@ export interface Started {
   estimated_duration_minutes?: number;
   /** An argument the backend's version does not take and ignored. */
   ignored?: string;
+}
+
+/**
+ * A gap analysis of cached bars (`GET /gap-analysis/data/{symbol}/{timeframe}/summary`): missing
+ * runs by severity and the share of expected bars the cache holds, as KTRDR counts them.
+ */
+export interface GapSummary {
+  total?: number;
+  critical?: number;
+  major?: number;
+  minor?: number;
+  /** Percent of the bars the market calendar expects in the range that the cache holds. */
+  coverage_pct?: number;
+}
+
+/** KTRDR's check of a strategy file by name (`POST /strategies/validate/{name}`). */
+export interface StrategyValidation {
+  strategy_name: string;
+  valid: boolean;
+  /** What KTRDR found wrong, in its words (scrubbed, each at most 300 characters). */
+  issues: Array<{ severity?: string; category?: string; message?: string }>;
 }

@@ -313,9 +313,12 @@ export function resultsFrom(type: string, sent: Rec): Results {
       final_value: num(summary.final_value) ?? num(m.final_value),
       equity_curve: equityFrom(raw.equity_curve),
       equity_points: num(raw.equity_curve_length),
+      trades: tradesFrom(raw.trades),
+      trade_count: num(raw.trade_count),
     });
-    // The curve is carried normalised above; the record keeps everything else (v2025's arrays are 100+ KB).
-    if (out.backtest.equity_curve) out.raw = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== "equity_curve"));
+    // The curve and the trades are carried above; the record keeps everything else (v2025's arrays are 100+ KB).
+    const carried = new Set([...(out.backtest.equity_curve ? ["equity_curve"] : []), ...(out.backtest.trades ? ["trades"] : [])]);
+    if (carried.size) out.raw = Object.fromEntries(Object.entries(raw).filter(([k]) => !carried.has(k)));
   } else if (type === "data_load") {
     out.data_load = prune({
       bars: num(raw.fetched_bars),
@@ -349,10 +352,19 @@ function historyFrom(h: Rec | undefined, first = 0): Epoch[] | undefined {
 }
 
 /**
+ * A backtest's trades as KTRDR sent them (already scrubbed): the objects of its list, in its order.
+ * Their fields are KTRDR's own (the recordings hold only empty lists), so nothing is renamed.
+ */
+function tradesFrom(v: unknown): Array<Record<string, unknown>> | undefined {
+  if (!Array.isArray(v)) return undefined;
+  return v.filter((t): t is Rec => obj(t) !== undefined);
+}
+
+/**
  * A backtest's equity curve: v2025 sends `{timestamps, values, drawdowns}` (parallel arrays);
  * a list of points (`[time, value]` or `{timestamp, equity}`) is read too.
  */
-function equityFrom(v: unknown): EquityPoint[] | undefined {
+export function equityFrom(v: unknown): EquityPoint[] | undefined {
   const o = obj(v);
   if (o && Array.isArray(o.timestamps) && Array.isArray(o.values)) {
     const ts = o.timestamps as unknown[];

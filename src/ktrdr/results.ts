@@ -6,7 +6,9 @@
 import type { z } from "zod";
 import { BackendError } from "./errors";
 import { type KtrdrHttp, segment } from "./http";
-import type { Epoch, Operation, Results } from "./model";
+import { readCheckpoint } from "./checkpoints";
+import { type BacktestList, completeBacktestLists } from "./details";
+import type { Checkpoint, Epoch, Operation, Results } from "./model";
 import { epochsFromMetrics, metricsExtras, resultsFrom, resultsUnknown } from "./normalise";
 import { readOperation, recordUnservable, tryReadOperation } from "./record";
 import * as wire from "./wire";
@@ -19,6 +21,13 @@ export interface ResultsOutcome {
   operation: Operation;
   /** Absent when the operation has none (not finished, cancelled, failed without any). */
   results?: Results;
+  /** A completed backtest's lists KTRDR should have given and did not (asked with `lists`). */
+  unread?: BacktestList[];
+}
+
+export interface ResultsOptions {
+  /** Also the lists of a completed backtest (trades, equity curve) where KTRDR keeps them elsewhere (v2025). */
+  lists?: boolean;
 }
 
 export interface MetricsOutcome {
@@ -27,8 +36,14 @@ export interface MetricsOutcome {
   epochs: Epoch[];
   /** Other figures the backend sent with them (best_epoch, is_overfitting, …). */
   extras: Record<string, unknown>;
-  source: "metrics_endpoint" | "operation_record";
+  /**
+   * Where the epochs come from: `/metrics`, the record, a completed training's results (v2026
+   * keeps the history there), or its checkpoint (v2026 cancelled, failed, resumed or restarted).
+   */
+  source: "metrics_endpoint" | "operation_record" | "results" | "checkpoint";
   operation?: Operation;
+  /** One line each: where the epochs came from when it is not the obvious place, or why there are none. */
+  notes?: string[];
 }
 
 /**
@@ -41,7 +56,17 @@ export interface MetricsOutcome {
  * ["results"]` and why. KTRDR's `/results` answers `{}` for a summary it does not hold, so an
  * empty answer there is not taken as "no results"; only an empty summary in the record is.
  */
-export async function readResults(http: KtrdrHttp, id: string): Promise<ResultsOutcome> {
+export async function readResults(http: KtrdrHttp, id: string, opts: ResultsOptions = {}): Promise<ResultsOutcome> {
+  const out = await readResultsOnly(http, id);
+  const { operation: op, results } = out;
+  if (opts.lists && results && op.status === "completed" && op.operation_type === "backtesting") {
+    const unread = await completeBacktestLists(http, op.operation_id, results);
+    if (unread.length) return { ...out, unread };
+  }
+  return out;
+}
+
+async function readResultsOnly(http: KtrdrHttp, id: string): Promise<ResultsOutcome> {
   let res: z.infer<typeof wire.resultsResponseSchema>;
   try {
     res = await http.call("GET", `/operations/${segment(id)}/results`, wire.resultsResponseSchema, { idempotent: true });
@@ -89,23 +114,42 @@ export async function readResults(http: KtrdrHttp, id: string): Promise<ResultsO
   return { operation: op };
 }
 
-/** Per-epoch metrics; without the `/metrics` endpoint (v2025), what the operation record holds. */
+/**
+ * Per-epoch metrics, from wherever KTRDR keeps them for the operation's state:
+ * - v2025: `/metrics` where the build has it, else the record (only the latest epoch while it
+ *   runs); a finished training keeps no per-epoch history at all.
+ * - v2026: the record's `metrics.epochs` while it runs (what `/metrics` returns, lifecycle-v2026/012);
+ *   a completed training's history is in its results (`training_metrics.history`, 460/461);
+ *   a cancelled, failed, resuming or restarted one shows none (`[[],0]`, 025) and its checkpoint
+ *   holds the run's history (017, 046).
+ * When the version is not known yet, `/metrics` is asked first (as before) and an empty answer
+ * from a v2026 record leads to the places above.
+ */
 export async function readMetrics(http: KtrdrHttp, id: string): Promise<MetricsOutcome> {
+  if (http.version === "v2026") return v2026Metrics(http, await readOperation(http, id));
+  let answer: z.infer<typeof wire.metricsResponseSchema> | undefined;
   try {
-    const res = await http.call("GET", `/operations/${segment(id)}/metrics`, wire.metricsResponseSchema, { idempotent: true });
-    const epochs = epochsFromMetrics(res.data.metrics) ?? [];
-    return {
-      operation_id: res.data.operation_id ?? id,
-      operation_type: res.data.operation_type ?? "unknown",
-      epochs,
-      extras: metricsExtras(res.data.metrics),
-      source: "metrics_endpoint",
-    };
+    answer = await http.call("GET", `/operations/${segment(id)}/metrics`, wire.metricsResponseSchema, { idempotent: true });
   } catch (err) {
     if (!(err instanceof BackendError) || !err.is("route_missing")) throw err;
   }
+  if (answer) {
+    const epochs = epochsFromMetrics(answer.data.metrics) ?? [];
+    const fromEndpoint: MetricsOutcome = {
+      operation_id: answer.data.operation_id ?? id,
+      operation_type: answer.data.operation_type ?? "unknown",
+      epochs,
+      extras: metricsExtras(answer.data.metrics),
+      source: "metrics_endpoint",
+    };
+    if (epochs.length > 0 || fromEndpoint.operation_type !== "training") return fromEndpoint;
+    // None: a v2026 training keeps its history elsewhere once it is not simply running.
+    const op = await readOperation(http, id);
+    return isV2026Record(op) ? v2026Metrics(http, op) : fromEndpoint;
+  }
   const op = await readOperation(http, id);
   const epochs = op.epochs ?? op.results?.training?.history ?? (op.latest_epoch ? [op.latest_epoch] : []);
+  const finished = op.operation_type === "training" && op.status === "completed" && epochs.length === 0;
   return {
     operation_id: op.operation_id,
     operation_type: op.operation_type,
@@ -113,7 +157,91 @@ export async function readMetrics(http: KtrdrHttp, id: string): Promise<MetricsO
     extras: {},
     source: "operation_record",
     operation: op,
+    // No /metrics route: KTRDR v2025, which keeps no history of a finished training anywhere.
+    ...(finished
+      ? { notes: ["KTRDR v2025 keeps no per-epoch history of a finished training; its final metrics are in get_operation_results."] }
+      : {}),
   };
+}
+
+/** A v2026 record (v2025's has neither key). */
+function isV2026Record(op: Operation): boolean {
+  return op.raw !== undefined && ("is_backend_local" in op.raw || "parent_operation_id" in op.raw);
+}
+
+async function v2026Metrics(http: KtrdrHttp, op: Operation): Promise<MetricsOutcome> {
+  const base = { operation_id: op.operation_id, operation_type: op.operation_type, extras: {}, operation: op };
+  const recorded = op.epochs ?? [];
+  if (op.operation_type !== "training") return { ...base, epochs: recorded, source: "operation_record" };
+  if (op.status === "completed") return completedHistory(http, op, base);
+  // KTRDR's own list while it runs; a resumed run's record shows none whatever it holds (025).
+  if (recorded.length > 0 && op.status !== "resuming") return { ...base, epochs: recorded, source: "operation_record" };
+  if (op.status === "pending") return { ...base, epochs: [], source: "operation_record" };
+  let checkpoint: Checkpoint | null;
+  try {
+    checkpoint = await readCheckpoint(http, op.operation_id);
+  } catch (err) {
+    if (!(err instanceof BackendError)) throw err;
+    return {
+      ...base,
+      epochs: [],
+      source: "operation_record",
+      notes: [`KTRDR's record holds no epochs of this ${op.status} training, and its checkpoint could not be read (${readFailure(err)}).`],
+    };
+  }
+  const history = checkpoint?.history ?? [];
+  if (!checkpoint || history.length === 0) {
+    return {
+      ...base,
+      epochs: [],
+      source: "operation_record",
+      notes: [
+        checkpoint
+          ? `KTRDR's record holds no epochs of this ${op.status} training, and its ${checkpoint.type} checkpoint holds no history.`
+          : op.status === "running"
+            ? "KTRDR shows no finished epoch of this running training yet (none in its record, no checkpoint)."
+            : `KTRDR's record holds no epochs of this ${op.status} training and it keeps no checkpoint of it, so its history is not known.`,
+      ],
+    };
+  }
+  const at = `${checkpoint.type} checkpoint (epoch ${checkpoint.epoch ?? history.at(-1)?.epoch}${checkpoint.created_at ? `, ${checkpoint.created_at.replace(/\.\d+Z$/, "Z")}` : ""})`;
+  const note =
+    op.status === "resuming"
+      ? `KTRDR shows a resumed training 'resuming' with no epochs: these are from its ${at}, which holds only the epochs since the resume.`
+      : `KTRDR's record holds no epochs of this ${op.status} training: these are from its ${at}.`;
+  return { ...base, epochs: history, source: "checkpoint", notes: [note] };
+}
+
+/** A completed v2026 training's history, from its results (the record carries them; `/results` when it does not). */
+async function completedHistory(http: KtrdrHttp, op: Operation, base: Omit<MetricsOutcome, "epochs" | "source">): Promise<MetricsOutcome> {
+  let history = op.results?.training?.history;
+  if (!history && !op.results) {
+    try {
+      const res = await http.call("GET", `/operations/${segment(op.operation_id)}/results`, wire.resultsResponseSchema, {
+        idempotent: true,
+      });
+      history = res.results ? resultsFrom("training", res.results).training?.history : undefined;
+    } catch (err) {
+      if (!(err instanceof BackendError)) throw err;
+      return {
+        ...base,
+        epochs: [],
+        source: "results",
+        notes: [`KTRDR keeps a finished training's history in its results, which could not be read (${readFailure(err)}).`],
+      };
+    }
+  }
+  if (history && history.length > 0) return { ...base, epochs: history, source: "results" };
+  return { ...base, epochs: [], source: "results", notes: ["KTRDR's results of this completed training hold no per-epoch history."] };
+}
+
+/** A witness read's failure in a few words (the reader is never failed by it). */
+function readFailure(err: BackendError): string {
+  const f = err.failure;
+  if (f.kind === "http") return `HTTP ${f.status}`;
+  if (f.kind === "timeout") return "it timed out";
+  if (f.kind === "unreachable") return "KTRDR did not answer";
+  return f.kind.replace("_", " ");
 }
 
 /** Why `/results` gave nothing, and what the agent can do about it. */

@@ -255,3 +255,47 @@ export const performanceSchema = z.looseObject({
   test_metrics: looseRecord.nullish(),
   model_info: looseRecord.nullish(),
 });
+
+/**
+ * `GET /gap-analysis/data/{symbol}/{timeframe}/summary?start_date&end_date` (both versions,
+ * lifecycle-v2025/087, lifecycle-v2026/593): the counts are the facts, each as KTRDR sends it.
+ */
+export const gapSummarySchema = z.looseObject({
+  success,
+  data: z.looseObject({
+    symbol: str.nullish(),
+    timeframe: str.nullish(),
+    summary: z.looseObject({
+      total_gaps: num.nullish(),
+      critical_gaps: num.nullish(),
+      major_gaps: num.nullish(),
+      minor_gaps: num.nullish(),
+      total_missing_hours: num.nullish(),
+      coverage_percentage: num.nullish(),
+      data_quality_score: num.nullish(),
+    }),
+  }),
+});
+
+/**
+ * `POST /strategies/validate/{name}` (both versions, lifecycle-v2025/079-083,
+ * lifecycle-v2026/582-588): `valid` is the fact; an invalid strategy is a 200 with its issues.
+ */
+export const strategyValidationSchema = z.looseObject({
+  success,
+  valid: z.boolean(),
+  strategy_name: str.nullish(),
+  issues: z.array(z.looseObject({ severity: str.nullish(), category: str.nullish(), message: str.nullish() })).nullish(),
+});
+
+/** v2025 `GET /backtests/{id}/trades` (lifecycle-v2025/012): the list as KTRDR keeps it. */
+export const backtestTradesSchema = z.looseObject({ success, backtest_id: opId.nullish(), trades: z.array(z.unknown()) });
+
+/** v2025 `GET /backtests/{id}/equity_curve` (lifecycle-v2025/013): parallel arrays. */
+export const backtestEquitySchema = z.looseObject({
+  success,
+  backtest_id: opId.nullish(),
+  timestamps: z.array(z.unknown()),
+  values: z.array(z.unknown()),
+  drawdowns: z.array(z.unknown()).nullish(),
+});

@@ -3,6 +3,7 @@
  */
 import { z } from "zod";
 import { BackendError } from "../ktrdr/errors";
+import type { KtrdrApi } from "../ktrdr/ktrdr.api";
 import * as input from "./inputs";
 import * as names from "./names";
 import { sameDate } from "./dedupe";
@@ -101,7 +102,7 @@ export const getDataSummary = defineTool({
   name: names.GET_DATA_SUMMARY,
   title: "Summarise cached data",
   description:
-    "First and last cached bar of a symbol and timeframe. " +
+    "First and last cached bar of a symbol and timeframe, and the gaps between them as KTRDR counts them. " +
     "Use it before training or a backtest to check the data is there and recent; get_market_data counts and reads bars.",
   ...READER,
   input: {
@@ -114,7 +115,17 @@ export const getDataSummary = defineTool({
     available: z.boolean(),
     first_bar: z.string().optional(),
     last_bar: z.string().optional(),
+    gaps: z
+      .object({
+        total: z.number().optional(),
+        critical: z.number().optional(),
+        major: z.number().optional(),
+        minor: z.number().optional(),
+        coverage_pct: z.number().optional(),
+      })
+      .optional(),
     message: z.string().optional(),
+    note: z.string().optional(),
   },
   async run(args, { api }) {
     const nothing = {
@@ -123,17 +134,51 @@ export const getDataSummary = defineTool({
       available: false,
       message: "Nothing cached. Load it with trigger_data_loading.",
     };
+    let r: { first_bar?: string; last_bar?: string };
     try {
-      const r = await api.dataRange(args.symbol, args.timeframe);
-      // KTRDR's point_count counts calendar hours between the bars, not bars: it is not reported.
-      if (!r.first_bar && !r.last_bar) return nothing;
-      return { symbol: args.symbol, timeframe: args.timeframe, available: true, ...r };
+      r = await api.dataRange(args.symbol, args.timeframe);
     } catch (err) {
       if (err instanceof BackendError && err.status === 404 && !err.is("route_missing")) return nothing;
       throw err;
     }
+    // KTRDR's point_count counts calendar hours between the bars, not bars: it is not reported.
+    if (!r.first_bar && !r.last_bar) return nothing;
+    const found = { symbol: args.symbol, timeframe: args.timeframe, available: true, ...r };
+    if (!r.first_bar || !r.last_bar) return found;
+    return { ...found, ...(await gapsBetween(api, args.symbol, args.timeframe, r.first_bar, r.last_bar)) };
   },
 });
+
+/**
+ * KTRDR's gap analysis over the cached range, or one line saying why there is none: it answers
+ * 500 for every symbol it holds data for on both recorded versions (lifecycle-v2025/085,
+ * lifecycle-v2026/590, 1276). Its failure never fails the summary.
+ */
+async function gapsBetween(
+  api: KtrdrApi,
+  symbol: string,
+  timeframe: string,
+  first: string,
+  last: string,
+): Promise<{ gaps?: Record<string, number>; note?: string }> {
+  try {
+    const gaps = await api.gapSummary(symbol, timeframe, first, last);
+    if (Object.keys(gaps).length > 0) return { gaps: { ...gaps } };
+    return { note: "KTRDR's gap analysis answered without counts." };
+  } catch (err) {
+    if (!(err instanceof BackendError)) throw err;
+    const f = err.failure;
+    if (err.is("route_missing")) return { note: "This KTRDR has no gap analysis." };
+    if (f.kind === "http" && f.status === 500)
+      return {
+        note:
+          `KTRDR's gap analysis failed for ${symbol} ${timeframe} (HTTP 500, as it does for every symbol with cached data ` +
+          "on both recorded versions).",
+      };
+    const why = f.kind === "http" ? `HTTP ${f.status}` : f.kind === "timeout" ? "it timed out" : f.kind.replace("_", " ");
+    return { note: `KTRDR's gap analysis could not be read for ${symbol} ${timeframe} (${why}).` };
+  }
+}
 
 /** What get_data_summary answers. */
 export type DataSummaryView = z.input<z.ZodObject<typeof getDataSummary.output>>;

@@ -2,8 +2,10 @@
  * What the backend offers: health, symbols, indicators, strategies.
  */
 import { z } from "zod";
+import type { KtrdrApi } from "../ktrdr/ktrdr.api";
+import * as input from "./inputs";
 import * as names from "./names";
-import { defineTool, READER } from "./tool";
+import { defineTool, READER, ToolError } from "./tool";
 import { prune } from "./views";
 
 export const checkBackendHealth = defineTool({
@@ -68,20 +70,31 @@ export const getAvailableIndicators = defineTool({
   },
 });
 
+/** At most this many of a strategy's issues are shown (KTRDR lists one per problem; each message is at most 300 characters). */
+export const STRATEGY_ISSUES_MAX = 10;
+
 export const getAvailableStrategies = defineTool({
   name: names.GET_AVAILABLE_STRATEGIES,
   title: "List strategies",
   description:
     "Strategies that can be trained or backtested, with their symbol, timeframe and training status. " +
-    "Pass a name to start_training or start_backtest.",
+    "Pass a name to start_training or start_backtest. " +
+    "With name: KTRDR validates that strategy instead (valid, issues); do it before a training.",
   ...READER,
-  input: {},
+  input: {
+    name: input.strategyName.optional().describe("Validate this strategy"),
+  },
   output: {
-    count: z.number(),
-    strategies: z.array(z.record(z.string(), z.unknown())),
+    count: z.number().optional(),
+    strategies: z.array(z.record(z.string(), z.unknown())).optional(),
+    strategy_name: z.string().optional(),
+    valid: z.boolean().optional(),
+    issues: z.array(z.record(z.string(), z.string())).optional(),
+    issue_count: z.number().optional(),
     note: z.string().optional(),
   },
-  async run(_args, { api }) {
+  async run(args, { api }) {
+    if (args.name !== undefined) return validate(api, input.strategyFromPath(args.name));
     const res = await api.strategies();
     const strategies = res.strategies.map((s) => prune({ ...s }));
     return {
@@ -97,5 +110,22 @@ export const getAvailableStrategies = defineTool({
     };
   },
 });
+
+/** KTRDR's verdict on one strategy file, its issues bounded; a name without a file is an error saying where names come from. */
+async function validate(api: KtrdrApi, name: string) {
+  const v = await api.validateStrategy(name);
+  if (!v)
+    throw new ToolError(
+      `No strategy file ${name}.yaml on KTRDR; get_available_strategies lists them ` +
+        "(on v2026 the list may be empty although training by name works).",
+    );
+  const issues = v.issues.slice(0, STRATEGY_ISSUES_MAX);
+  return prune({
+    strategy_name: v.strategy_name,
+    valid: v.valid,
+    issues,
+    issue_count: v.issues.length > issues.length ? v.issues.length : undefined,
+  });
+}
 
 export const DISCOVERY_TOOLS = [checkBackendHealth, getAvailableSymbols, getAvailableIndicators, getAvailableStrategies];

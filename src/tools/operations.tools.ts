@@ -191,6 +191,14 @@ const resultsOutput = {
   cancel_reason: z.string().optional(),
   results: looseRecord,
   series: looseRecord.optional(),
+  trades: z
+    .object({
+      count: z.number(),
+      columns: z.array(z.string()).optional(),
+      rows: z.array(z.array(z.unknown())).optional(),
+      shown: z.string().optional(),
+    })
+    .optional(),
   series_note: z.string().optional(),
   ...gapsOutput,
 };
@@ -201,7 +209,8 @@ export const getOperationResults = defineTool({
   description:
     "Results of a finished operation: key metrics " +
     "(training: losses, accuracy, model path; backtest: return, Sharpe, drawdown, trades; data load: bars). " +
-    "A failed one gives its error_message, a cancelled one its cancel_reason. Active operations have none yet.",
+    "A failed one gives its error_message, a cancelled one its cancel_reason. " +
+    "detail full adds a backtest's equity curve and last 50 trades.",
   ...READER,
   view: "results",
   input: {
@@ -227,9 +236,9 @@ export async function readResults(
   operationId: string,
   detail: "concise" | "full",
 ): Promise<{ op: Operation; view: ResultsView }> {
-  const { operation: op, results } = await api.getResults(operationId);
+  const { operation: op, results, unread } = await api.getResults(operationId, { lists: detail === "full" });
   if (!isFinished(op.status)) throw new ToolError(notFinishedMessage(operationId, op.status));
-  const series = detail === "full" ? resultSeries(op.operation_type, results) : {};
+  const series = detail === "full" ? resultSeries(op.operation_type, results, unread) : {};
   // `results` stays even when empty (a failed or cancelled operation has none): it is part of the shape.
   // A completed operation whose results were not read is no success: `unknown` and `note` say why.
   const head = prune({
@@ -264,6 +273,7 @@ export const getOperationMetrics = defineTool({
     operation_type: z.string(),
     epochs: z.array(looseRecord).optional(),
     epochs_shown: z.string().optional(),
+    source: z.enum(["results", "checkpoint"]).optional().describe("Where the epochs come from, when not KTRDR's live metrics"),
     diagnosis: looseRecord.optional(),
     metrics: looseRecord.optional(),
     ...gapsOutput,
@@ -271,16 +281,18 @@ export const getOperationMetrics = defineTool({
   async run(args, { api, viewFacts }) {
     const res = await api.getMetrics(args.operation_id);
     const diagnosis = diagnoseTraining(res.epochs);
+    const said = res.notes?.join(" ");
     const gaps =
       res.epochs.length > 0
-        ? {}
+        ? prune({ note: said })
         : {
             unknown: ["epochs"],
             note:
-              res.source === "operation_record"
+              said ??
+              (res.source === "operation_record"
                 ? "This KTRDR has no per-epoch metrics endpoint and its record holds no epoch history" +
                   `${res.operation?.status === "completed" ? "; final metrics are in get_operation_results" : ""}.`
-                : "KTRDR reported no epochs (none finished yet, or KTRDR cleared them).",
+                : "KTRDR reported no epochs (none finished yet, or KTRDR cleared them)."),
           };
     const all = args.detail === "full" ? res.epochs.map((e) => prune({ ...e })) : res.epochs.map(epochView);
     const shown = args.detail === "full" ? all : all.slice(-10);
@@ -290,6 +302,7 @@ export const getOperationMetrics = defineTool({
       operation_type: res.operation_type,
       epochs: shown,
       epochs_shown: all.length > shown.length ? `last ${shown.length} of ${all.length}` : undefined,
+      source: res.epochs.length > 0 && (res.source === "results" || res.source === "checkpoint") ? res.source : undefined,
       diagnosis,
       metrics: args.detail === "full" ? (res.extras as Record<string, unknown>) : (compact(res.extras) as Record<string, unknown>),
       ...gaps,

@@ -159,7 +159,8 @@ function typedResults(type: string, r: Results): Record<string, unknown> {
     }) as Record<string, unknown>;
   }
   if (type === "backtesting" && r.backtest) {
-    const { equity_curve: _curve, equity_points: _n, ...figures } = r.backtest;
+    // The lists (and their counts, which total_trades repeats) are for detail "full" only.
+    const { equity_curve: _curve, equity_points: _n, trades: _t, trade_count: _c, ...figures } = r.backtest;
     return compact(figures) as Record<string, unknown>;
   }
   if (type === "data_load" && r.data_load) {
@@ -186,24 +187,83 @@ export function downsample<T>(points: readonly T[], max = SERIES_MAX_POINTS): T[
   return out;
 }
 
+/** At most this many trades in a result: the last ones (a long backtest trades thousands of times). */
+export const TRADES_MAX_ROWS = 50;
+/** At most this many fields of a trade (KTRDR's trade objects are not recorded; its fields are shown as sent). */
+export const TRADE_MAX_COLUMNS = 20;
+
+/** A backtest's trades as a compact table: KTRDR's fields as columns, the last rows, how many there are. */
+export interface TradesView {
+  count: number;
+  columns?: string[];
+  rows?: unknown[][];
+  /** "last 50 of 1,234" when not every trade is shown. */
+  shown?: string;
+}
+
+/**
+ * The last trades of a backtest as rows under KTRDR's own field names (the union of the fields of
+ * the trades shown, in the order KTRDR sent them). Numbers keep 6 significant digits (prices need
+ * more than the 4 of the other results).
+ */
+export function tradesView(trades: ReadonlyArray<Record<string, unknown>>): TradesView {
+  const last = trades.slice(-TRADES_MAX_ROWS);
+  const columns: string[] = [];
+  for (const t of last) for (const k of Object.keys(t)) if (!columns.includes(k) && columns.length < TRADE_MAX_COLUMNS) columns.push(k);
+  const cell = (v: unknown): unknown =>
+    typeof v === "number"
+      ? Number.isFinite(v) && !Number.isInteger(v)
+        ? Number(v.toPrecision(6))
+        : v
+      : v === undefined
+        ? null
+        : typeof v === "object" && v !== null
+          ? compact(v)
+          : v;
+  const view: TradesView = { count: trades.length };
+  if (last.length === 0) return view;
+  view.columns = columns;
+  view.rows = last.map((t) => columns.map((k) => cell(t[k])));
+  if (last.length < trades.length) view.shown = `last ${last.length} of ${trades.length}`;
+  return view;
+}
+
 /**
  * The series behind a finished operation's charts (for `detail: "full"`): a backtest's equity and
- * drawdown, downsampled; or why there is none.
+ * drawdown, downsampled, and its last trades; or, in one line, what KTRDR does not keep or did not give.
  */
-export function resultSeries(type: string, r: Results | undefined): { series?: Record<string, unknown>; series_note?: string } {
+export function resultSeries(
+  type: string,
+  r: Results | undefined,
+  unread: readonly string[] = [],
+): { series?: Record<string, unknown>; trades?: TradesView; series_note?: string } {
   if (type !== "backtesting" || !r?.backtest) return {};
-  const curve = r.backtest.equity_curve;
+  const b = r.backtest;
+  const out: { series?: Record<string, unknown>; trades?: TradesView; series_note?: string } = {};
+  const curve = b.equity_curve;
   if (curve) {
     const points = downsample(curve).map(([t, v, d]) =>
       d === undefined ? [shortTime(t) ?? t, round(v)] : [shortTime(t) ?? t, round(v), round(d)],
     );
-    return { series: { equity: { columns: ["time", "value", "drawdown"], points, of: curve.length } } };
+    out.series = { equity: { columns: ["time", "value", "drawdown"], points, of: curve.length } };
   }
-  return {
-    series_note: `KTRDR did not return the equity curve${
-      r.backtest.equity_points ? ` (it has ${r.backtest.equity_points} points; KTRDR v2026 sends only their number)` : ""
-    }.`,
-  };
+  if (b.trades) out.trades = tradesView(b.trades);
+  if (curve && b.trades) return out;
+  if (unread.length > 0) {
+    const what = unread.map((l) => (l === "trades" ? "trades" : "equity curve")).join(" or its ");
+    out.series_note = `KTRDR did not return this backtest's ${what} (its backtest route failed); call get_operation_results again later.`;
+  } else if (!curve && !b.trades && (b.trade_count !== undefined || b.equity_points !== undefined)) {
+    // v2026 (lifecycle-v2026/1250): the counts only.
+    const counts = [
+      b.trade_count !== undefined ? `of trades (${b.trade_count})` : undefined,
+      b.equity_points !== undefined ? `of equity points (${b.equity_points})` : undefined,
+    ].filter(Boolean);
+    out.series_note = `KTRDR v2026 keeps only the number ${counts.join(" and ")}, not the trades or the curve.`;
+  } else {
+    const missing = [curve ? undefined : "equity curve", b.trades ? undefined : "trades"].filter(Boolean);
+    out.series_note = `KTRDR did not return the ${missing.join(" or the ")}.`;
+  }
+  return out;
 }
 
 /** One line of the most important result numbers, so a status read often saves a results call. */

@@ -339,9 +339,11 @@ describe("5. version facts", () => {
     expect(v.diagnosis).toMatchObject({ best_epoch: expect.any(Number) });
   });
 
-  it("v2026 metrics after a cancel ([[],0]): no epochs, and it says why", async () => {
-    const v = expectOk(await recorded(f26("021")).run("get_operation_metrics", { operation_id: SLOW_V2026 }));
+  it("v2026 metrics after a cancel ([[],0]): the record, then the checkpoint (not recorded here: said), no epochs, and why", async () => {
+    const r = recorded([...f26("021", "019"), routeMissing("GET", `/checkpoints/${SLOW_V2026}`)]);
+    const v = expectOk(await r.run("get_operation_metrics", { operation_id: SLOW_V2026 }));
     expect(v.unknown).toEqual(["epochs"]);
+    expect(v.note).toMatch(/no epochs of this cancelled training, and its checkpoint could not be read \(HTTP 404\)/);
   });
 
   it("v2026 cancelled: progress is unknown (KTRDR reset it to 0), the reason is kept", async () => {
@@ -389,7 +391,9 @@ describe("5. version facts", () => {
     const v26full = expectOk(
       await recorded(v26("061")).run("get_operation_results", { operation_id: "op_backtesting_20261201_191209_0d9d1aec", detail: "full" }),
     );
-    expect(v26full.series_note).toMatch(/did not return the equity curve \(it has 1777 points/);
+    expect(v26full.series_note).toBe(
+      "KTRDR v2026 keeps only the number of trades (9) and of equity points (1777), not the trades or the curve.",
+    );
   });
 
   it("v2026's empty strategy list says training by name still works", async () => {
