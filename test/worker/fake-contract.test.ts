@@ -97,7 +97,8 @@ interface Exemption {
 const EXEMPT: Record<string, Exemption> = {
   "route the Worker never sends": {
     why: "Legacy backtest status/results, the trailing-slash-less redirects, /children and one strategy by name: the Worker never requests them, so the fake need not answer them.",
-    absentFromWorker: ['"/backtests"', "`/backtests/${", "/children", '"/strategies"', "`/strategies/${"],
+    // The Worker reads a v2025 backtest's /trades and /equity_curve under `${base}` (details.ts), never its /results.
+    absentFromWorker: ['"/backtests"', "/backtests/${segment(id)}/results", "`${base}/results`", "/children", '"/strategies"', "`/strategies/${"],
     applies: (_e, { route: r }) =>
       [
         "GET /backtests/{id}",
