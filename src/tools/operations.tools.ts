@@ -195,7 +195,7 @@ const resultsOutput = {
     .object({
       count: z.number(),
       columns: z.array(z.string()).optional(),
-      rows: z.array(z.array(z.unknown())).optional(),
+      rows: z.array(z.array(z.union([z.string(), z.number(), z.boolean(), z.null()]))).optional(),
       shown: z.string().optional(),
     })
     .optional(),

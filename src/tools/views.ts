@@ -191,12 +191,26 @@ export function downsample<T>(points: readonly T[], max = SERIES_MAX_POINTS): T[
 export const TRADES_MAX_ROWS = 50;
 /** At most this many fields of a trade (KTRDR's trade objects are not recorded; its fields are shown as sent). */
 export const TRADE_MAX_COLUMNS = 20;
+/** At most this many characters of a nested trade field (shown as JSON text). */
+export const TRADE_CELL_MAX_CHARS = 200;
+
+/** One cell of the trades table: KTRDR's value, nested ones as JSON text. */
+export type TradeCell = string | number | boolean | null;
+
+/** A trade's field as a cell: numbers to 6 significant digits, nested values as bounded JSON text. */
+function tradeCell(v: unknown): TradeCell {
+  if (typeof v === "number") return Number.isFinite(v) && !Number.isInteger(v) ? Number(v.toPrecision(6)) : v;
+  if (typeof v === "string") return v.slice(0, TRADE_CELL_MAX_CHARS);
+  if (typeof v === "boolean" || v === null) return v;
+  if (v === undefined) return null;
+  return JSON.stringify(compact(v)).slice(0, TRADE_CELL_MAX_CHARS);
+}
 
 /** A backtest's trades as a compact table: KTRDR's fields as columns, the last rows, how many there are. */
 export interface TradesView {
   count: number;
   columns?: string[];
-  rows?: unknown[][];
+  rows?: TradeCell[][];
   /** "last 50 of 1,234" when not every trade is shown. */
   shown?: string;
 }
@@ -210,20 +224,10 @@ export function tradesView(trades: ReadonlyArray<Record<string, unknown>>): Trad
   const last = trades.slice(-TRADES_MAX_ROWS);
   const columns: string[] = [];
   for (const t of last) for (const k of Object.keys(t)) if (!columns.includes(k) && columns.length < TRADE_MAX_COLUMNS) columns.push(k);
-  const cell = (v: unknown): unknown =>
-    typeof v === "number"
-      ? Number.isFinite(v) && !Number.isInteger(v)
-        ? Number(v.toPrecision(6))
-        : v
-      : v === undefined
-        ? null
-        : typeof v === "object" && v !== null
-          ? compact(v)
-          : v;
   const view: TradesView = { count: trades.length };
   if (last.length === 0) return view;
   view.columns = columns;
-  view.rows = last.map((t) => columns.map((k) => cell(t[k])));
+  view.rows = last.map((t) => columns.map((k) => tradeCell(t[k])));
   if (last.length < trades.length) view.shown = `last ${last.length} of ${trades.length}`;
   return view;
 }

@@ -11,7 +11,7 @@ import { z } from "zod";
 import { LOCAL_CONTEXT } from "../../src/auth/context";
 import type { WireVersionSetting } from "../../src/config";
 import { runTool, type ToolOutcome } from "../../src/tools/run";
-import { TRADES_MAX_ROWS, tradesView } from "../../src/tools/views";
+import { TRADE_CELL_MAX_CHARS, TRADES_MAX_ROWS, tradesView } from "../../src/tools/views";
 import { countTokens } from "../../scripts/tokens.mjs";
 import { config, expectErr, expectOk, quietConsole, tool } from "./helpers";
 import { type Exchange, pick, RECORDED_NOW, Replay, type ReplayOptions } from "./replay";
@@ -128,6 +128,11 @@ describe("25. a backtest's trades and equity curve under detail full", () => {
     expect(v.columns).toEqual(["trade_id", "side", "entry_price", "pnl"]);
     expect(v.rows?.[0]).toEqual([74, "LONG", 74.0873, -12.5]);
     expect(v.rows?.at(-1)).toEqual([123, "LONG", 123.087, -12.5]);
+  });
+
+  it("a trade's nested or long field becomes bounded text, so every cell is a scalar the schema names", () => {
+    const v = tradesView([{ id: 1, tags: { exit: "stop", sizes: [1, 2] }, note: "x".repeat(500), open: undefined }]);
+    expect(v.rows?.[0]).toEqual([1, '{"exit":"stop","sizes":[1,2]}', "x".repeat(TRADE_CELL_MAX_CHARS), null]);
   });
 });
 
