@@ -98,7 +98,16 @@ const EXEMPT: Record<string, Exemption> = {
   "route the Worker never sends": {
     why: "Legacy backtest status/results, the trailing-slash-less redirects, /children and one strategy by name: the Worker never requests them, so the fake need not answer them.",
     // The Worker reads a v2025 backtest's /trades and /equity_curve under `${base}` (details.ts), never its /results.
-    absentFromWorker: ['"/backtests"', "/backtests/${segment(id)}/results", "`${base}/results`", "/children", '"/strategies"', "`/strategies/${"],
+    absentFromWorker: [
+      '"/backtests"',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the Worker's source text, searched for as written
+      "/backtests/${segment(id)}/results",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: as above
+      "`${base}/results`",
+      "/children",
+      '"/strategies"',
+      "`/strategies/${",
+    ],
     applies: (_e, { route: r }) =>
       [
         "GET /backtests/{id}",
