@@ -34,7 +34,7 @@ const MODULES = {
   context: "src/auth/context.ts",
   era: "src/mcp/era.ts",
   session: "src/auth/session.ts",
-  stateless: "src/mcp/stateless.ts",
+  stateless: "src/mcp/modern/stateless.ts",
 };
 
 async function loadModules(dir) {
@@ -161,12 +161,15 @@ export async function measureStages({ recordText, operationId, dir, quick = fals
       m.session.checkSessionOwner(sessionReq(), {}, auth),
     );
     await stage("tool", "request id", "crypto.randomUUID() (runDeps)", () => crypto.randomUUID());
-    await stage("tool", "input validation", "z.object(def.input).safeParse(args), as runTool does (schema built per call)", () =>
-      m.zod.z.object(def.input).safeParse(args),
-    );
     const inputSchema = m.zod?.z && def ? m.zod.z.object(def.input) : undefined;
-    await stage("what-if", "input validation, schema built once", "the same safeParse on a z.object built once per tool", () =>
+    await stage("tool", "input validation", "safeParse(args) on the tool's z.object, built once per tool as runTool does", () =>
       inputSchema.safeParse(args),
+    );
+    await stage(
+      "what-if",
+      "input validation, schema built per call",
+      "z.object(def.input).safeParse(args): the schema built for every call",
+      () => m.zod.z.object(def.input).safeParse(args),
     );
     await stage(
       "tool",
@@ -200,8 +203,8 @@ export async function measureStages({ recordText, operationId, dir, quick = fals
           ms: 3,
         }),
     );
-    await stage("tool", "MCP result", "toCallToolResult(outcome, viewResultMeta(...)): JSON text beside structuredContent", () =>
-      m.calls.toCallToolResult({ ok: true, value: view }, m.apps.viewResultMeta("get_operation_status", auth)),
+    await stage("tool", "MCP result", "toolResult(outcome, viewResultMeta(...)): JSON text beside structuredContent", () =>
+      m.calls.toolResult({ ok: true, value: view }, m.apps.viewResultMeta(def, auth, { ok: true, value: view })),
     );
     await stage("whole", "runTool (all tool stages)", "runTool(def, args, deps) with the stub backend", () =>
       m.run.runTool(def, args, { auth, backend: cfg.backend, requestId: crypto.randomUUID(), fetch: stubFetch, signal: signal() }),
@@ -267,7 +270,7 @@ export async function measureStages({ recordText, operationId, dir, quick = fals
   return {
     node: process.version,
     record_bytes: recordText.length,
-    result_bytes: view ? JSON.stringify(m.calls.toCallToolResult({ ok: true, value: view })).length : null,
+    result_bytes: view && m.calls?.toolResult ? JSON.stringify(m.calls.toolResult({ ok: true, value: view })).length : null,
     rows,
     tool_and_router_sum_us: stagesSum,
   };

@@ -24,13 +24,22 @@ export interface WorkerConfig {
   fixtures: boolean;
 }
 
-/** The last configuration read, keyed by the settings it was read from. */
-let memo: { key: string; cfg: WorkerConfig } | undefined;
+/**
+ * The last configuration read: the env object it was read from, and the settings it was made of.
+ * The runtime hands every request of an isolate (and a Durable Object all its calls) the same env
+ * object, whose settings do not change while the isolate lives, so that object alone is the cache
+ * key; another object with the same settings (a test's env) reuses the result too, after comparing them.
+ */
+let memo: { env: object; key: string; cfg: WorkerConfig } | undefined;
 
 export function readConfig(env: object): WorkerConfig {
+  if (memo?.env === env) return memo.cfg;
   const e = env as Record<string, unknown>;
   const key = settingNames.map((k) => (typeof e[k] === "string" ? (e[k] as string) : "\u0000")).join("\u0001");
-  if (memo?.key === key) return memo.cfg;
+  if (memo?.key === key) {
+    memo = { env, key, cfg: memo.cfg };
+    return memo.cfg;
+  }
   const access = readAccessConfig(env);
   const { config: backend, url } = parseBackend(e);
   checkBackendUrl(access.backendPolicy, url);
@@ -41,7 +50,7 @@ export function readConfig(env: object): WorkerConfig {
   if (fixtures && access.mode !== "local")
     throw new ConfigError("MCP_TEST_FIXTURES=true is for tests only and needs AUTH_MODE=local; remove it.");
   const cfg = { access, backend, fixtures };
-  memo = { key, cfg };
+  memo = { env, key, cfg };
   return cfg;
 }
 

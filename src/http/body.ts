@@ -46,9 +46,24 @@ export async function readBounded(request: Request, max = MAX_BODY_BYTES): Promi
   return { tooLarge: false, bytes };
 }
 
+/** The bytes `withBody` gave each request it made, for readers that need them before the request's own reader. */
+const bodies = new WeakMap<Request, Uint8Array>();
+const utf8 = new TextDecoder();
+
 /** The same request, its body replaced by bytes already read (readable as often as a Request allows: once). */
 export function withBody(request: Request, bytes: Uint8Array): Request {
-  return new Request(request, { body: bytes });
+  const out = new Request(request, { body: bytes });
+  bodies.set(out, bytes);
+  return out;
+}
+
+/**
+ * The body of a request `withBody` made, as text, without reading (or cloning) its stream; undefined
+ * for any other request. The stream stays unread for the request's own reader (an MCP SDK).
+ */
+export function bodyText(request: Request): string | undefined {
+  const bytes = bodies.get(request);
+  return bytes === undefined ? undefined : utf8.decode(bytes);
 }
 
 /** 413 with a JSON-RPC error, as MCP clients expect from /mcp (and harmless elsewhere). */

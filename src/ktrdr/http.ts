@@ -143,14 +143,25 @@ export class KtrdrHttp {
     const fail = (f: BackendFailure): never => {
       throw new BackendError(f, route, requestId);
     };
-    // A timer we clear ourselves: AbortSignal.timeout would keep the Durable Object busy (and
-    // unevictable) for the whole timeout after every call.
-    const timer = new AbortController();
-    const handle = setTimeout(() => timer.abort(), budget);
+    // One controller per call, aborted by its timer or by the tool call's own signal. The timer is
+    // cleared when the call ends: AbortSignal.timeout would keep the Durable Object busy (and
+    // unevictable) for the whole timeout after every call. The caller's signal is followed by a
+    // listener removed at the end, not AbortSignal.any, whose dependent signal costs more to build.
+    const abort = new AbortController();
+    const timer = { expired: false };
+    const handle = setTimeout(() => {
+      timer.expired = true;
+      abort.abort();
+    }, budget);
+    const caller = this.signal;
+    const follow = () => abort.abort();
+    if (caller?.aborted) abort.abort();
+    else caller?.addEventListener("abort", follow, { once: true });
     try {
-      return await this.exchange(method, url, headers, opts.body, schema, timer.signal, budget, fail);
+      return await this.exchange(method, url, headers, opts.body, schema, abort.signal, timer, budget, fail);
     } finally {
       clearTimeout(handle);
+      caller?.removeEventListener("abort", follow);
     }
   }
 
@@ -160,11 +171,11 @@ export class KtrdrHttp {
     headers: Record<string, string>,
     requestBody: unknown,
     schema: S,
-    timeout: AbortSignal,
+    signal: AbortSignal,
+    timer: { readonly expired: boolean },
     budget: number,
     fail: (f: BackendFailure) => never,
   ): Promise<z.infer<S>> {
-    const signal = this.signal ? AbortSignal.any([this.signal, timeout]) : timeout;
     let res: Response;
     try {
       res = await this.fetchImpl(url.toString(), {
@@ -176,7 +187,7 @@ export class KtrdrHttp {
       });
     } catch {
       if (this.signal?.aborted) return fail({ kind: "aborted" });
-      if (timeout.aborted) return fail({ kind: "timeout", afterMs: budget });
+      if (timer.expired) return fail({ kind: "timeout", afterMs: budget });
       return fail({ kind: "unreachable" });
     }
 
@@ -185,7 +196,7 @@ export class KtrdrHttp {
       text = await res.text();
     } catch {
       if (this.signal?.aborted) return fail({ kind: "aborted" });
-      if (timeout.aborted) return fail({ kind: "timeout", afterMs: budget });
+      if (timer.expired) return fail({ kind: "timeout", afterMs: budget });
       return fail({ kind: "bad_json", status: res.status });
     }
 

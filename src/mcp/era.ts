@@ -13,6 +13,7 @@
  * request's own id, so a client negotiates in one step. (A header and an envelope that disagree
  * are the SDK's to answer: -32020.)
  */
+import { bodyText } from "../http/body";
 import { isLegacy } from "./modern/classify";
 import { isSupported, LEGACY_VERSIONS, MODERN_VERSIONS, unsupportedVersion } from "./versions";
 
@@ -42,7 +43,8 @@ export async function eraOf(request: Request): Promise<Era | Response> {
 
 /** The request's JSON body (undefined when empty or not JSON); the body is bounded and already in memory. */
 async function parsedBody(request: Request): Promise<unknown> {
-  const text = await request.clone().text();
+  // The router's bounded reader kept the bytes: decoded from them, with no copy of the stream to read.
+  const text = bodyText(request) ?? (await request.clone().text());
   if (text.length === 0) return undefined;
   try {
     return JSON.parse(text) as unknown;

@@ -90,6 +90,21 @@ export const MODERN_PARAMS: Readonly<Record<string, z.ZodType>> = {
 };
 
 /**
+ * Each method's params under a `params` key (so issue paths name them), built on the method's first
+ * request and reused: building a zod object costs far more than one parse with it.
+ */
+const requestSchemas = new Map<string, z.ZodType>();
+
+function requestSchemaOf(method: string): z.ZodType | undefined {
+  let schema = requestSchemas.get(method);
+  if (schema === undefined && Object.hasOwn(MODERN_PARAMS, method)) {
+    schema = z.looseObject({ params: MODERN_PARAMS[method] as z.ZodType });
+    requestSchemas.set(method, schema);
+  }
+  return schema;
+}
+
+/**
  * The -32602 answer to a 2026 request whose params do not fit its method (undefined when they do,
  * or when the method is not one of ours: the SDK answers those). Answered as the SDK answers a
  * handler's error: HTTP 200, the request's id.
@@ -98,10 +113,10 @@ export function modernParamsError(message: unknown): Response | undefined {
   if (typeof message !== "object" || message === null || Array.isArray(message)) return undefined;
   const { method, params, id } = message as { method?: unknown; params?: unknown; id?: unknown };
   if (typeof method !== "string" || (typeof id !== "string" && typeof id !== "number")) return undefined;
-  const schema = MODERN_PARAMS[method];
+  const schema = requestSchemaOf(method);
   if (!schema) return undefined;
   // A missing params object is an empty one; anything else that is not an object is the caller's mistake.
-  const parsed = z.looseObject({ params: schema }).safeParse({ params: params ?? {} });
+  const parsed = schema.safeParse({ params: params ?? {} });
   if (parsed.success) return undefined;
   const error = { code: -32602, message: invalidParamsMessage(method, parsed.error.issues, { params: params ?? {} }) };
   return new Response(JSON.stringify({ jsonrpc: "2.0", id, error }), { status: 200, headers: { "content-type": "application/json" } });

@@ -38,7 +38,9 @@ import { mappingFaults, toCallToolResult, toModernTask, toTaskCallResult } from 
 import { declares, missingExtension, TASKS_EXTENSION } from "./extensions";
 import { Fixtures } from "./fixtures";
 
+// Built once: zod schemas cost far more to build than to parse with, and the server is built per request.
 const taskIdParams = z.looseObject({ taskId: z.string() });
+const updateParams = z.looseObject({ taskId: z.string().optional() });
 
 /** What one 2026 request is served with: the caller's auth context, the Worker's configuration, and (tests) a backend fetch. */
 export interface RequestContext {
@@ -86,7 +88,7 @@ function buildServer(d: RequestContext): Server {
 
   // KTRDR operations never ask for input, so an update has nothing to deliver; it is answered
   // (after the same gating as the other task methods) for a task that exists.
-  server.setRequestHandler("tasks/update", { params: z.looseObject({ taskId: z.string().optional() }) }, (params, ctx) =>
+  server.setRequestHandler("tasks/update", { params: updateParams }, (params, ctx) =>
     mappingFaults(async () => {
       gateTasks(ctx, d.auth, "tasks/update");
       const taskId = params.taskId ?? "";
