@@ -25,6 +25,10 @@ export type HttpCause =
   | { is: "not_cancellable"; status: string }
   /** v2025: the record of a completed training cannot be serialised (PydanticSerializationError), for good. */
   | { is: "record_unserialisable" }
+  /** v2026 `DELETE /agent/cancel/{id}` of an operation that is not a research cycle (L26/536). */
+  | { is: "not_research" }
+  /** v2026 `POST /agent/trigger` naming a strategy KTRDR has no file for (422, L26/538). */
+  | { is: "strategy_not_found" }
   /** v2026: the one worker of this type is busy (or not yet released after its last operation). */
   | { is: "workers_busy"; worker_type?: string }
   /** The backend refused an argument (422, 400, or v2026's 500 "Invalid mode"). Permanent. */
@@ -106,17 +110,23 @@ interface ErrorBody {
   detailType?: string;
   /** The object of an object-valued `detail` (v2026 503s). */
   detailObject?: Record<string, unknown>;
+  /** v2026 research routes' `{success: false, reason, message}` (L26/534–536): KTRDR's reason code. */
+  reason?: string;
 }
 
 /**
- * Reads either error shape: FastAPI's `{"detail": str | [{loc,msg}] | object}` or the envelope
- * `{"success": false, "error": {"code", "message", "details"}}`. The message is scrubbed, with
+ * Reads KTRDR's error shapes: FastAPI's `{"detail": str | [{loc,msg}] | object}`, the envelope
+ * `{"success": false, "error": {"code", "message", "details"}}`, and the research routes'
+ * `{"success": false, "reason", "message"}` (L26/534–536). The message is scrubbed, with
  * `secrets` (the service token: a backend or proxy may quote request headers back) redacted.
  */
 export function readErrorBody(body: unknown, secrets: ReadonlyArray<string | undefined> = []): ErrorBody | undefined {
   if (!body || typeof body !== "object") return undefined;
-  const cleanText = (text: string) => scrubText(text, { secrets });
+  const cleanText = (text: string, o: { max?: number } = {}) => scrubText(text, { secrets, ...o });
   const b = body as Record<string, unknown>;
+  if (typeof b.reason === "string" && typeof b.message === "string" && !("detail" in b) && !("error" in b)) {
+    return { message: cleanText(b.message), reason: cleanText(b.reason, { max: 64 }) };
+  }
   if (b.error && typeof b.error === "object") {
     const e = b.error as Record<string, unknown>;
     const code = typeof e.code === "string" ? e.code : undefined;
@@ -162,6 +172,15 @@ function formatFieldError(d: Record<string, unknown>): string {
 /** The cause of an HTTP error, from its status and body: the one place KTRDR's error texts are read. */
 export function classifyHttp(status: number, e: ErrorBody | undefined): HttpCause {
   const msg = e?.message ?? "";
+  // v2026 research routes name their reason (L26/534–536).
+  if (e?.reason === "not_found" && status === 404) return { is: "operation_not_found" };
+  if (e?.reason === "not_research" && status === 404) return { is: "not_research" };
+  if (e?.reason === "not_cancellable") {
+    // "Cannot cancel failed operation" (L26/534, 552).
+    const word = /cannot cancel (\w+) operation/i.exec(msg)?.[1];
+    return { is: "not_cancellable", status: word ? statusFromText(word) : "finished" };
+  }
+  if (status === 422 && /^strategy not found: /i.test(msg)) return { is: "strategy_not_found" };
   if (status === 404 && /^not found$/i.test(msg.trim())) return { is: "route_missing" };
   if (status === 404 && /^operation not found\b/i.test(msg)) return { is: "operation_not_found" };
   // v2026 `GET`/`DELETE /checkpoints/{id}` of an operation without one (L26/005, 462, 1284).
@@ -186,7 +205,7 @@ export function classifyHttp(status: number, e: ErrorBody | undefined): HttpCaus
 export class Unsupported extends Error {
   constructor(
     readonly version: "v2025" | "v2026",
-    readonly feature: "local_mode" | "backtest_without_model_path",
+    readonly feature: "local_mode" | "backtest_without_model_path" | "research",
   ) {
     super(`${feature} is not supported by KTRDR ${version}`);
     this.name = "Unsupported";

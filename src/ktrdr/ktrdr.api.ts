@@ -10,6 +10,7 @@
  *   and the active operations the duplicate guard compares; `rows.ts` the list as KTRDR sends it;
  * - `cancel.ts`, `results.ts` (results and metrics; a backtest's lists in `details.ts`), `starts.ts`,
  *   `workers.ts`, `discovery.ts` (also strategy validation and gap analysis).
+ * - `research.ts` v2026 research cycles: start, follow (phase, children, budget), a child's cycle.
  */
 import type { BackendConfig } from "../config";
 import { cancelOperation } from "./cancel";
@@ -27,9 +28,10 @@ import {
 } from "./discovery";
 import { type HttpOptions, KtrdrHttp, type WireVersion } from "./http";
 import { activeOperations, listOperations } from "./listing";
-import type { Checkpoint, GapSummary, Operation, OperationPage, Started, StrategyValidation, Worker } from "./model";
+import type { AgentStatus, Checkpoint, GapSummary, Operation, OperationPage, Started, StrategyValidation, Worker } from "./model";
 import { readOperation } from "./record";
 import { type ResultsOptions, readMetrics, readResults } from "./results";
+import { readAgentStatus, requireResearch, type ResearchRequest, researchTwin, startResearch, withResearch } from "./research";
 import type { ListQuery } from "./rows";
 import {
   type BacktestRequest,
@@ -47,6 +49,7 @@ export type { MarketData, Strategy } from "./discovery";
 export type { WireVersion } from "./http";
 export type { BacktestList } from "./details";
 export type { MetricsOutcome, ResultsOptions, ResultsOutcome } from "./results";
+export type { ResearchRequest } from "./research";
 export type { ListQuery } from "./rows";
 export type { BacktestRequest, DataLoadRequest, TrainingRequest } from "./starts";
 
@@ -142,6 +145,33 @@ export class KtrdrApi {
   /** KTRDR's test operation (100 slow iterations, both versions): backs the conformance fixtures' long task. */
   startDummy(): Promise<Started> {
     return startDummy(this.http);
+  }
+
+  // ---- research cycles (v2026) ---------------------------------------------------------------
+
+  /** Refuses (Unsupported) on v2025 before anything is sent. */
+  requireResearch(): Promise<void> {
+    return requireResearch(this.http);
+  }
+
+  /** `GET /agent/status`: active cycles, agent worker counts, budget; undefined without research routes. */
+  agentStatus(): Promise<AgentStatus | undefined> {
+    return readAgentStatus(this.http);
+  }
+
+  /** An active cycle doing what `r` asks (KTRDR accepts a second identical trigger): the duplicate guard. */
+  researchTwin(r: ResearchRequest, status: AgentStatus): Promise<Operation | undefined> {
+    return researchTwin(this.http, r, status);
+  }
+
+  /** `POST /agent/trigger` (never retried). */
+  startResearch(r: ResearchRequest): Promise<Started> {
+    return startResearch(this.http, r);
+  }
+
+  /** The operation with its research facts (a cycle) or the cycle it belongs to (a child); unchanged otherwise. */
+  withResearch(op: Operation): Promise<Operation> {
+    return withResearch(this.http, op);
   }
 
   // ---- data and discovery --------------------------------------------------------------------

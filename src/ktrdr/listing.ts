@@ -11,6 +11,7 @@ import type { KtrdrHttp } from "./http";
 import { isActive, type Operation, type OperationPage, type OperationRow } from "./model";
 import { rowFromOperation, rowFromSummary } from "./normalise";
 import { readOperation, tryReadOperation } from "./record";
+import { activeCycles } from "./research";
 import { type ListQuery, listPage, newestFirst, PAGE_MAX } from "./rows";
 import { StatusChecks } from "./status-checks";
 import { readWorkers } from "./workers";
@@ -27,7 +28,8 @@ export async function listOperations(http: KtrdrHttp, q: ListQuery): Promise<Ope
   const limit = q.limit ?? 10;
   const offset = q.offset ?? 0;
   const notes: string[] = [];
-  const revealed = await revealWorkerOperations(http, notes);
+  const [onWorkers, cycles] = await Promise.all([revealWorkerOperations(http, notes), revealResearchCycles(http, q, notes)]);
+  const revealed = [...onWorkers, ...cycles];
   const checks = new StatusChecks(http);
 
   const candidates = q.status === "cancelled" ? checks.cancelCandidates(q.operation_type) : [];
@@ -45,10 +47,14 @@ export async function listOperations(http: KtrdrHttp, q: ListQuery): Promise<Ope
       );
   }
   const listed = new Set(rows.map((r) => r.operation_id));
-  const extra = revealed.filter((op) => !listed.has(op.operation_id) && matches(op, q)).map((op) => rowFromOperation(op, Date.now()));
+  const missing = revealed.filter((op) => !listed.has(op.operation_id) && matches(op, q));
+  const extra = missing.map((op) => rowFromOperation(op, Date.now()));
   if (extra.length > 0 && offset === 0) {
     kept = [...extra, ...kept].sort(newestFirst).slice(0, limit);
-    notes.push(`${extra.length} operation(s) running on a KTRDR worker were missing from KTRDR's list and are included.`);
+    const research = missing.filter((op) => op.operation_type === "agent_research").length;
+    if (extra.length > research)
+      notes.push(`${extra.length - research} operation(s) running on a KTRDR worker were missing from KTRDR's list and are included.`);
+    if (research > 0) notes.push(`${research} active research cycle(s), which KTRDR v2026 does not list, are included from /agent/status.`);
   }
   if (checks.skipped > 0) notes.push(`${checks.skipped} row(s) were not checked against their record (statuses as KTRDR lists them).`);
   return {
@@ -162,6 +168,24 @@ async function revealWorkerOperations(http: KtrdrHttp, notes: string[]): Promise
   }
   const ops = await Promise.all(ids.map((id) => tryReadOperation(http, id)));
   return ops.filter((o): o is Operation => o !== undefined);
+}
+
+/**
+ * v2026's list leaves research cycles out (L26/1253: `[]` while one ran): the active ones, from
+ * `/agent/status`, when the query can match one. A failure to ask is noted, not fatal.
+ */
+async function revealResearchCycles(http: KtrdrHttp, q: ListQuery, notes: string[]): Promise<Operation[]> {
+  const typeMatches = q.operation_type === undefined || q.operation_type === "agent_research";
+  const statusMatches = q.status === undefined || q.status === "pending" || q.status === "running";
+  if (http.version === "v2025" || !typeMatches || !statusMatches) return [];
+  try {
+    const found = await activeCycles(http);
+    if (found?.unread) notes.push(`${found.unread} active research cycle(s) could not be read and are not listed.`);
+    return found?.ops ?? [];
+  } catch {
+    notes.push("KTRDR's research status could not be read, so active research cycles may be missing (KTRDR v2026 does not list them).");
+    return [];
+  }
 }
 
 /** The operations busy workers say they run (none on v2025, which has no workers). */

@@ -186,6 +186,8 @@ export interface Operation {
   witnesses?: Witnesses;
   /** v2026: the research cycle (agent_research operation id) this operation belongs to, when KTRDR links them. */
   cycle?: string;
+  /** v2026 agent_research: its phase, children and budget as KTRDR's agent routes and the children's records say. */
+  research?: ResearchFacts;
   /** Facts this read could not establish. */
   unknown?: string[];
   /** One line each: why a fact is missing or was corrected. */
@@ -295,9 +297,50 @@ export interface Witnesses {
   unread?: Array<"workers" | "checkpoint" | "agent" | "health">;
 }
 
+/** A child operation of a research cycle (its training or backtest), as its own record says. */
+export interface ResearchChild {
+  operation_id: string;
+  operation_type: string;
+  status: string;
+  progress_percentage?: number;
+  completed_at?: string;
+}
+
+/**
+ * A v2026 research cycle as KTRDR tells it: the record's parameters, `GET /agent/status` and the
+ * children's own records. KTRDR keeps the child links only while the cycle runs (its
+ * children route is always empty and the children name no parent, L26/519, 1249): `children` is
+ * absent when they are not known (the operation then lists "children" as unknown).
+ */
+export interface ResearchFacts {
+  /** designing | training | backtesting | assessing …, only while the cycle is active (KTRDR resets it when it ends). */
+  phase?: string;
+  strategy?: string;
+  /** The LLM model KTRDR runs it with. */
+  model?: string;
+  /** It was started from a brief (KTRDR designs the strategy), not an existing strategy. */
+  from_brief?: boolean;
+  children?: ResearchChild[];
+  /** KTRDR's daily research budget. */
+  budget?: { remaining: number; daily_limit: number };
+  /** Agent worker types a cycle needs that KTRDR has none of (`/agent/status` workers, total 0). */
+  missing_agent_workers?: Array<"agent_design" | "agent_assessment">;
+}
+
+/** v2026 `GET /agent/status`, normalised: the active cycles, agent worker counts, budget and capacity. */
+export interface AgentStatus {
+  active: Array<{ operation_id: string; phase?: string; strategy_name?: string; duration_seconds?: number; child_operation_id?: string }>;
+  /** Registered processes per type (`training`, `backtesting`, `agent_design`, `agent_assessment`), as KTRDR counts them. */
+  workers: Record<string, { busy?: number; total?: number }>;
+  budget?: { remaining: number; daily_limit: number };
+  capacity?: { active?: number; limit?: number };
+}
+
 export interface Started {
   operation_id: string;
   operation_type: string;
+  /** Research cycles: the model KTRDR chose. */
+  model?: string;
   /** The backend's own words when it sent any. */
   backend_message?: string;
   estimated_duration_minutes?: number;

@@ -299,3 +299,60 @@ export const backtestEquitySchema = z.looseObject({
   values: z.array(z.unknown()),
   drawdowns: z.array(z.unknown()).nullish(),
 });
+
+// ---- v2026 research cycles (`/agent/*`, L26/513–559) ------------------------------------------
+
+/** A count of agent or worker processes by type in `GET /agent/status` (`{busy, total}`). */
+const workerCount = z.looseObject({ busy: num.nullish(), total: num.nullish() });
+
+/** `GET /agent/status`: the active cycles (each naming the child it runs), worker counts per type, budget and capacity. */
+export const agentStatusSchema = z.looseObject({
+  status: token.nullish(),
+  active_researches: z
+    .array(
+      z.looseObject({
+        operation_id: opId,
+        phase: token.nullish(),
+        strategy_name: token.nullish(),
+        duration_seconds: num.nullish(),
+        child_operation_id: opId.nullish(),
+      }),
+    )
+    .nullish(),
+  workers: z.record(z.string(), workerCount).nullish(),
+  budget: z.looseObject({ remaining: num.nullish(), daily_limit: num.nullish() }).nullish(),
+  capacity: z.looseObject({ active: num.nullish(), limit: num.nullish() }).nullish(),
+});
+export type AgentStatusWire = z.infer<typeof agentStatusSchema>;
+
+/** `POST /agent/trigger` → 202 `{triggered, operation_id, model, message}`. */
+export const agentTriggerSchema = z.looseObject({
+  triggered: z.boolean().nullish(),
+  operation_id: opId,
+  model: token.nullish(),
+  message: str.nullish(),
+});
+
+/** `DELETE /agent/cancel/{id}` → 200 `{success, operation_id, child_cancelled, message}`. */
+export const agentCancelSchema = z.looseObject({
+  success,
+  operation_id: opId.nullish(),
+  child_cancelled: opId.nullish(),
+  message: str.nullish(),
+});
+export type AgentCancelWire = z.infer<typeof agentCancelSchema>;
+
+/**
+ * What a research record's `metadata.parameters` say (L26/518, 524, 555): the phase while it runs,
+ * the model, its strategy or brief, and the children it started. KTRDR clears the child links and
+ * resets the phase when the cycle ends (L26/529, 544).
+ */
+export const researchParametersSchema = z.looseObject({
+  phase: token.nullish(),
+  model: token.nullish(),
+  strategy_name: token.nullish(),
+  brief: str.nullish(),
+  bypass_gates: z.boolean().nullish(),
+  training_op_id: opId.nullish(),
+  backtest_op_id: opId.nullish(),
+});
