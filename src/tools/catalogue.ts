@@ -2,6 +2,7 @@
 import { DATA_TOOLS } from "./data.tools";
 import { DISCOVERY_TOOLS } from "./discovery.tools";
 import { OPERATION_TOOLS } from "./operations.tools";
+import { RESEARCH_TOOLS } from "./research.tools";
 import type { ToolDefinition } from "./tool";
 import { TRAINING_TOOLS } from "./training.tools";
 
@@ -9,6 +10,7 @@ import { TRAINING_TOOLS } from "./training.tools";
 export const TOOLS: ReadonlyArray<ToolDefinition> = [
   ...DATA_TOOLS,
   ...TRAINING_TOOLS,
+  ...RESEARCH_TOOLS,
   ...OPERATION_TOOLS,
   ...DISCOVERY_TOOLS,
 ] as unknown as ReadonlyArray<ToolDefinition>;

@@ -37,6 +37,11 @@ export function describeUnsupported(err: Unsupported): string {
         "Take it from a completed training: get_operation_results(<training operation_id>) → results.model_path, " +
         "then call start_backtest again with it. Nothing was started."
       );
+    case "research":
+      return (
+        `KTRDR ${err.version} has no research cycles (they came with v2026); nothing was sent. ` +
+        "Run the steps yourself: start_training, then start_backtest with the trained model."
+      );
   }
 }
 
@@ -111,6 +116,10 @@ function describeHttp(status: number, message: string, cause: HttpCause, s: Erro
       return notFinishedMessage(op, cause.status);
     case "not_cancellable":
       return alreadyFinishedMessage(op, cause.status);
+    case "not_research":
+      return `Operation ${op} is not a research cycle (KTRDR HTTP 404 not_research): cancel_operation cancels it by its own route.`;
+    case "strategy_not_found":
+      return `KTRDR has no such strategy (HTTP ${status}): ${message.split(". ")[0]}. get_available_strategies lists them; nothing was started.`;
     case "record_unserialisable":
       return s.operationId
         ? `KTRDR cannot serialise this operation's record (HTTP ${status} PydanticSerializationError, a v2025 bug once a training ` +

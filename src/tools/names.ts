@@ -9,6 +9,7 @@ export const GET_DATA_SUMMARY = "get_data_summary";
 export const START_TRAINING = "start_training";
 export const START_BACKTEST = "start_backtest";
 export const GET_MODEL_PERFORMANCE = "get_model_performance";
+export const START_RESEARCH = "start_research";
 export const LIST_OPERATIONS = "list_operations";
 export const GET_OPERATION_STATUS = "get_operation_status";
 export const CANCEL_OPERATION = "cancel_operation";

@@ -24,18 +24,20 @@ import {
 
 export const LIST_LIMIT_MAX = 100;
 
-const detail = z
-  .enum(["concise", "full"])
-  .default("concise")
-  .describe("concise (default): what an agent needs to decide; full: everything, including the backend's own record");
+const detail = z.enum(["concise", "full"]).default("concise").describe("full adds KTRDR's own record");
 
 const looseRecord = z.record(z.string(), z.unknown());
 
 /** What the server could not establish, and why (present only when something is missing or was corrected). */
 const gapsOutput = {
-  unknown: z.array(z.string()).optional().describe("Facts KTRDR could not give"),
+  unknown: z.array(z.string()).optional(),
   note: z.string().optional(),
 };
+
+/** A v2026 research cycle's part of a status (views.ts `researchView`), described in one line to keep the catalogue small. */
+const researchShape = z.record(z.string(), z.unknown()).describe("Cycle: phase, strategy, model, children, budget");
+/** A cancelled research cycle's operations (the tool's description says a cycle stops with its running child). */
+const childrenShape = z.array(z.record(z.string(), z.unknown()));
 
 const listRowShape = z.object({
   operation_id: z.string(),
@@ -53,13 +55,13 @@ export const listOperations = defineTool({
   name: names.LIST_OPERATIONS,
   title: "List KTRDR operations",
   description:
-    "Find operations without knowing their ids — e.g. at the start of a conversation, or to see what is running. Newest first. " +
-    "Filters: operation_type, status, active_only (pending+running). Then use get_operation_status for one operation.",
+    "Find operations without knowing their ids (at the start of a conversation, or what is running), newest first. " +
+    "Filters: operation_type, status, active_only (pending+running). get_operation_status reads one.",
   ...READER,
   input: {
-    operation_type: input.operationType.optional().describe("Only this kind of operation"),
-    status: input.operationStatus.optional().describe("Only operations in this status"),
-    active_only: z.boolean().default(false).describe("Only pending and running operations"),
+    operation_type: input.operationType.optional(),
+    status: input.operationStatus.optional(),
+    active_only: z.boolean().default(false),
     limit: z.number().int().min(1).max(LIST_LIMIT_MAX).default(10).describe(`How many, 1-${LIST_LIMIT_MAX} (default 10)`),
     offset: z.number().int().min(0).max(100_000).default(0).describe("Skip this many (for paging)"),
   },
@@ -89,8 +91,8 @@ export const getOperationStatus = defineTool({
   name: names.GET_OPERATION_STATUS,
   title: "Get operation status",
   description:
-    "Status and progress of one operation: percentage, step, elapsed time, ETA, latest epoch metrics. " +
-    "Do not poll in a loop: pass wait_seconds (up to 45) and the server waits for you. Once finished, call get_operation_results.",
+    "Status and progress of one operation: percentage, step, ETA, latest epoch metrics. " +
+    "Do not poll in a loop: wait_seconds (≤45) makes the server wait. Finished: get_operation_results.",
   ...READER,
   view: "status",
   input: {
@@ -115,6 +117,8 @@ export const getOperationStatus = defineTool({
     error_message: z.string().optional(),
     cancel_reason: z.string().optional(),
     result: z.string().optional(),
+    cycle: z.string().optional(),
+    research: researchShape.optional(),
     ...gapsOutput,
     finished: z.boolean().optional(),
     waited_seconds: z.number().optional(),
@@ -137,6 +141,8 @@ export const getOperationStatus = defineTool({
         op = { ...op, notes: [...(op.notes ?? []), `This is the last state seen: a later read failed (${why})`] };
       }
     }
+    // v2026: a cycle's phase and children, or the cycle a training or backtest belongs to (never inside the wait).
+    op = await ctx.api.withResearch(op).catch(() => op);
     const planned = epochsPlanned(op);
     if (planned !== undefined) ctx.viewFacts({ epochs_planned: planned });
     const view = args.detail === "full" ? fullStatus(op, ctx.now()) : conciseStatus(op, ctx.now());
@@ -151,9 +157,8 @@ export const cancelOperation = defineTool({
   name: names.CANCEL_OPERATION,
   title: "Cancel an operation",
   description:
-    "Cancel a pending or running operation, with an optional reason that is recorded. " +
-    "Training stops at the next batch and keeps a checkpoint. " +
-    "Cannot be undone. Finished operations cannot be cancelled.",
+    "Cancel a pending or running operation (a reason is recorded). Training stops at the next batch and keeps a checkpoint; " +
+    "a research cycle stops with its running child. Cannot be undone.",
   scope: "ktrdr:operate",
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   startsOperation: false,
@@ -171,14 +176,22 @@ export const cancelOperation = defineTool({
     task_cancelled: z.boolean().optional(),
     remote_cancelled: z.boolean().optional(),
     children_cancelled: z.number().optional(),
+    children: childrenShape.optional(),
+    note: z.string().optional(),
   },
   async run(args, { api }) {
     const res = await api.cancelOperation(args.operation_id, args.reason);
     if (!res.cancelled) {
       throw new ToolError(alreadyFinishedMessage(args.operation_id, res.status, res.operation?.backend?.status));
     }
-    const { cancelled: _c, ...facts } = res;
-    return prune({ success: true, status: "cancelled", ...facts });
+    const { cancelled: _c, children, notes, ...facts } = res;
+    return prune({
+      success: true,
+      status: "cancelled",
+      ...facts,
+      children: children?.map(({ completed_at: _t, ...c }) => c),
+      note: notes?.join(" "),
+    });
   },
 });
 
@@ -207,10 +220,8 @@ export const getOperationResults = defineTool({
   name: names.GET_OPERATION_RESULTS,
   title: "Get operation results",
   description:
-    "Results of a finished operation: key metrics " +
-    "(training: losses, accuracy, model path; backtest: return, Sharpe, drawdown, trades; data load: bars). " +
-    "A failed one gives its error_message, a cancelled one its cancel_reason. " +
-    "detail full adds a backtest's equity curve and last 50 trades.",
+    "Results of a finished operation (training: losses, accuracy, model path; backtest: return, Sharpe, drawdown, trades; " +
+    "data load: bars), or its error_message / cancel_reason. detail full adds a backtest's equity curve and last 50 trades.",
   ...READER,
   view: "results",
   input: {
@@ -259,9 +270,8 @@ export const getOperationMetrics = defineTool({
   name: names.GET_OPERATION_METRICS,
   title: "Get operation metrics",
   description:
-    "Per-epoch training metrics of an operation (running or finished) with a short diagnosis: " +
-    "best epoch, whether validation loss is rising. " +
-    "Use it to judge overfitting or a plateau before deciding to cancel; concise shows the last 10 epochs.",
+    "Per-epoch training metrics (running or finished) with a diagnosis: best epoch, whether validation loss rises. " +
+    "Judge overfitting or a plateau before cancelling; concise shows the last 10 epochs.",
   ...READER,
   view: "metrics",
   input: {

@@ -18,7 +18,7 @@ import { waitForOperation, waitInput } from "./wait";
 
 export const startInput = {
   ...waitInput,
-  allow_duplicate: z.boolean().default(false).describe("Start even if an identical operation is active (default: return that one)"),
+  allow_duplicate: z.boolean().default(false).describe("Start even if an identical one is active"),
 };
 
 export const startedOutput = {
@@ -41,16 +41,19 @@ export async function startOperation(
   ctx: ToolContext,
   opts: {
     args: { wait_seconds: number; allow_duplicate: boolean };
-    type: "data_load" | "training" | "backtesting";
+    type: "data_load" | "training" | "backtesting" | "agent_research";
     matches: Matcher;
-    what: string;
+    /** What was started, in one sentence (a function: read once the start has answered). */
+    what: string | (() => string);
     start: () => Promise<Started>;
+    /** Finds the identical active operation another way than by listing (research cycles: KTRDR's /agent/status). */
+    findTwin?: () => Promise<Twin | undefined>;
   },
 ): Promise<StartedResult> {
   if (!opts.args.allow_duplicate) {
     let twin: Twin | undefined;
     try {
-      twin = await findActiveTwin(ctx, opts.type, opts.matches);
+      twin = await (opts.findTwin ? opts.findTwin() : findActiveTwin(ctx, opts.type, opts.matches));
     } catch (err) {
       // Nothing was started: say so, so the agent does not go looking for a half-started operation.
       throw new ToolError(
@@ -82,12 +85,13 @@ export async function startOperation(
     }
     throw err;
   }
+  const what = typeof opts.what === "function" ? opts.what() : opts.what;
   const result: StartedResult = {
     success: true,
     operation_id: op.operation_id,
     operation_type: op.operation_type,
     status: "started",
-    message: `${opts.what} Check progress later with get_operation_status("${op.operation_id}").`,
+    message: `${what} Check progress later with get_operation_status("${op.operation_id}").`,
     ...(op.estimated_duration_minutes !== undefined ? { estimated_duration_minutes: op.estimated_duration_minutes } : {}),
     ...(op.ignored === "model_path" ? { note: "KTRDR v2025 takes no model_path: it backtests the strategy's latest trained model." } : {}),
   };
@@ -107,7 +111,7 @@ export async function startOperation(
       const failed = `It started, but reading it back failed: ${why} The operation_id stands; do not start it again.`;
       result.note = result.note ? `${result.note} ${failed}` : failed;
     }
-    if (w.finished && w.op) result.message = `${opts.what} ${finishedSentence(w.op, w.waited_seconds)}`;
+    if (w.finished && w.op) result.message = `${what} ${finishedSentence(w.op, w.waited_seconds)}`;
   }
   return result;
 }

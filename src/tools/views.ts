@@ -326,7 +326,30 @@ export function conciseStatus(op: Operation, now: number): Record<string, unknow
   if (op.status === "failed") view.error_message = op.error;
   if (op.status === "cancelled") view.cancel_reason = op.cancel_reason;
   if (op.status === "completed" && op.results) view.result = headline(op.operation_type, op.results);
-  return prune({ ...view, ...gaps(op) });
+  return prune({ ...view, ...researchView(op), ...gaps(op) });
+}
+
+/**
+ * The research part of a status (v2026): the cycle an operation belongs to, or a cycle's phase
+ * (while active), strategy, model, children as their own records say, and KTRDR's budget.
+ */
+export function researchView(op: Pick<Operation, "cycle" | "research">): { cycle?: string; research?: Record<string, unknown> } {
+  const r = op.research;
+  return prune({
+    cycle: op.cycle,
+    research: r && {
+      phase: r.phase,
+      strategy: r.strategy,
+      model: r.model,
+      children: r.children?.map((c) => ({
+        operation_id: c.operation_id,
+        operation_type: c.operation_type,
+        status: c.status,
+        progress_percentage: c.progress_percentage === undefined ? undefined : round(c.progress_percentage),
+      })),
+      budget: r.budget,
+    },
+  });
 }
 
 /** Everything known: the normalised facts, what the backend itself said when it was corrected, and its record. */

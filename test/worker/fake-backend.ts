@@ -868,6 +868,54 @@ export class FakeBackend {
       return json({ success: true, data: { operation_id: id, status: "started", message: "Started dummy_task operation" }, error: null });
     }
     if (m === "GET" && r.path === "/operations") return this.list(q);
+    // v2026 research cycles (lifecycle-v2026/513–559): no agent workers, as recorded; the cycle stays as started.
+    if (r.path.startsWith("/agent/") && !v26) return notFoundRoute();
+    if (m === "GET" && r.path === "/agent/status") {
+      const active = this.operations.filter(
+        (o) => o.operation_type === "agent_research" && (o.status === "pending" || o.status === "running"),
+      );
+      return json({
+        status: active.length ? "active" : "idle",
+        active_researches: active.map((o) => {
+          const p = (o.metadata as { parameters: Record<string, unknown> }).parameters;
+          return {
+            operation_id: o.operation_id,
+            phase: p.phase,
+            strategy_name: p.strategy_name ?? null,
+            duration_seconds: 0,
+            child_operation_id: null,
+          };
+        }),
+        ...(active.length ? {} : { last_cycle: null }),
+        workers: {
+          training: { busy: 0, total: 1 },
+          backtesting: { busy: 0, total: 1 },
+          agent_design: { busy: 0, total: 0 },
+          agent_assessment: { busy: 0, total: 0 },
+        },
+        budget: { remaining: 20.0, daily_limit: 20.0 },
+        capacity: { active: active.length, limit: 3 },
+      });
+    }
+    if (m === "POST" && r.path === "/agent/trigger") {
+      const id = this.addOp("agent_research", body);
+      return json({ triggered: true, operation_id: id, model: "claude-sonnet-4-20250514", message: "Research cycle started" }, 202);
+    }
+    if (m === "DELETE" && seg[0] === "agent" && seg[1] === "cancel" && seg.length === 3) {
+      const op = this.op(seg[2]!);
+      if (!op) return json({ success: false, reason: "not_found", message: `Operation not found: ${seg[2]}` }, 404);
+      if (op.operation_type !== "agent_research")
+        return json({ success: false, reason: "not_research", message: `Operation is not a research: ${seg[2]}` }, 404);
+      if (op.status !== "pending" && op.status !== "running")
+        return json({ success: false, reason: "not_cancellable", message: `Cannot cancel ${op.status} operation` }, 409);
+      Object.assign(op, {
+        status: "cancelled",
+        completed_at: "2025-10-04T16:15:00.000000Z",
+        error_message: "Cancelled by user",
+        progress: progress(),
+      });
+      return json({ success: true, operation_id: op.operation_id, child_cancelled: null, message: "Research cancelled" });
+    }
     // v2026 only (recorded in v2026/010): one worker per type, idle here.
     if (m === "GET" && r.path === "/workers") {
       if (!v26) return notFoundRoute();
@@ -999,7 +1047,7 @@ export class FakeBackend {
   }
 
   /** A started operation, recorded with what each version keeps of the start's parameters. */
-  private addOp(type: "data_load" | "training" | "backtesting" | "dummy", body: Record<string, unknown>): string {
+  private addOp(type: "data_load" | "training" | "backtesting" | "dummy" | "agent_research", body: Record<string, unknown>): string {
     const id = this.nextId(type);
     const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
     const date = (v: unknown) => (typeof v === "string" ? v : null);
@@ -1024,12 +1072,24 @@ export class FakeBackend {
                 symbol: String(body.symbol),
                 timeframe: String(body.timeframe),
               })
-            : metadata({
-                symbol: "N/A",
-                timeframe: "N/A",
-                mode: "N/A",
-                parameters: { operation_name: "dummy_task", service_name: "DummyService" },
-              });
+            : type === "agent_research"
+              ? metadata({
+                  symbol: null,
+                  timeframe: null,
+                  mode: null,
+                  parameters: {
+                    model: "claude-sonnet-4-20250514",
+                    phase: body.brief ? "idle" : "designing",
+                    bypass_gates: body.bypass_gates === true,
+                    ...(body.brief ? { brief: body.brief } : { strategy_name: body.strategy, design_complete: true }),
+                  },
+                })
+              : metadata({
+                  symbol: "N/A",
+                  timeframe: "N/A",
+                  mode: "N/A",
+                  parameters: { operation_name: "dummy_task", service_name: "DummyService" },
+                });
     this.operations.push({
       operation_id: id,
       ...(this.version === "v2026" ? { parent_operation_id: null } : {}),
@@ -1044,7 +1104,7 @@ export class FakeBackend {
       warnings: [],
       errors: [],
       result_summary: null,
-      ...(this.version === "v2026" ? { metrics: null, is_backend_local: false } : {}),
+      ...(this.version === "v2026" ? { metrics: null, is_backend_local: type === "agent_research" } : {}),
     });
     return id;
   }

@@ -144,6 +144,7 @@ export const VALID_ARGS: Record<string, Record<string, unknown>> = {
     model_path: "models/mlp_basic/AAPL_1h_v3",
   },
   get_model_performance: { task_id: "op_training_20251003_090000_a1b2c3d4" },
+  start_research: { strategy: "mlp_basic" },
   list_operations: {},
   get_operation_status: { operation_id: "op_training_20251004_143530_b5c6d7e8" },
   cancel_operation: { operation_id: "op_training_20251004_143530_b5c6d7e8", reason: "testing" },

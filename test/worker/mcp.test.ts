@@ -61,7 +61,7 @@ describe("MCP endpoint", () => {
     expect(s.sessionId).toMatch(/^[A-Za-z0-9_-]+$/);
   });
 
-  it("tools/list: 15 tools, each with title, description, input and output schema, annotations", async () => {
+  it("tools/list: every tool, each with title, description, input and output schema, annotations", async () => {
     const s = new McpSession();
     await s.initialize();
     const tools = ((await s.request("tools/list")).result as { tools: ListedTool[] }).tools;
@@ -89,6 +89,12 @@ describe("MCP endpoint", () => {
     await s.initialize();
     for (const [name, args] of Object.entries(VALID_ARGS)) {
       const { result } = await s.callTool(name, args);
+      if (name === "start_research") {
+        // This backend is v2025, which has no research cycles: a one-line refusal (the v2026 tool: research.test.ts).
+        expect(result?.isError).toBe(true);
+        expect(result?.content[0]?.text).toMatch(/^KTRDR v2025 has no research cycles/);
+        continue;
+      }
       const v = expectSuccess(result);
       if (name === "list_operations") {
         expect(v.returned_count).toBe((v.data as unknown[]).length);
@@ -268,7 +274,7 @@ describe("one body limit for every request", () => {
     expect(res.status).toBe(413);
     expect(body.read()).toBeLessThanOrEqual(64 * 1024);
     const ok = await s.request("tools/list", { _meta: { pad: "x".repeat(3 * MiB) } });
-    expect((ok.result as { tools: unknown[] }).tools.length).toBe(15);
+    expect((ok.result as { tools: unknown[] }).tools.length).toBe(TOOLS.length);
   });
 });
 

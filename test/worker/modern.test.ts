@@ -320,6 +320,7 @@ describe("2026-07-28 requests, stateless", () => {
       "get_operation_results",
       "get_operation_status",
       "start_backtest",
+      "start_research",
       "start_training",
       "trigger_data_loading",
     ]);

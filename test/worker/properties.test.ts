@@ -130,6 +130,10 @@ const ROUTES: Array<{ method: string; re: RegExp; id?: number; symbol?: number }
   { method: "GET", re: new RegExp(`^/operations/${SEG}$`), id: 1 },
   { method: "DELETE", re: new RegExp(`^/operations/${SEG}$`), id: 1 },
   { method: "GET", re: new RegExp(`^/operations/${SEG}/(results|metrics)$`), id: 1 },
+  // v2026 research cycles
+  { method: "GET", re: /^\/agent\/status$/ },
+  { method: "POST", re: /^\/agent\/trigger$/ },
+  { method: "DELETE", re: new RegExp(`^/agent/cancel/${SEG}$`), id: 1 },
 ];
 
 /** Problems with one backend request's route, per issue 6: what an agent sends never changes which route is called. */

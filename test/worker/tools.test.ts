@@ -634,12 +634,18 @@ describe("what each tool is, as its definition says", () => {
   it("the start tools start an operation and answer with the started shape; the view tools name their kind", () => {
     // The one place these sets are written: everything else (task support, the view's links, the
     // "did it start?" wording of errors) asks the definitions.
-    expect(TOOLS.filter((t) => t.startsOperation).map((t) => t.name)).toEqual(["trigger_data_loading", "start_training", "start_backtest"]);
+    expect(TOOLS.filter((t) => t.startsOperation).map((t) => t.name)).toEqual([
+      "trigger_data_loading",
+      "start_training",
+      "start_backtest",
+      "start_research",
+    ]);
     for (const t of TOOLS) expect(t.output === startedOutput, t.name).toBe(t.startsOperation);
     expect(Object.fromEntries(TOOLS.filter((t) => t.view !== false).map((t) => [t.name, t.view]))).toEqual({
       trigger_data_loading: "started",
       start_training: "started",
       start_backtest: "started",
+      start_research: "started",
       get_operation_status: "status",
       get_operation_metrics: "metrics",
       get_operation_results: "results",
@@ -655,7 +661,7 @@ describe("scopes", () => {
     const operate = TOOLS.filter((t) => t.scope === "ktrdr:operate")
       .map((t) => t.name)
       .sort();
-    expect(operate).toEqual(["cancel_operation", "start_backtest", "start_training", "trigger_data_loading"]);
+    expect(operate).toEqual(["cancel_operation", "start_backtest", "start_research", "start_training", "trigger_data_loading"]);
     for (const name of operate) {
       const h = harness("v2025");
       const msg = expectErr(await h.run(name, VALID_ARGS[name], readOnly));
@@ -678,9 +684,9 @@ describe("scopes", () => {
   });
 });
 
-it("VALID_ARGS covers every tool in the catalogue (15)", () => {
+it("VALID_ARGS covers every tool in the catalogue (16)", () => {
   expect(TOOLS.map((t) => t.name).sort()).toEqual(Object.keys(VALID_ARGS).sort());
-  expect(TOOLS).toHaveLength(15);
+  expect(TOOLS).toHaveLength(16);
 });
 
 describe.each(VERSIONS)("safe starts against %s", (version) => {
@@ -827,7 +833,8 @@ describe("bounded waits", () => {
     const h = harness("v2026");
     const v = expectOk(await h.run("get_operation_status", { operation_id: IDS.trainingCompleted, wait_seconds: 30 }));
     expect(v).toMatchObject({ status: "completed", finished: true, waited_seconds: 0 });
-    expect(h.backend.requests).toHaveLength(1);
+    // One read of the record (after it, v2026 asks /agent/status once for the training's research cycle).
+    expect(h.backend.requests.filter(isRecordRead)).toHaveLength(1);
   });
 
   it("wait_seconds is capped at 45 by the input schema", async () => {
