@@ -8,6 +8,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startWorker, tempDir } from "../../scripts/stack.mjs";
+import { TOOLS } from "../../src/tools/catalogue";
 import { mintKey } from "./auth-flow";
 import { admin } from "./mcp-client";
 import { MODERN, rawRequest, TASK_CAPABILITIES } from "./modern-client";
@@ -167,7 +168,7 @@ describe("one body limit (4 MiB) on every path, enforced on the stream", () => {
     const res = await fetch(url, { method: "POST", headers, body: stream, duplex: "half" } as RequestInit);
     const body = await answerOf(res);
     expect(res.status).toBe(200);
-    expect(body.result?.tools).toHaveLength(15);
+    expect(body.result?.tools).toHaveLength(TOOLS.length);
   });
 });
 

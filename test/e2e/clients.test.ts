@@ -12,6 +12,7 @@
  */
 import type { TaskEnabledSession, TaskView } from "@modelcontextprotocol/ext-tasks/client";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { TOOLS } from "../../src/tools/catalogue";
 import { cancelAtBackend, ensureAapl2024, RANGE_2024 as RANGE } from "./mcp-client";
 import { connectClient, type ModernClient, MODERN, type Mode, taskSession, TASKS_EXTENSION } from "./modern-client";
 import { until, within } from "./poll";
@@ -136,7 +137,7 @@ describe.each(["v2025", "v2026"] as const)("@modelcontextprotocol/client 2.4 aga
       const { tools } = await c.client.listTools();
       const names = tools.map((t) => t.name);
       expect(names).toEqual(expect.arrayContaining(["start_training", "get_operation_status", READ_TOOL, ...FIXTURES]));
-      expect(tools.length).toBe(19);
+      expect(tools.length).toBe(TOOLS.length + FIXTURES.length);
       // 2026-07-28 has no per-tool task declaration: the server decides per request.
       expect(tools.find((t) => t.name === "start_training")).not.toHaveProperty("execution");
       const health = await c.client.callTool({ name: READ_TOOL, arguments: {} });
@@ -177,7 +178,7 @@ describe.each(["v2025", "v2026"] as const)("@modelcontextprotocol/client 2.4 aga
       expect(c.client.getNegotiatedProtocolVersion()).toBe("2025-11-25");
       expect(c.client.getServerCapabilities()?.tasks).toBeTruthy();
       const { tools } = await c.client.listTools();
-      expect(tools.length).toBe(15);
+      expect(tools.length).toBe(TOOLS.length);
       expect(tools.map((t) => t.name)).not.toContain("greet");
       expect(tools.find((t) => t.name === "start_training")?.execution).toEqual({ taskSupport: "optional" });
       const health = await c.client.callTool({ name: READ_TOOL, arguments: {} });

@@ -4,8 +4,8 @@
  * --method tools/list --strict --format json` against both shared local stacks. `--strict` lints
  * every tool's inputSchema and outputSchema for portability across MCP clients (errors exit 6,
  * warnings are listed); the catalogue is lean enough that there must be no finding at all, in
- * either era. Without the flag the CLI speaks the 2025 era (its default for a URL): 15 tools;
- * `--protocol-era modern` speaks 2026-07-28 statelessly: the same 15 plus the 4 conformance
+ * either era. Without the flag the CLI speaks the 2025 era (its default for a URL): every tool;
+ * `--protocol-era modern` speaks 2026-07-28 statelessly: the same plus the 4 conformance
  * fixtures the e2e stacks offer. A read tool is called in each era too. Besides, every schema
  * compiles under ajv in strict mode (the validator the MCP SDK uses), and the structured results
  * of the argument-free read tools validate against their outputSchema.
@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { Ajv } from "ajv";
 import { describe, expect, inject, it } from "vitest";
 import { ROOT, tempDir } from "../../scripts/stack.mjs";
+import { TOOLS } from "../../src/tools/catalogue";
 import { openSession } from "./mcp-client";
 
 const stacks = inject("stacks");
@@ -46,8 +47,8 @@ function inspect(url: string, args: string[]): { status: number | null; stdout: 
 
 const ERAS = [
   // No flag: the CLI's default era for a URL, legacy (2025-11-25 sessions).
-  { era: "legacy (no flag)", flag: [] as string[], tools: 15 },
-  { era: "modern", flag: ["--protocol-era", "modern"], tools: 19 },
+  { era: "legacy (no flag)", flag: [] as string[], tools: TOOLS.length },
+  { era: "modern", flag: ["--protocol-era", "modern"], tools: TOOLS.length + 4 },
 ];
 
 describe.each(ERAS)("MCP Inspector CLI, protocol era $era", ({ era, flag, tools }) => {
