@@ -18,14 +18,13 @@ export const triggerDataLoading = defineTool({
   title: "Load market data",
   description:
     "Start loading market data from IB into KTRDR's cache; returns an operation_id at once, not data. " +
-    "Modes: tail (default) updates the cache, backfill extends history back, full does both, local (v2025 only) re-reads the cache. " +
-    "Later: get_operation_status, then get_market_data.",
+    "Modes: tail (default) updates the cache, backfill extends history back, full does both, local (v2025 only) re-reads the cache.",
   ...STARTER,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   input: {
     symbol: input.symbol,
     timeframe: input.timeframe.default("1h"),
-    mode: input.dataMode.default("tail").describe("tail | backfill | full | local (v2025 only)"),
+    mode: input.dataMode.default("tail"),
     start_date: input.date.optional(),
     end_date: input.date.optional(),
     ...startInput,
@@ -53,10 +52,8 @@ export const getMarketData = defineTool({
   name: names.GET_MARKET_DATA,
   title: "Get market data",
   description:
-    "Read cached OHLCV bars (fast; no loading). " +
-    `Returns the most recent limit_bars bars (default 50, at most ${MARKET_DATA_MAX_BARS}) in the date range ` +
-    "as compact rows [time, open, high, low, close, volume]. " +
-    "Empty result means nothing is cached: run trigger_data_loading first.",
+    "Read cached OHLCV bars (no loading): the most recent limit_bars in the date range " +
+    "as rows [time, open, high, low, close, volume]. Empty: nothing is cached; run trigger_data_loading first.",
   ...READER,
   input: {
     symbol: input.symbol,
@@ -115,15 +112,7 @@ export const getDataSummary = defineTool({
     available: z.boolean(),
     first_bar: z.string().optional(),
     last_bar: z.string().optional(),
-    gaps: z
-      .object({
-        total: z.number().optional(),
-        critical: z.number().optional(),
-        major: z.number().optional(),
-        minor: z.number().optional(),
-        coverage_pct: z.number().optional(),
-      })
-      .optional(),
+    gaps: z.record(z.string(), z.number()).optional(), // total, critical, major, minor, coverage_pct as KTRDR counts them
     message: z.string().optional(),
     note: z.string().optional(),
   },

@@ -12,8 +12,7 @@ export const checkBackendHealth = defineTool({
   name: names.CHECK_BACKEND_HEALTH,
   title: "Check KTRDR backend health",
   description:
-    "Whether the KTRDR backend is reachable and healthy, its version and how long it took to answer. " +
-    "Use it when other tools report the backend unreachable.",
+    "Whether the KTRDR backend is reachable and healthy, its version and response time. Use it when other tools cannot reach it.",
   ...READER,
   input: {},
   output: {
@@ -78,8 +77,7 @@ export const getAvailableStrategies = defineTool({
   title: "List strategies",
   description:
     "Strategies that can be trained or backtested, with their symbol, timeframe and training status. " +
-    "Pass a name to start_training or start_backtest. " +
-    "With name: KTRDR validates that strategy instead (valid, issues); do it before a training.",
+    "With name: KTRDR validates that one instead (valid, issues); do it before training.",
   ...READER,
   input: {
     name: input.strategyName.optional().describe("Validate this strategy"),

@@ -204,14 +204,7 @@ const resultsOutput = {
   cancel_reason: z.string().optional(),
   results: looseRecord,
   series: looseRecord.optional(),
-  trades: z
-    .object({
-      count: z.number(),
-      columns: z.array(z.string()).optional(),
-      rows: z.array(z.array(z.union([z.string(), z.number(), z.boolean(), z.null()]))).optional(),
-      shown: z.string().optional(),
-    })
-    .optional(),
+  trades: looseRecord.optional(), // TradesView: count, columns, rows of scalar cells, shown
   series_note: z.string().optional(),
   ...gapsOutput,
 };

@@ -13,9 +13,8 @@ export const startTraining = defineTool({
   name: names.START_TRAINING,
   title: "Start model training",
   description:
-    "Start training a strategy's neural network on cached data; returns an operation_id at once (training takes minutes to hours). " +
-    "Hyperparameters come from the strategy's YAML (see get_available_strategies). Load data first with trigger_data_loading. " +
-    "Later: get_operation_status, then get_operation_results.",
+    "Start training a strategy's neural network on cached data; returns an operation_id at once (it takes minutes to hours). " +
+    "Hyperparameters come from the strategy's YAML: get_available_strategies(name) validates it. Load data first with trigger_data_loading.",
   ...STARTER,
   input: {
     strategy_name: input.strategyName.optional(),
@@ -64,8 +63,8 @@ export const startBacktest = defineTool({
   name: names.START_BACKTEST,
   title: "Start a backtest",
   description:
-    "Start a backtest of a strategy (its trained model) over cached bars; returns an operation_id at once. " +
-    "Later: get_operation_status, then get_operation_results for trades, return, drawdown and Sharpe.",
+    "Backtest a strategy's trained model over cached bars; returns an operation_id at once. " +
+    "get_operation_results then gives trades, return, drawdown and Sharpe.",
   ...STARTER,
   input: {
     strategy_name: input.strategyName,
@@ -79,7 +78,7 @@ export const startBacktest = defineTool({
       .regex(/^[A-Za-z0-9_./-]+$/, "must be a model path as returned in training results")
       .refine((s) => !s.split("/").includes(".."), "must not contain '..'")
       .optional()
-      .describe("results.model_path of a completed training; required by KTRDR v2026 (v2025 uses the latest model)"),
+      .describe("A completed training's results.model_path; KTRDR v2026 needs it"),
     initial_capital: z.number().positive().max(1e12).default(100000),
     commission: z.number().min(0).max(0.1).default(0.001).describe("Fraction per trade"),
     slippage: z.number().min(0).max(0.1).default(0.001).describe("Fraction per trade"),
@@ -111,8 +110,8 @@ export const getModelPerformance = defineTool({
   name: names.GET_MODEL_PERFORMANCE,
   title: "Get trained model performance",
   description:
-    "Training and test metrics and model facts of a completed training, by its task id (the training's operation_id). " +
-    "For running trainings use get_operation_status or get_operation_metrics instead.",
+    "Training and test metrics and model facts of a completed training (task_id: its operation_id). " +
+    "While it runs: get_operation_metrics.",
   ...READER,
   input: {
     task_id: input.operationId.describe("The training's operation_id"),

@@ -207,13 +207,13 @@ function tradeCell(v: unknown): TradeCell {
 }
 
 /** A backtest's trades as a compact table: KTRDR's fields as columns, the last rows, how many there are. */
-export interface TradesView {
+export type TradesView = {
   count: number;
   columns?: string[];
   rows?: TradeCell[][];
   /** "last 50 of 1,234" when not every trade is shown. */
   shown?: string;
-}
+};
 
 /**
  * The last trades of a backtest as rows under KTRDR's own field names (the union of the fields of

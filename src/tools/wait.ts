@@ -19,7 +19,7 @@ export const WAIT_MAX_SECONDS = 45;
 export const WAIT_MAX_POLLS = 30;
 
 export const waitInput = {
-  wait_seconds: z.number().min(0).max(WAIT_MAX_SECONDS).default(0).describe("Wait up to this long for it to finish; 0 answers at once"),
+  wait_seconds: z.number().min(0).max(WAIT_MAX_SECONDS).default(0).describe("Server-side wait for it to finish"),
 };
 
 export const untilInput = {
