@@ -31,6 +31,18 @@ export type HttpCause =
   | { is: "strategy_not_found" }
   /** v2026: the one worker of this type is busy (or not yet released after its last operation). */
   | { is: "workers_busy"; worker_type?: string }
+  /**
+   * v2026 `POST /operations/{id}/resume`: no training worker free (503, a plain string detail, unlike a
+   * start's object; L26/019, 020). Nothing was resumed, so asking again is safe.
+   */
+  | { is: "resume_no_worker" }
+  /** v2026 resume of an operation without a checkpoint (404 "No checkpoint available…", L26/473, 1286). */
+  | { is: "no_checkpoint" }
+  /**
+   * v2026 resume refused for the operation's status (409): "already completed" (L26/463), or "Cannot
+   * resume … from status cancelled" when KTRDR's database no longer says cancelled/failed (L26/469).
+   */
+  | { is: "not_resumable"; status: string }
   /** The backend refused an argument (422, 400, or v2026's 500 "Invalid mode"). Permanent. */
   | { is: "invalid_request" }
   | { is: "other" };
@@ -191,6 +203,10 @@ export function classifyHttp(status: number, e: ErrorBody | undefined): HttpCaus
   const notCancellable = /cannot be cancelled \(status: ([\w.]+)\)/i.exec(msg);
   if (status === 400 && notCancellable?.[1]) return { is: "not_cancellable", status: statusFromText(notCancellable[1]) };
   if (status >= 500 && e?.detailType === "PydanticSerializationError") return { is: "record_unserialisable" };
+  if (status === 503 && !e?.detailObject && /^no \w+ worker available to resume/i.test(msg)) return { is: "resume_no_worker" };
+  if (status === 404 && /^no checkpoint available\b/i.test(msg)) return { is: "no_checkpoint" };
+  const notResumable = /is already (\w+)\s*$|cannot resume operation \S+ from status ([\w.]+)/i.exec(msg);
+  if (status === 409 && notResumable) return { is: "not_resumable", status: statusFromText(notResumable[1] ?? notResumable[2] ?? "") };
   if (status === 503 && e?.detailObject && /no \w+ workers available/i.test(msg)) {
     const t = e.detailObject.worker_type;
     return { is: "workers_busy", worker_type: typeof t === "string" ? t : undefined };
@@ -205,7 +221,8 @@ export function classifyHttp(status: number, e: ErrorBody | undefined): HttpCaus
 export class Unsupported extends Error {
   constructor(
     readonly version: "v2025" | "v2026",
-    readonly feature: "local_mode" | "backtest_without_model_path" | "research",
+    /** `resume` and `checkpoints`: v2025 keeps no checkpoints, so it can neither resume nor discard one. */
+    readonly feature: "local_mode" | "backtest_without_model_path" | "research" | "resume" | "checkpoints",
   ) {
     super(`${feature} is not supported by KTRDR ${version}`);
     this.name = "Unsupported";

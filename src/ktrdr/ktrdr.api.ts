@@ -11,10 +11,11 @@
  * - `cancel.ts`, `results.ts` (results and metrics; a backtest's lists in `details.ts`), `starts.ts`,
  *   `workers.ts`, `discovery.ts` (also strategy validation and gap analysis).
  * - `research.ts` v2026 research cycles: start, follow (phase, children, budget), a child's cycle.
+ * - `checkpoints.ts` and `resume.ts`: what a cancelled or failed operation can go on from, and how.
  */
 import type { BackendConfig } from "../config";
 import { cancelOperation } from "./cancel";
-import { readCheckpoint } from "./checkpoints";
+import { deleteCheckpoint, readCheckpoint, withResumeCheckpoint } from "./checkpoints";
 import {
   listIndicators,
   listStrategies,
@@ -30,6 +31,7 @@ import { type HttpOptions, KtrdrHttp, type WireVersion } from "./http";
 import { activeOperations, listOperations } from "./listing";
 import type { AgentStatus, Checkpoint, GapSummary, Operation, OperationPage, Started, StrategyValidation, Worker } from "./model";
 import { readOperation } from "./record";
+import { type RestartPlan, type Resumed, restartPlan, resumeOperation } from "./resume";
 import { type ResultsOptions, readMetrics, readResults } from "./results";
 import { readAgentStatus, requireResearch, type ResearchRequest, researchTwin, startResearch, withResearch } from "./research";
 import type { ListQuery } from "./rows";
@@ -50,6 +52,7 @@ export type { WireVersion } from "./http";
 export type { BacktestList } from "./details";
 export type { MetricsOutcome, ResultsOptions, ResultsOutcome } from "./results";
 export type { ResearchRequest } from "./research";
+export type { RestartPlan, RestartType, Resumed } from "./resume";
 export type { ListQuery } from "./rows";
 export type { BacktestRequest, DataLoadRequest, TrainingRequest } from "./starts";
 
@@ -104,6 +107,26 @@ export class KtrdrApi {
   /** v2026: an operation's training checkpoint; `null` when KTRDR has none. */
   checkpoint(id: string): Promise<Checkpoint | null> {
     return readCheckpoint(this.http, id);
+  }
+
+  /** v2026: deletes an operation's checkpoint; false when KTRDR had none. Never retried. */
+  deleteCheckpoint(id: string): Promise<boolean> {
+    return deleteCheckpoint(this.http, id);
+  }
+
+  /** A cancelled or failed v2026 training with the checkpoint a resume would continue from (`witnesses.checkpoint`). */
+  withResumeCheckpoint(op: Operation): Promise<Operation> {
+    return withResumeCheckpoint(this.http, op);
+  }
+
+  /** v2026: resumes a cancelled or failed training from its checkpoint, under the same id. Never retried. */
+  resume(id: string): Promise<Resumed> {
+    return resumeOperation(this.http, id);
+  }
+
+  /** What KTRDR recorded of a finished operation's start request, and what it did not (`resume.ts`). */
+  restartPlan(op: Operation): Promise<RestartPlan> {
+    return restartPlan(this.http, op);
   }
 
   /** The operation a busy worker of this type runs, if the backend says (after a v2026 503). */

@@ -163,6 +163,22 @@ export const checkpointSchema = z.looseObject({
 });
 export type CheckpointWire = z.infer<typeof checkpointSchema>;
 export const checkpointEnvelopeSchema = z.looseObject({ success, data: checkpointSchema });
+/** v2026 `DELETE /checkpoints/{id}` → `{success, message: "Checkpoint deleted"}` (L26/1282). */
+export const checkpointDeleteSchema = z.looseObject({ success, message: str.nullish() });
+
+/**
+ * v2026 `POST /operations/{id}/resume` → `{success, data: {operation_id (the same), status: "resuming",
+ * resumed_from: {checkpoint_type, created_at, epoch}}}` (L26/021).
+ */
+export const resumeResponseSchema = z.looseObject({
+  success,
+  data: z.looseObject({
+    operation_id: opId,
+    status: token.nullish(),
+    resumed_from: z.looseObject({ checkpoint_type: token.nullish(), created_at: str.nullish(), epoch: num.nullish() }).nullish(),
+  }),
+});
+
 export const checkpointListSchema = z.looseObject({ success, data: z.array(checkpointSchema), total_count: num.nullish() });
 
 /** A start that nests its answer under `data`. */
