@@ -8,6 +8,7 @@ export const INSTRUCTIONS = [
     "Tell the user and move on; do not poll in a loop.",
   "2. Check when it matters: get_operation_status(operation_id) shows progress, ETA and metrics.",
   "3. Finished (completed or failed): get_operation_results(operation_id). Cancel with cancel_operation.",
+  "Cancelled or failed? get_operation_status says if it can resume; resume_operation continues it.",
   "Research cycles (KTRDR v2026: training, backtest, assessment in one): start_research.",
   "No operation_id in this conversation? list_operations(active_only=true) finds operations started earlier, by anyone.",
 ].join("\n");

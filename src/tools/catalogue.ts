@@ -3,6 +3,7 @@ import { DATA_TOOLS } from "./data.tools";
 import { DISCOVERY_TOOLS } from "./discovery.tools";
 import { OPERATION_TOOLS } from "./operations.tools";
 import { RESEARCH_TOOLS } from "./research.tools";
+import { RESUME_TOOLS } from "./resume.tools";
 import type { ToolDefinition } from "./tool";
 import { TRAINING_TOOLS } from "./training.tools";
 
@@ -12,6 +13,7 @@ export const TOOLS: ReadonlyArray<ToolDefinition> = [
   ...TRAINING_TOOLS,
   ...RESEARCH_TOOLS,
   ...OPERATION_TOOLS,
+  ...RESUME_TOOLS,
   ...DISCOVERY_TOOLS,
 ] as unknown as ReadonlyArray<ToolDefinition>;
 

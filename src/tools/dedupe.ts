@@ -5,6 +5,7 @@
  * nothing.
  */
 import type { Operation } from "../ktrdr/model";
+import { isRetryGhost } from "../ktrdr/resume";
 import type { ToolContext } from "./tool";
 
 /**
@@ -24,6 +25,8 @@ export async function findActiveTwin(ctx: ToolContext, operationType: string, ma
   const active = await ctx.api.activeOperations(operationType);
   let unverified: Operation | undefined;
   for (const op of active) {
+    // A record KTRDR's retry made is pending forever and never runs: never the operation to return instead.
+    if (isRetryGhost(op)) continue;
     const m = matches(op);
     if (m === true) return { op, match: true };
     if (m === "unverified" && !unverified) unverified = op;

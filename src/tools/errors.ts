@@ -42,6 +42,16 @@ export function describeUnsupported(err: Unsupported): string {
         `KTRDR ${err.version} has no research cycles (they came with v2026); nothing was sent. ` +
         "Run the steps yourself: start_training, then start_backtest with the trained model."
       );
+    case "resume":
+      return (
+        `KTRDR ${err.version} keeps no checkpoints, so it cannot resume an operation. ` +
+        "Call resume_operation with from=beginning to start it again with its recorded parameters. Nothing was sent to KTRDR."
+      );
+    case "checkpoints":
+      return (
+        `KTRDR ${err.version} keeps no checkpoints: there is none to discard. ` +
+        "Call cancel_operation without discard_checkpoint to cancel it. Nothing was sent to KTRDR."
+      );
   }
 }
 
@@ -133,6 +143,18 @@ function describeHttp(status: number, message: string, cause: HttpCause, s: Erro
         `or still being released after its last operation.${s.startsOperation ? " Nothing was started; call" : " Call"} ` +
         "list_operations(active_only=true) to see what runs."
       );
+    case "resume_no_worker":
+      return (
+        "KTRDR has no free training worker to resume on (HTTP 503): its one worker is busy, or still being released " +
+        "after its last operation. Nothing was resumed; call resume_operation again with wait_seconds 15."
+      );
+    case "no_checkpoint":
+      return (
+        `KTRDR has no checkpoint of ${op || "this operation"} to resume from (HTTP 404), and may now report it failed. ` +
+        "Call resume_operation with from=beginning to start it again."
+      );
+    case "not_resumable":
+      return resumeRefusedMessage(op, cause.status);
     case "invalid_request":
       return `KTRDR rejected the request (HTTP ${status}): ${message}. Fix the arguments and call ${s.tool} again.`;
     case "other":
@@ -147,6 +169,16 @@ function describeHttp(status: number, message: string, cause: HttpCause, s: Erro
       "retry once, and if it fails again the backend operator should check KTRDR's logs for this request id."
     );
   return `KTRDR backend refused the request (HTTP ${status}): ${message}.`;
+}
+
+/** KTRDR's 409 to a resume, for the operation's status (L26/463 completed; L26/469 cancelled in the API, not in its database). */
+export function resumeRefusedMessage(op: string, status: string): string {
+  if (status === "completed")
+    return `KTRDR refuses to resume ${op}: it is already completed (HTTP 409). Read its outcome with get_operation_results.`;
+  return (
+    `KTRDR refuses to resume ${op} from status ${status} (HTTP 409): its own database no longer records it as cancelled or failed ` +
+    "(a cancel that did not reach its worker, which ran on). Call resume_operation with from=beginning to start it again."
+  );
 }
 
 export function notFinishedMessage(op: string, status: string): string {

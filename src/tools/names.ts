@@ -13,6 +13,7 @@ export const START_RESEARCH = "start_research";
 export const LIST_OPERATIONS = "list_operations";
 export const GET_OPERATION_STATUS = "get_operation_status";
 export const CANCEL_OPERATION = "cancel_operation";
+export const RESUME_OPERATION = "resume_operation";
 export const GET_OPERATION_RESULTS = "get_operation_results";
 export const GET_OPERATION_METRICS = "get_operation_metrics";
 export const CHECK_BACKEND_HEALTH = "check_backend_health";

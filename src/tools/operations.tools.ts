@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { KtrdrApi } from "../ktrdr/ktrdr.api";
 import { isFinished, type Operation } from "../ktrdr/model";
 import { alreadyFinishedMessage, describeError, notFinishedMessage } from "./errors";
+import { checkDiscardSupported, discardCheckpoint } from "./resume.tools";
 import * as input from "./inputs";
 import * as names from "./names";
 import { defineTool, READER, ToolError } from "./tool";
@@ -62,7 +63,7 @@ export const listOperations = defineTool({
     operation_type: input.operationType.optional(),
     status: input.operationStatus.optional(),
     active_only: z.boolean().default(false),
-    limit: z.number().int().min(1).max(LIST_LIMIT_MAX).default(10).describe(`How many, 1-${LIST_LIMIT_MAX} (default 10)`),
+    limit: z.number().int().min(1).max(LIST_LIMIT_MAX).default(10),
     offset: z.number().int().min(0).max(100_000).default(0).describe("Skip this many (for paging)"),
   },
   output: {
@@ -91,7 +92,7 @@ export const getOperationStatus = defineTool({
   name: names.GET_OPERATION_STATUS,
   title: "Get operation status",
   description:
-    "Status and progress of one operation: percentage, step, ETA, latest epoch metrics. " +
+    "Status and progress of one operation: percentage, step, ETA, latest epoch metrics, checkpoint. " +
     "Do not poll in a loop: wait_seconds (≤45) makes the server wait. Finished: get_operation_results.",
   ...READER,
   view: "status",
@@ -119,6 +120,10 @@ export const getOperationStatus = defineTool({
     result: z.string().optional(),
     cycle: z.string().optional(),
     research: researchShape.optional(),
+    checkpoint: z
+      .object({ epoch: z.number().optional(), type: z.string(), age_s: z.number().optional(), resumable: z.boolean().optional() })
+      .optional()
+      .describe("resumable: resume_operation continues from it"),
     ...gapsOutput,
     finished: z.boolean().optional(),
     waited_seconds: z.number().optional(),
@@ -143,6 +148,8 @@ export const getOperationStatus = defineTool({
     }
     // v2026: a cycle's phase and children, or the cycle a training or backtest belongs to (never inside the wait).
     op = await ctx.api.withResearch(op).catch(() => op);
+    // A cancelled or failed v2026 training: the checkpoint a resume would continue from.
+    op = await ctx.api.withResumeCheckpoint(op);
     const planned = epochsPlanned(op);
     if (planned !== undefined) ctx.viewFacts({ epochs_planned: planned });
     const view = args.detail === "full" ? fullStatus(op, ctx.now()) : conciseStatus(op, ctx.now());
@@ -157,15 +164,16 @@ export const cancelOperation = defineTool({
   name: names.CANCEL_OPERATION,
   title: "Cancel an operation",
   description:
-    "Cancel a pending or running operation (a reason is recorded). Training stops at the next batch and keeps a checkpoint; " +
-    "a research cycle stops with its running child. Cannot be undone.",
+    "Cancel a pending or running operation (a reason is recorded). A training keeps a checkpoint (resume_operation) " +
+    "unless discard_checkpoint; a research cycle stops with its running child. Cannot be undone.",
   scope: "ktrdr:operate",
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+  annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
   startsOperation: false,
   view: false,
   input: {
     operation_id: input.operationId,
     reason: input.reason.optional(),
+    discard_checkpoint: z.boolean().default(false).describe("Also delete its checkpoint (v2026)"),
   },
   output: {
     success: z.boolean(),
@@ -177,26 +185,36 @@ export const cancelOperation = defineTool({
     remote_cancelled: z.boolean().optional(),
     children_cancelled: z.number().optional(),
     children: childrenShape.optional(),
+    checkpoint_discarded: z.boolean().optional(),
     note: z.string().optional(),
   },
   async run(args, { api }) {
+    if (args.discard_checkpoint) await checkDiscardSupported(api);
     const res = await api.cancelOperation(args.operation_id, args.reason);
     if (!res.cancelled) {
-      throw new ToolError(alreadyFinishedMessage(args.operation_id, res.status, res.operation?.backend?.status));
+      if (!args.discard_checkpoint)
+        throw new ToolError(alreadyFinishedMessage(args.operation_id, res.status, res.operation?.backend?.status));
+      // Already finished: the discard alone.
+      const discard = await discardCheckpoint(api, args.operation_id, { alreadyStatus: res.status });
+      return { success: true, operation_id: args.operation_id, status: res.status, ...discard };
     }
     const { cancelled: _c, children, notes, ...facts } = res;
+    const discard = args.discard_checkpoint
+      ? await discardCheckpoint(api, args.operation_id, { remoteCancelled: res.remote_cancelled })
+      : undefined;
     return prune({
       success: true,
       status: "cancelled",
       ...facts,
       children: children?.map(({ completed_at: _t, ...c }) => c),
-      note: notes?.join(" "),
+      checkpoint_discarded: discard?.checkpoint_discarded,
+      note: [...(notes ?? []), ...(discard ? [discard.note] : [])].join(" ") || undefined,
     });
   },
 });
 
 const resultsOutput = {
-  success: z.boolean().describe("true only if it completed and its results were read (see unknown and note otherwise)"),
+  success: z.boolean().describe("true once its results were read (else see unknown, note)"),
   operation_id: z.string(),
   operation_type: z.string(),
   status: z.string(),
@@ -214,7 +232,7 @@ export const getOperationResults = defineTool({
   title: "Get operation results",
   description:
     "Results of a finished operation (training: losses, accuracy, model path; backtest: return, Sharpe, drawdown, trades; " +
-    "data load: bars), or its error_message / cancel_reason. detail full adds a backtest's equity curve and last 50 trades.",
+    "data load: bars), or its error_message / cancel_reason. detail full adds equity and the last 50 trades.",
   ...READER,
   view: "results",
   input: {

@@ -326,6 +326,7 @@ export function conciseStatus(op: Operation, now: number): Record<string, unknow
   if (op.status === "failed") view.error_message = op.error;
   if (op.status === "cancelled") view.cancel_reason = op.cancel_reason;
   if (op.status === "completed" && op.results) view.result = headline(op.operation_type, op.results);
+  view.checkpoint = checkpointView(op, now);
   return prune({ ...view, ...researchView(op), ...gaps(op) });
 }
 
@@ -349,6 +350,28 @@ export function researchView(op: Pick<Operation, "cycle" | "research">): { cycle
       })),
       budget: r.budget,
     },
+  });
+}
+
+/**
+ * A training's checkpoint as the status view shows it, when it was read (`witnesses.checkpoint`):
+ * its epoch, kind and age, and `resumable` when KTRDR can resume from it (a cancelled or failed
+ * training KTRDR does not report running). One small function, for the witness view to replace.
+ */
+export function checkpointView(
+  op: Pick<Operation, "operation_type" | "status" | "anomaly" | "witnesses">,
+  now: number,
+): { epoch?: number; type: string; age_s?: number; resumable?: true } | undefined {
+  const c = op.witnesses?.checkpoint;
+  if (!c) return undefined;
+  const created = parseTime(c.created_at);
+  const resumable =
+    op.operation_type === "training" && (op.status === "cancelled" || op.status === "failed") && op.anomaly !== "cancel_not_delivered";
+  return prune({
+    epoch: c.epoch,
+    type: c.type,
+    age_s: created === undefined ? undefined : Math.max(0, Math.round((now - created) / 1000)),
+    resumable: resumable ? (true as const) : undefined,
   });
 }
 

@@ -148,6 +148,8 @@ export const VALID_ARGS: Record<string, Record<string, unknown>> = {
   list_operations: {},
   get_operation_status: { operation_id: "op_training_20251004_143530_b5c6d7e8" },
   cancel_operation: { operation_id: "op_training_20251004_143530_b5c6d7e8", reason: "testing" },
+  // The fake's failed training, started again from its recorded parameters (both versions record all of them).
+  resume_operation: { operation_id: "op_training_20251004_150000_f9e8d7c6", from: "beginning" },
   get_operation_results: { operation_id: "op_training_20251003_090000_a1b2c3d4" },
   get_operation_metrics: { operation_id: "op_training_20251004_143530_b5c6d7e8" },
   check_backend_health: {},

@@ -319,6 +319,7 @@ describe("2026-07-28 requests, stateless", () => {
       "get_operation_metrics",
       "get_operation_results",
       "get_operation_status",
+      "resume_operation",
       "start_backtest",
       "start_research",
       "start_training",
