@@ -20,7 +20,7 @@ export const triggerDataLoading = defineTool({
     "Start loading market data from IB into KTRDR's cache; returns an operation_id at once, not data. " +
     "Modes: tail (default) updates the cache, backfill extends history back, full does both, local (v2025 only) re-reads the cache.",
   ...STARTER,
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
   input: {
     symbol: input.symbol,
     timeframe: input.timeframe.default("1h"),
@@ -61,7 +61,7 @@ export const getMarketData = defineTool({
     start_date: input.date.optional(),
     end_date: input.date.optional(),
     trading_hours_only: z.boolean().default(false),
-    limit_bars: z.number().int().min(1).max(MARKET_DATA_MAX_BARS).default(50).describe("Most recent bars to return"),
+    limit_bars: z.number().int().min(1).max(MARKET_DATA_MAX_BARS).default(50),
   },
   output: {
     symbol: z.string(),
@@ -99,8 +99,8 @@ export const getDataSummary = defineTool({
   name: names.GET_DATA_SUMMARY,
   title: "Summarise cached data",
   description:
-    "First and last cached bar of a symbol and timeframe, and the gaps between them as KTRDR counts them. " +
-    "Use it before training or a backtest to check the data is there and recent; get_market_data counts and reads bars.",
+    "First and last cached bar of a symbol and timeframe, and KTRDR's count of gaps. " +
+    "Check it before training or a backtest; get_market_data reads bars.",
   ...READER,
   input: {
     symbol: input.symbol,

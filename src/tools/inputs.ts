@@ -10,8 +10,7 @@ import { ToolError } from "./tool";
 /** An operation id, by the one rule (`OPERATION_ID_PATTERN` in src/ktrdr/model.ts; task ids and echoed ids follow it too). */
 export const operationId = z
   .string()
-  .regex(OPERATION_ID_PATTERN, "must be an operation id like op_training_20251004_143530_b5c6d7e8 (letters, digits, _ . : -, no '..')")
-  .describe("From a start tool or list_operations");
+  .regex(OPERATION_ID_PATTERN, "must be an operation id like op_training_20251004_143530_b5c6d7e8 (letters, digits, _ . : -, no '..')");
 
 export const symbol = z
   .string()
@@ -20,7 +19,7 @@ export const symbol = z
   .regex(/^\^?[A-Za-z0-9][A-Za-z0-9._-]*$/, "must be a ticker like AAPL or EURUSD")
   .refine((s) => !s.includes(".."), "must not contain '..'")
   .transform((s) => s.toUpperCase())
-  .describe("Ticker, e.g. AAPL");
+  .describe("Ticker");
 
 export const timeframe = z.enum(TIMEFRAMES);
 
@@ -31,7 +30,7 @@ export const date = z
   .max(40)
   .regex(DATE_RE, "must be a date YYYY-MM-DD or an ISO 8601 date-time")
   .refine((s) => !Number.isNaN(dateMs(s)), "is not a real date")
-  .describe("YYYY-MM-DD or ISO 8601");
+  .describe("YYYY-MM-DD");
 
 /** A date or date-time the agent sent, in ms (a bare date is midnight UTC). */
 export function dateMs(s: string): number {

@@ -45,6 +45,9 @@ export function jsonSchemaOf(shape: z.ZodRawShape, io: "input" | "output"): Obje
   return lean(schema, io) as ObjectSchema;
 }
 
+/** A published numeric maximum at or above this is an abuse limit, not a choice for the agent. */
+const ABUSE_MAXIMUM = 100_000;
+
 function lean(node: unknown, io: "input" | "output"): unknown {
   if (Array.isArray(node)) return node.map((n) => lean(n, io));
   if (!node || typeof node !== "object") return node;
@@ -56,6 +59,8 @@ function lean(node: unknown, io: "input" | "output"): unknown {
     if (k === "pattern" && typeof v === "string" && v.length > MAX_PUBLISHED_PATTERN) continue;
     // String lengths are limits against abuse, not something an agent chooses by: enforced, not published.
     if ((k === "minLength" || k === "maxLength") && (node as Record<string, unknown>).type === "string") continue;
+    // So are numeric maxima this large (a backtest's capital, a list offset): enforced, not published.
+    if (k === "maximum" && typeof v === "number" && v >= ABUSE_MAXIMUM) continue;
     if (k === "additionalProperties" && v && typeof v === "object" && Object.keys(v).length === 0) {
       out[k] = true;
       continue;

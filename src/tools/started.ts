@@ -25,9 +25,8 @@ export const startedOutput = {
   success: z.boolean(),
   operation_id: z.string(),
   operation_type: z.string(),
-  status: z.string().describe("started or already_running"),
+  status: z.string(),
   message: z.string(),
-  estimated_duration_minutes: z.number().optional(),
   finished: z.boolean().optional(),
   waited_seconds: z.number().optional(),
   operation: z.record(z.string(), z.unknown()).optional(),
@@ -92,7 +91,7 @@ export async function startOperation(
     operation_type: op.operation_type,
     status: "started",
     message: `${what} Check progress later with get_operation_status("${op.operation_id}").`,
-    ...(op.estimated_duration_minutes !== undefined ? { estimated_duration_minutes: op.estimated_duration_minutes } : {}),
+    // KTRDR's estimated_duration_minutes is not relayed: a fixed 30 whatever the run (30 for a 2 s training, FACTS.md).
     ...(op.ignored === "model_path" ? { note: "KTRDR v2025 takes no model_path: it backtests the strategy's latest trained model." } : {}),
   };
   if (opts.args.wait_seconds > 0) {

@@ -60,7 +60,8 @@ export class ToolError extends Error {
 
 /** Reads: idempotentHint and destructiveHint only mean something for tools that write (MCP spec). */
 export const READ: ToolAnnotations = { readOnlyHint: true, openWorldHint: false };
-export const START: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false };
+/** Writes: idempotentHint is left out where it is false (its MCP default); destructiveHint defaults to true, so it stays. */
+export const START: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, openWorldHint: false };
 
 /** What a reading tool is: the read scope, read-only, starts nothing, no view (a view tool names its kind on top). */
 export const READER = { scope: "ktrdr:read", annotations: READ, startsOperation: false, view: false } as const;
