@@ -48,8 +48,9 @@ describe("recorded KTRDR texts", () => {
       expect(msg).toContain(`not found: ${missing} (searched: `);
       const firstSearched = /\(searched: \/[^,]*\/([^/,]+\.yaml)/.exec(sent)![1]!;
       expect(msg).toContain(`(searched: ${firstSearched}, `);
-      // Still classified as the refused argument it is.
-      expect(classifyHttp(e.status, read)).toEqual({ is: "invalid_request" });
+      // Still classified as the refused argument it is (the research trigger's 422 names the strategy as the cause).
+      const expected = /^Strategy not found: /.test(sent) ? "strategy_not_found" : "invalid_request";
+      expect(classifyHttp(e.status, read)).toEqual({ is: expected });
     },
   );
 
