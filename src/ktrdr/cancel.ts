@@ -105,7 +105,8 @@ async function cancelThroughOperations(
     const op = read ? await witnessed(http, read, now).catch(() => read) : undefined;
     return { cancelled: false, operation_id: id, status: op?.status ?? cause.status, ...(op ? { operation: op } : {}) };
   }
-  if (outcome.remote_cancelled === false && http.version !== "v2025") {
+  // KTRDR's ids name their type: only a training's or a backtest's (worker operations) costs the record read.
+  if (outcome.remote_cancelled === false && http.version !== "v2025" && (before || /^op_(training|backtesting)_/.test(id))) {
     // Only then is the record read (its type, and the worker KTRDR gave it to, outlive the cancel).
     const record = before ?? (await tryReadOperation(http, id));
     const worker = record && WORKER_OPERATION_TYPES.includes(record.operation_type) && recordVersion(record, http.version) === "v2026";

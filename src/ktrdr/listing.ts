@@ -87,7 +87,7 @@ async function workersOf(http: KtrdrHttp): Promise<{ list: Worker[] } | { err: u
 async function activeCycles(http: KtrdrHttp): Promise<string[] | "unread"> {
   try {
     const s = await http.call("GET", "/agent/status", wire.agentStatusSchema, { idempotent: true });
-    return s.active_researches.map((r) => r.operation_id);
+    return (s.active_researches ?? []).map((r) => r.operation_id);
   } catch {
     return "unread";
   }
@@ -247,6 +247,8 @@ async function augment(http: KtrdrHttp, q: ListQuery, offset: number, now: numbe
           .map((op) => rowFromOperation(op, now))
       : [];
   const all = [...kept, ...added].sort(newestFirst);
+  const research = added.filter((r) => r.operation_type === "agent_research").length;
+  if (research > 0) notes.push(`${research} active research cycle(s), which KTRDR v2026 does not list, are included from /agent/status.`);
   const ktrdrCount = base.total_count ?? base.total_at_least ?? base.rows.length;
   const atLeast = Math.max(offset + all.length, ktrdrCount - movedOut + added.length);
   return {

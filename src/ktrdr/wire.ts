@@ -189,20 +189,6 @@ export const orphanDetectorSchema = z.looseObject({
   orphan_detector: z.looseObject({ orphan_timeout_seconds: num.nullish(), check_interval_seconds: num.nullish() }).nullish(),
 });
 
-/** v2026 `GET /agent/status`: the research cycles running now (L26/513, 517, 520), each with the operation it waits on. */
-export const agentStatusSchema = z.looseObject({
-  status: token.nullish(),
-  active_researches: z.array(
-    z.looseObject({
-      operation_id: opId,
-      phase: token.nullish(),
-      strategy_name: str.nullish(),
-      duration_seconds: num.nullish(),
-      child_operation_id: opId.nullish(),
-    }),
-  ),
-});
-
 /** A start that nests its answer under `data`. */
 const nestedStartSchema = z.looseObject({ success, data: z.looseObject({ ...startAnswer, operation_id: opId }) });
 /** v2025 `POST /data/load`: the id is nested under `data`. */

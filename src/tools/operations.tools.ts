@@ -136,7 +136,6 @@ export const getOperationStatus = defineTool({
     error_message: z.string().optional(),
     cancel_reason: z.string().optional(),
     result: z.string().optional(),
-    cycle: z.string().optional(),
     research: researchShape.optional(),
     checkpoint: z
       .object({ epoch: z.number().optional(), type: z.string(), age_s: z.number().optional(), resumable: z.boolean().optional() })
