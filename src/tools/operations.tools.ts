@@ -36,9 +36,8 @@ const looseRecord = z.record(z.string(), z.unknown());
  * (model.ts), checked by the tests rather than published as enums.
  */
 const anomalyOutput = z.string().optional();
-const backendStatusOutput = z.string().optional().describe("KTRDR's own status, where it differs");
+const backendStatusOutput = z.string().optional();
 const workerOutput = looseRecord.optional();
-const checkpointOutput = looseRecord.optional();
 
 /** What the server could not establish, and why (present only when something is missing or was corrected). */
 const gapsOutput = {
@@ -121,9 +120,7 @@ export const getOperationStatus = defineTool({
     status: z.string(),
     backend_status: backendStatusOutput,
     anomaly: anomalyOutput,
-    checkpoint: checkpointOutput,
     worker: workerOutput,
-    cycle: z.string().optional(),
     progress_percentage: z.number().optional(),
     current_step: z.string().optional(),
     symbol: z.string().optional(),
@@ -136,6 +133,7 @@ export const getOperationStatus = defineTool({
     error_message: z.string().optional(),
     cancel_reason: z.string().optional(),
     result: z.string().optional(),
+    cycle: z.string().optional(),
     research: researchShape.optional(),
     checkpoint: z
       .object({ epoch: z.number().optional(), type: z.string(), age_s: z.number().optional(), resumable: z.boolean().optional() })
@@ -189,7 +187,7 @@ export const cancelOperation = defineTool({
   title: "Cancel an operation",
   description:
     "Cancel a pending or running operation (a reason is recorded). A training keeps a checkpoint (resume_operation) " +
-    "unless discard_checkpoint; a research cycle stops with its running child. Cannot be undone. success is false when KTRDR could not reach the worker.",
+    "unless discard_checkpoint; a research cycle stops with its running child. Cannot be undone.",
   scope: "ktrdr:operate",
   annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
   startsOperation: false,

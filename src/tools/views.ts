@@ -338,8 +338,14 @@ export function workerView(
   });
 }
 
+/** A checkpoint read for a resume (`withResumeCheckpoint`): resumable when KTRDR can resume from it. */
+function resumeRole(op: Operation): "resumable" | undefined {
+  const stopped = op.status === "cancelled" || op.status === "failed";
+  return op.operation_type === "training" && stopped && op.anomaly !== "cancel_not_delivered" ? "resumable" : undefined;
+}
+
 /** A checkpoint as the agent reads it: its epoch, kind and age, and whether a resume can continue from it. */
-export function checkpointView(c: Checkpoint, role: "progress" | "resumable", now: number): Record<string, unknown> {
+export function checkpointView(c: Checkpoint, role: "progress" | "resumable" | undefined, now: number): Record<string, unknown> {
   return prune({
     epoch: c.epoch,
     type: c.type,
@@ -358,7 +364,10 @@ export function witnessView(op: Operation, now: number): Record<string, unknown>
   return prune({
     backend_status: op.backend && op.backend.status !== op.status ? op.backend.status : undefined,
     anomaly: op.anomaly,
-    checkpoint: w?.checkpoint && w.checkpoint_role ? checkpointView(w.checkpoint, w.checkpoint_role, now) : undefined,
+    checkpoint:
+      w?.checkpoint && (w.checkpoint_role ?? resumeRole(op))
+        ? checkpointView(w.checkpoint, w.checkpoint_role ?? resumeRole(op), now)
+        : undefined,
     worker: w?.worker_state ? workerView(w.worker, w.worker_state, now, { id: w.dispatched_to, replaces: w.replaces }) : undefined,
     cycle: op.cycle,
   });
@@ -396,7 +405,6 @@ export function conciseStatus(op: Operation, now: number): Record<string, unknow
   if (op.status === "failed") view.error_message = op.error;
   if (op.status === "cancelled" || op.backend?.status === "cancelled") view.cancel_reason = op.cancel_reason;
   if (op.status === "completed" && op.results) view.result = headline(op.operation_type, op.results);
-  view.checkpoint = checkpointView(op, now);
   return prune({ ...view, ...researchView(op), ...gaps(op) });
 }
 
@@ -420,28 +428,6 @@ export function researchView(op: Pick<Operation, "cycle" | "research">): { cycle
       })),
       budget: r.budget,
     },
-  });
-}
-
-/**
- * A training's checkpoint as the status view shows it, when it was read (`witnesses.checkpoint`):
- * its epoch, kind and age, and `resumable` when KTRDR can resume from it (a cancelled or failed
- * training KTRDR does not report running). One small function, for the witness view to replace.
- */
-export function checkpointView(
-  op: Pick<Operation, "operation_type" | "status" | "anomaly" | "witnesses">,
-  now: number,
-): { epoch?: number; type: string; age_s?: number; resumable?: true } | undefined {
-  const c = op.witnesses?.checkpoint;
-  if (!c) return undefined;
-  const created = parseTime(c.created_at);
-  const resumable =
-    op.operation_type === "training" && (op.status === "cancelled" || op.status === "failed") && op.anomaly !== "cancel_not_delivered";
-  return prune({
-    epoch: c.epoch,
-    type: c.type,
-    age_s: created === undefined ? undefined : Math.max(0, Math.round((now - created) / 1000)),
-    resumable: resumable ? (true as const) : undefined,
   });
 }
 
