@@ -60,7 +60,9 @@ export type BackendFailure =
   /** An HTTP error with a JSON body in either of KTRDR's error shapes. */
   | { kind: "http"; status: number; message: string; code?: string; cause: HttpCause }
   /** A value that cannot be a path segment; refused before any request. */
-  | { kind: "bad_input"; value: string };
+  | { kind: "bad_input"; value: string }
+  /** An answer larger than the call allows (`maxBytes`): not read further. */
+  | { kind: "too_large"; status: number; limit: number };
 
 /** Statuses of gateways and tunnels that usually clear up by themselves. */
 export const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([502, 503, 504, 520, 521, 522, 523, 524, 530]);

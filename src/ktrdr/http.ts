@@ -17,6 +17,8 @@ export interface CallOptions {
   body?: unknown;
   /** Safe to repeat: transient failures are retried briefly. Never set for starts and cancels. */
   idempotent?: boolean;
+  /** Reads at most this many bytes of the answer; a longer one fails as `too_large` (unbounded routes, e.g. `/checkpoints`). */
+  maxBytes?: number;
 }
 
 export interface HttpOptions {
@@ -158,7 +160,7 @@ export class KtrdrHttp {
     if (caller?.aborted) abort.abort();
     else caller?.addEventListener("abort", follow, { once: true });
     try {
-      return await this.exchange(method, url, headers, opts.body, schema, abort.signal, timer, budget, fail);
+      return await this.exchange(method, url, headers, opts.body, schema, abort.signal, timer, budget, fail, opts.maxBytes);
     } finally {
       clearTimeout(handle);
       caller?.removeEventListener("abort", follow);
@@ -175,6 +177,7 @@ export class KtrdrHttp {
     timer: { readonly expired: boolean },
     budget: number,
     fail: (f: BackendFailure) => never,
+    maxBytes?: number,
   ): Promise<z.infer<S>> {
     let res: Response;
     try {
@@ -193,7 +196,9 @@ export class KtrdrHttp {
 
     let text: string;
     try {
-      text = await res.text();
+      const capped = maxBytes === undefined ? undefined : await readCapped(res, maxBytes);
+      if (capped === "too_large") return fail({ kind: "too_large", status: res.status, limit: maxBytes as number });
+      text = capped ?? (await res.text());
     } catch {
       if (this.signal?.aborted) return fail({ kind: "aborted" });
       if (timer.expired) return fail({ kind: "timeout", afterMs: budget });
@@ -239,6 +244,36 @@ export class KtrdrHttp {
     }
     return parsed.data;
   }
+}
+
+/** The body as text, or "too_large" as soon as it passes `max` bytes (the rest is not read). */
+async function readCapped(res: Response, max: number): Promise<string | "too_large"> {
+  const declared = Number(res.headers.get("content-length") ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > max) {
+    await res.body?.cancel();
+    return "too_large";
+  }
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      return "too_large";
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
 }
 
 /**

@@ -14,7 +14,7 @@
  * - `checkpoints.ts` and `resume.ts`: what a cancelled or failed operation can go on from, and how.
  */
 import type { BackendConfig } from "../config";
-import { cancelOperation } from "./cancel";
+import { type CancelOptions, cancelOperation } from "./cancel";
 import { deleteCheckpoint, readCheckpoint, withResumeCheckpoint } from "./checkpoints";
 import {
   listIndicators,
@@ -44,9 +44,10 @@ import {
   startTraining,
   type TrainingRequest,
 } from "./starts";
-import { busyWith, readWorkers, wireVersion } from "./workers";
+import { type BusyWorker, busyWith, witnessed } from "./witness";
+import { readWorkers, wireVersion } from "./workers";
 
-export type { CancelOutcome } from "./cancel";
+export type { CancelBelief, CancelOutcome } from "./cancel";
 export type { MarketData, Strategy } from "./discovery";
 export type { WireVersion } from "./http";
 export type { BacktestList } from "./details";
@@ -55,6 +56,7 @@ export type { ResearchRequest } from "./research";
 export type { RestartPlan, RestartType, Resumed } from "./resume";
 export type { ListQuery } from "./rows";
 export type { BacktestRequest, DataLoadRequest, TrainingRequest } from "./starts";
+export type { BusyWorker } from "./witness";
 
 export class KtrdrApi {
   private readonly http: KtrdrHttp;
@@ -84,14 +86,24 @@ export class KtrdrApi {
 
   // ---- operations ---------------------------------------------------------------------------
 
-  /** One operation; from its list row (saying what is missing) when the backend cannot serve its record. */
-  getOperation(id: string): Promise<Operation> {
-    return readOperation(this.http, id);
+  /**
+   * One operation; from its list row (saying what is missing) when the backend cannot serve its
+   * record. `witness`: on v2026, also what its workers and checkpoint say, and the server's belief
+   * (`witness.ts`): for a final read, never inside wait polling.
+   */
+  async getOperation(id: string, opts: { witness?: boolean; now?: number } = {}): Promise<Operation> {
+    const op = await readOperation(this.http, id);
+    return opts.witness ? witnessed(this.http, op, opts.now ?? Date.now()) : op;
+  }
+
+  /** The belief about an operation already read (v2026 witnesses; unchanged on v2025). */
+  witness(op: Operation, now: number = Date.now()): Promise<Operation> {
+    return witnessed(this.http, op, now);
   }
 
   /** A page of operations, newest first, each row's status as the server knows it (`listing.ts`). */
-  listOperations(q: ListQuery): Promise<OperationPage> {
-    return listOperations(this.http, q);
+  listOperations(q: ListQuery, now: number = Date.now()): Promise<OperationPage> {
+    return listOperations(this.http, q, now);
   }
 
   /** Active operations of one type, read in full (the start tools' duplicate guard). */
@@ -129,13 +141,13 @@ export class KtrdrApi {
     return restartPlan(this.http, op);
   }
 
-  /** The operation a busy worker of this type runs, if the backend says (after a v2026 503). */
-  busyWith(workerType: string): Promise<Operation | undefined> {
-    return busyWith(this.http, workerType);
+  /** What occupies the workers of a type, as KTRDR's registry and the operation it names say (after a v2026 503). */
+  busyWith(workerType: string, now: number = Date.now()): Promise<BusyWorker | undefined> {
+    return busyWith(this.http, workerType, now);
   }
 
-  cancelOperation(id: string, reason?: string) {
-    return cancelOperation(this.http, id, reason);
+  cancelOperation(id: string, reason?: string, opts: CancelOptions = {}) {
+    return cancelOperation(this.http, id, reason, opts);
   }
 
   /**

@@ -217,6 +217,11 @@ export interface OperationRow {
 
 export interface OperationPage {
   rows: OperationRow[];
+  /**
+   * Rows KTRDR itself returned for this page, before the server's filters and additions: a page
+   * of `limit` means more may follow (v2026 gives no count to trust, so paging asks this).
+   */
+  listed?: number;
   /** Matching operations in the backend; absent when the server cannot tell exactly. */
   total_count?: number;
   /** At least this many match, when the exact count is unknown. */
@@ -285,16 +290,40 @@ export const ANOMALIES = [
 ] as const;
 export type Anomaly = (typeof ANOMALIES)[number];
 
+/**
+ * What KTRDR's registry says of the worker that matters for an operation, as of its last check:
+ * it claims the operation, is free, is busy with another, has not been checked since it
+ * (re)registered, is failing its health checks, or is no longer registered.
+ */
+export const WORKER_STATES = ["running_it", "free", "busy_other", "unchecked", "failing", "gone"] as const;
+export type WorkerState = (typeof WORKER_STATES)[number];
+
+/** A witness the server can read besides the record (v2026). */
+export type WitnessRead = "workers" | "checkpoint" | "agent" | "health";
+
 /** What the server read besides the record to judge an operation, and what it could not read. */
 export interface Witnesses {
   /** The worker KTRDR gave the operation to (record `metadata.parameters.worker_id`). */
   dispatched_to?: string;
   /** The worker that matters for this operation (the one that claims it, or the one it was given to). */
   worker?: Worker;
+  /** What the registry says of that worker for this operation; set only when it matters to the belief. */
+  worker_state?: WorkerState;
+  /** The worker KTRDR gave it to, when another one now claims it (`worker_replaced`). */
+  replaces?: string;
+  /** Ids of the registered workers, when the one it was given to is gone. */
+  workers_registered?: string[];
   /** The checkpoint, `null` when read and there is none; absent when not read. */
   checkpoint?: Checkpoint | null;
+  /**
+   * What the checkpoint tells the agent: how far the work got (the record lost or never had its
+   * progress), or where a resume would continue from. Absent: nothing the record does not say.
+   */
+  checkpoint_role?: "progress" | "resumable";
+  /** KTRDR's orphan detector (`/health`), read when no healthy worker runs an operation KTRDR calls running. */
+  orphan?: { timeout_s: number; interval_s: number };
   /** Witness reads that failed (said in a note, never fatal). */
-  unread?: Array<"workers" | "checkpoint" | "agent" | "health">;
+  unread?: WitnessRead[];
 }
 
 /** A child operation of a research cycle (its training or backtest), as its own record says. */

@@ -10,6 +10,11 @@
  * - v2026 nests per-epoch metrics as a serialised `(list, cursor)` pair that repeats history.
  * - v2026 keeps no `strategy_name` in a training's parameters, only the strategy's YAML.
  * - Step counters of 0 of 0 and `"N/A"` metadata are placeholders, not facts.
+ * - v2026 shows a running worker operation whose progress it lost (a backend restart) or never
+ *   tracked (a resumed training, `resuming`) as 0 %, no step: progress is unknown, not 0 %
+ *   (`witness.ts` then asks the workers and the checkpoint how far it got).
+ * - KTRDR's retry makes a `pending` `op_retry_*` operation that no worker ever runs (both
+ *   versions): flagged `retry_ghost`, never shown as work in progress.
  * - Timestamps come with `Z`, `+00:00` or no zone (all UTC): every one of the model is written
  *   one way, ISO 8601 UTC with `Z` (`time.ts`).
  *
@@ -40,6 +45,22 @@ export function resultsUnknown(op: Operation, why: string): Operation {
   return op;
 }
 const resultsNotes = new WeakMap<Operation, string[]>();
+
+/** Why a v2026 running operation shows no progress: KTRDR's placeholder (0 %, no step), never "0 %". */
+export const PLACEHOLDER_PROGRESS_NOTE = "KTRDR reports no progress (0 %, no step); progress is unknown.";
+/** A cancelled v2026 record's progress, reset to 0 (a checkpoint, when read, says how far it got: `witness.ts`). */
+export const CANCEL_RESET_NOTE = "KTRDR v2026 resets progress when an operation is cancelled: how far it got is not known.";
+/** What a retry ghost is, and what to do about it. */
+export const RETRY_GHOST_NOTE =
+  "Made by KTRDR's retry, which no worker runs: it stays pending. Cancel it; to run the work again, start it anew.";
+
+/** Operations v2026 runs on a worker (the others run inside the backend). */
+export const WORKER_OPERATION_TYPES: readonly string[] = ["training", "backtesting"];
+
+/** An id KTRDR's `POST /operations/{id}/retry` made (`op_retry_<type>_…`, L26/480, L25/033). */
+export function isRetryId(id: string): boolean {
+  return id.startsWith("op_retry_");
+}
 
 /** v2025's text for a training whose cancel it recorded as a failure. */
 const V2025_CANCELLED_TRAINING_TEXT = "Training operation cancelled";
@@ -132,15 +153,31 @@ export function operationFromRecord(rec: OperationInfo): Operation {
     }
   }
 
+  // ---- who runs it (v2026: the worker it was given to) ----
+  const worker = isV2026Record ? text(params.worker_id) : undefined;
+  if (worker) op.witnesses = { dispatched_to: worker };
+
   // ---- progress ----
   const progress = progressFrom(obj(rec.progress));
-  const resetOnCancel =
-    isV2026Record && op.status === "cancelled" && (progress?.percentage ?? 0) === 0 && !progress?.current_step && !progress?.steps_total;
+  const blank = (progress?.percentage ?? 0) === 0 && !progress?.current_step && !progress?.steps_total;
+  const resetOnCancel = isV2026Record && op.status === "cancelled" && blank;
+  // A running worker operation at 0 %, no step: what a restart leaves, or a resumed training (L26/607, 022).
+  const placeholder =
+    isV2026Record && (op.status === "running" || op.status === "resuming") && blank && WORKER_OPERATION_TYPES.includes(op.operation_type);
   if (resetOnCancel) {
     unknown.push("progress");
-    notes.push("KTRDR v2026 resets progress when an operation is cancelled: how far it got is not known.");
+    notes.push(CANCEL_RESET_NOTE);
+  } else if (placeholder) {
+    unknown.push("progress");
+    notes.push(PLACEHOLDER_PROGRESS_NOTE);
   } else {
     op.progress = progress;
+  }
+
+  // ---- KTRDR's retry: a pending record nobody runs (L26/480–512, L25/033–070) ----
+  if (isRetryId(op.operation_id) && op.status === "pending" && !op.started_at) {
+    op.anomaly = "retry_ghost";
+    notes.push(RETRY_GHOST_NOTE);
   }
   if (progress && rec.operation_type === "training") {
     const planned = epochsPlanned(obj(obj(rec.progress)?.context), progress.current_step);
@@ -402,6 +439,8 @@ export function rowFromSummary(s: OperationSummary): OperationRow {
     current_step: text(s.current_step),
     symbol: fact(s.symbol),
     duration_seconds: num(s.duration_seconds),
+    // A retry's pending row (rows carry no start time; the record's check is in operationFromRecord).
+    ...(isRetryId(s.operation_id) && s.status === "pending" ? { anomaly: "retry_ghost" as const } : {}),
   };
 }
 
@@ -418,7 +457,9 @@ export function rowFromOperation(op: Operation, now: number): OperationRow {
     current_step: op.progress?.current_step,
     symbol: op.symbol,
     duration_seconds: started === undefined || ended === undefined ? undefined : Math.max(0, (ended - started) / 1000),
-    ...(op.backend ? { backend_status: op.backend.status } : {}),
+    ...(op.backend && op.backend.status !== op.status ? { backend_status: op.backend.status } : {}),
+    ...(op.anomaly ? { anomaly: op.anomaly } : {}),
+    ...(op.cycle ? { cycle: op.cycle } : {}),
   };
 }
 

@@ -181,6 +181,14 @@ export const resumeResponseSchema = z.looseObject({
 
 export const checkpointListSchema = z.looseObject({ success, data: z.array(checkpointSchema), total_count: num.nullish() });
 
+/**
+ * v2026 `GET /health`: its orphan detector, which fails a running operation no worker claims after
+ * `orphan_timeout_seconds` (L26/604, 1248: 60 s, checked every 15 s).
+ */
+export const orphanDetectorSchema = z.looseObject({
+  orphan_detector: z.looseObject({ orphan_timeout_seconds: num.nullish(), check_interval_seconds: num.nullish() }).nullish(),
+});
+
 /** A start that nests its answer under `data`. */
 const nestedStartSchema = z.looseObject({ success, data: z.looseObject({ ...startAnswer, operation_id: opId }) });
 /** v2025 `POST /data/load`: the id is nested under `data`. */

@@ -1,11 +1,11 @@
 /**
- * v2026's workers (`GET /workers`): which worker runs which operation. A v2025 backend has no
+ * v2026's workers (`GET /workers`): which worker runs which operation, as of KTRDR's last check
+ * of each (`witness.ts` weighs that against the record). A v2025 backend has no
  * workers; asking one is also how an `auto` adapter learns which version it talks to.
  */
 import { BackendError } from "./errors";
 import type { KtrdrHttp, WireVersion } from "./http";
-import type { Operation, Worker } from "./model";
-import { tryReadOperation } from "./record";
+import type { Worker } from "./model";
 import { workerFrom } from "./normalise";
 import * as wire from "./wire";
 
@@ -30,11 +30,4 @@ export async function wireVersion(http: KtrdrHttp): Promise<WireVersion | undefi
   if (http.version) return http.version;
   await readWorkers(http).catch(() => undefined);
   return http.version;
-}
-
-/** The operation a busy worker of this type runs, if the backend says (after a v2026 503). */
-export async function busyWith(http: KtrdrHttp, workerType: string): Promise<Operation | undefined> {
-  const workers = await readWorkers(http).catch(() => undefined);
-  const id = workers?.find((w) => w.worker_type === workerType && w.current_operation_id)?.current_operation_id;
-  return id ? tryReadOperation(http, id) : undefined;
 }

@@ -15,6 +15,7 @@ import type { BackendConfig } from "../config";
 import { BackendError } from "../ktrdr/errors";
 import { KtrdrApi } from "../ktrdr/ktrdr.api";
 import { isOperationId, type Operation, type OperationPage, type OperationRow } from "../ktrdr/model";
+import { RETRY_GHOST_NOTE } from "../ktrdr/normalise";
 import { parseTime } from "../ktrdr/time";
 import { log } from "../log";
 import { START_TOOLS } from "../tools/catalogue";
@@ -123,9 +124,25 @@ function completedMessage(era: TaskEra): string {
   return `completed: ${where} (or get_operation_results)`;
 }
 
+/**
+ * The task status of an operation as the server believes it, except that a task never leaves a
+ * terminal state KTRDR reported (a terminal task status is final): when KTRDR says cancelled but
+ * its worker still runs it, the task is `cancelled` and the status message says the rest.
+ */
+function taskStatusOf(op: Pick<Operation, "status" | "anomaly">, backendStatus: string | undefined): TaskStatus {
+  const believed = taskStatus(op.status);
+  if (op.anomaly && backendStatus && !isTerminal(believed) && isTerminal(taskStatus(backendStatus))) return taskStatus(backendStatus);
+  return believed;
+}
+
+/** The anomaly in a task's status message: its code and the server's one-sentence note. */
+function anomalyWords(anomaly: string, note: string | undefined): string {
+  return `${anomaly}: ${note ?? "get_operation_status says more"}`;
+}
+
 /** The task view of one operation record, as `era` reads it. */
 export function taskFromOperation(op: Operation, now: number, era: TaskEra): TaskView {
-  const status = taskStatus(op.status);
+  const status = taskStatusOf(op, op.backend?.status);
   const createdAt = iso(op.created_at) ?? iso(op.started_at) ?? new Date(now).toISOString();
   const lastUpdatedAt = iso(op.completed_at) ?? iso(op.started_at) ?? createdAt;
   const p = op.progress ?? {};
@@ -138,12 +155,14 @@ export function taskFromOperation(op: Operation, now: number, era: TaskEra): Tas
   } else {
     task.statusMessage = (status === "failed" ? op.error : op.cancel_reason) ?? status;
   }
+  // The anomaly's note is the first note (witness.ts, normalise.ts).
+  if (op.anomaly) task.statusMessage = `${task.statusMessage} · ${anomalyWords(op.anomaly, op.notes?.[0])}`;
   return task;
 }
 
 /** The task view of a list row (rows carry no update time: creation + duration stands in for it). */
 export function taskFromSummary(row: OperationRow, now: number): TaskView {
-  const status = taskStatus(row.status);
+  const status = taskStatusOf(row, row.backend_status);
   const createdMs = parseTime(row.created_at);
   const createdAt = iso(row.created_at) ?? new Date(now).toISOString();
   const duration = typeof row.duration_seconds === "number" ? row.duration_seconds : undefined;
@@ -155,6 +174,10 @@ export function taskFromSummary(row: OperationRow, now: number): TaskView {
   if (!isTerminal(status)) {
     task.pollIntervalMs = pollIntervalFor(createdMs, now);
     task.statusMessage = workingMessage(row.status, row.current_step, row.progress_percentage);
+  }
+  if (row.anomaly) {
+    const note = row.anomaly === "retry_ghost" ? RETRY_GHOST_NOTE : undefined;
+    task.statusMessage = [task.statusMessage ?? row.backend_status ?? row.status, anomalyWords(row.anomaly, note)].join(" · ");
   }
   return task;
 }
@@ -193,12 +216,15 @@ export function backendApi(deps: TaskDeps): KtrdrApi {
   return new KtrdrApi(deps.backend(), { fetch: deps.fetch, requestId: crypto.randomUUID() });
 }
 
-/** The operation behind a task, or the not-found error; other backend failures as -32603 with the agent-facing text. */
-export async function readOperation(taskId: string, deps: TaskDeps, method: string): Promise<Operation> {
+/**
+ * The operation behind a task, or the not-found error; other backend failures as -32603 with the
+ * agent-facing text. `witness`: with the v2026 witnesses and the server's belief (tasks/get).
+ */
+export async function readOperation(taskId: string, deps: TaskDeps, method: string, witness = false): Promise<Operation> {
   if (!isOperationId(taskId)) throw malformedTaskId(taskId);
   const backend = backendApi(deps);
   try {
-    return await backend.getOperation(taskId);
+    return await backend.getOperation(taskId, { witness, now: deps.now?.() ?? Date.now() });
   } catch (err) {
     if (err instanceof BackendError && err.is("operation_not_found")) throw taskNotFound(taskId);
     throw backendFault(err, method, backend, taskId);
@@ -207,27 +233,30 @@ export async function readOperation(taskId: string, deps: TaskDeps, method: stri
 
 /** The task behind `taskId`, read from the backend. */
 export async function readTask(taskId: string, deps: TaskDeps, method: string, era: TaskEra): Promise<TaskView> {
-  return taskFromOperation(await readOperation(taskId, deps, method), deps.now?.() ?? Date.now(), era);
+  return taskFromOperation(await readOperation(taskId, deps, method, true), deps.now?.() ?? Date.now(), era);
 }
 
-/** Every operation the backend knows, newest first; the cursor is the offset of the next page. */
+/**
+ * Every operation the backend knows, newest first; the cursor is the offset of the next page of
+ * KTRDR's own list. A next page is offered while KTRDR returned a full one: no count is needed
+ * (v2026's is only its cache's). The first page also carries what the server adds to KTRDR's list.
+ */
 export async function listTasks(cursor: string | undefined, deps: TaskDeps): Promise<{ tasks: TaskView[]; nextCursor?: string }> {
   const offset = cursor === undefined ? 0 : Number(cursor);
   if (!Number.isSafeInteger(offset) || offset < 0 || (cursor !== undefined && !/^\d+$/.test(cursor))) {
     throw new McpFault(FaultCode.InvalidParams, `Invalid cursor '${echo(cursor, 40)}': pass back the nextCursor of the previous page.`);
   }
   const backend = backendApi(deps);
+  const now = deps.now?.() ?? Date.now();
   let res: OperationPage;
   try {
-    res = await backend.listOperations({ limit: TASKS_PAGE_SIZE, offset });
+    res = await backend.listOperations({ limit: TASKS_PAGE_SIZE, offset }, now);
   } catch (err) {
     throw backendFault(err, "tasks/list", backend);
   }
-  const now = deps.now?.() ?? Date.now();
   const tasks = res.rows.map((row) => taskFromSummary(row, now));
-  const next = offset + res.rows.length;
-  const total = res.total_count ?? res.total_at_least ?? 0;
-  return res.rows.length > 0 && next < total ? { tasks, nextCursor: String(next) } : { tasks };
+  const listed = res.listed ?? res.rows.length;
+  return listed >= TASKS_PAGE_SIZE ? { tasks, nextCursor: String(offset + listed) } : { tasks };
 }
 
 /** What a start tool answers with (its `note` says what else the agent must know, e.g. a failed read-back). */
@@ -381,11 +410,11 @@ export async function taskResult(taskId: string, deps: TaskDeps): Promise<ToolRe
  * operating call writes.
  */
 export async function cancelTask(taskId: string, deps: TaskDeps): Promise<{ alreadyFinished: boolean }> {
-  await readOperation(taskId, deps, "tasks/cancel");
+  const before = await readOperation(taskId, deps, "tasks/cancel");
   const backend = backendApi(deps);
   const principal = deps.auth().principal;
   try {
-    const res = await backend.cancelOperation(taskId, CANCEL_REASON);
+    const res = await backend.cancelOperation(taskId, CANCEL_REASON, { before, now: deps.now?.() ?? Date.now() });
     log("info", "audit", { tool: "tasks/cancel", principal, operation_id: taskId, outcome: res.cancelled ? "ok" : "already_finished" });
     return { alreadyFinished: !res.cancelled };
   } catch (err) {

@@ -101,6 +101,11 @@ function describeBackendError(err: BackendError, s: ErrorSubject): string {
       );
     case "http":
       return describeHttp(f.status, f.message, f.cause, s, ref);
+    case "too_large":
+      return (
+        `KTRDR's answer was larger than this server reads (over ${Math.round(f.limit / 1024)} KiB, HTTP ${f.status})${ref}; ` +
+        "narrow the request (filters, a shorter range) and call it again."
+      );
     case "bad_input":
       return (
         `Invalid id or name ${JSON.stringify(echo(f.value))}: ids are like op_training_20251004_143530_b5c6d7e8 and names like AAPL ` +

@@ -21,6 +21,7 @@ import {
   listRow,
   prune,
   resultSeries,
+  workerView,
 } from "./views";
 
 export const LIST_LIMIT_MAX = 100;
@@ -28,6 +29,15 @@ export const LIST_LIMIT_MAX = 100;
 const detail = z.enum(["concise", "full"]).default("concise").describe("full adds KTRDR's own record");
 
 const looseRecord = z.record(z.string(), z.unknown());
+
+/**
+ * What the v2026 witnesses add (design-18 §1.5), kept bare in the catalogue (its token budget):
+ * the note says what each anomaly means; the values come from `ANOMALIES` and `WORKER_STATES`
+ * (model.ts), checked by the tests rather than published as enums.
+ */
+const anomalyOutput = z.string().optional();
+const backendStatusOutput = z.string().optional();
+const workerOutput = looseRecord.optional();
 
 /** What the server could not establish, and why (present only when something is missing or was corrected). */
 const gapsOutput = {
@@ -45,6 +55,8 @@ const listRowShape = z.object({
   operation_type: z.string(),
   status: z.string(),
   backend_status: z.string().optional(),
+  anomaly: anomalyOutput,
+  cycle: z.string().optional(),
   created_at: z.string().optional(),
   progress_percentage: z.number().optional(),
   current_step: z.string().optional(),
@@ -57,7 +69,7 @@ export const listOperations = defineTool({
   title: "List KTRDR operations",
   description:
     "Find operations without knowing their ids (at the start of a conversation, or what is running), newest first. " +
-    "Filters: operation_type, status, active_only (pending+running). get_operation_status reads one.",
+    "Filters: operation_type, status, active_only (pending+running). KTRDR v2026 may miss some (note says). get_operation_status reads one.",
   ...READER,
   input: {
     operation_type: input.operationType.optional(),
@@ -75,8 +87,8 @@ export const listOperations = defineTool({
     returned_count: z.number(),
     note: z.string().optional(),
   },
-  async run(args, { api }) {
-    const page = await api.listOperations(args);
+  async run(args, { api, now }) {
+    const page = await api.listOperations(args, now());
     const data = page.rows.map(listRow) as Array<z.infer<typeof listRowShape>>;
     return {
       success: true,
@@ -106,6 +118,9 @@ export const getOperationStatus = defineTool({
     operation_id: z.string(),
     operation_type: z.string(),
     status: z.string(),
+    backend_status: backendStatusOutput,
+    anomaly: anomalyOutput,
+    worker: workerOutput,
     progress_percentage: z.number().optional(),
     current_step: z.string().optional(),
     symbol: z.string().optional(),
@@ -128,16 +143,20 @@ export const getOperationStatus = defineTool({
     finished: z.boolean().optional(),
     waited_seconds: z.number().optional(),
     backend: looseRecord.optional(),
+    witnesses: looseRecord.optional(),
     record: looseRecord.optional(),
   },
   async run(args, ctx) {
     let op = await ctx.api.getOperation(args.operation_id);
     let waited: Record<string, unknown> = {};
+    let readFailed = false;
     if (args.wait_seconds > 0) {
+      // The wait polls the record only; the witnesses are read once, on the final state.
       const w = await waitForOperation(ctx, args.operation_id, { seconds: args.wait_seconds, until: args.until, first: op });
       op = w.op ?? op;
       waited = { finished: w.finished, waited_seconds: w.waited_seconds };
       if (w.readError !== undefined) {
+        readFailed = true;
         const why = describeError(w.readError, {
           tool: "get_operation_status",
           operationId: args.operation_id,
@@ -146,6 +165,9 @@ export const getOperationStatus = defineTool({
         op = { ...op, notes: [...(op.notes ?? []), `This is the last state seen: a later read failed (${why})`] };
       }
     }
+    if (!readFailed) op = await ctx.api.witness(op, ctx.now());
+    // Finished by belief: a cancel that did not reach its worker is not finished.
+    if (args.wait_seconds > 0) waited.finished = isFinished(op.status);
     // v2026: a cycle's phase and children, or the cycle a training or backtest belongs to (never inside the wait).
     op = await ctx.api.withResearch(op).catch(() => op);
     // A cancelled or failed v2026 training: the checkpoint a resume would continue from.
@@ -179,6 +201,9 @@ export const cancelOperation = defineTool({
     success: z.boolean(),
     operation_id: z.string(),
     status: z.string(),
+    backend_status: backendStatusOutput,
+    anomaly: anomalyOutput,
+    worker: workerOutput,
     cancelled_at: z.string().optional(),
     cancellation_reason: z.string().optional(),
     task_cancelled: z.boolean().optional(),
@@ -188,27 +213,36 @@ export const cancelOperation = defineTool({
     checkpoint_discarded: z.boolean().optional(),
     note: z.string().optional(),
   },
-  async run(args, { api }) {
+  async run(args, { api, now }) {
     if (args.discard_checkpoint) await checkDiscardSupported(api);
-    const res = await api.cancelOperation(args.operation_id, args.reason);
+    const res = await api.cancelOperation(args.operation_id, args.reason, { now: now() });
     if (!res.cancelled) {
-      if (!args.discard_checkpoint)
-        throw new ToolError(alreadyFinishedMessage(args.operation_id, res.status, res.operation?.backend?.status));
+      const op = res.operation;
+      // KTRDR refuses a second cancel of one it marked cancelled but never delivered (v2026/043).
+      if (op?.anomaly === "cancel_not_delivered")
+        throw new ToolError(
+          `Operation ${args.operation_id} is marked cancelled by KTRDR, which refuses to cancel it again, but its worker still runs it: ` +
+            `${op.notes?.[0] ?? ""} Only stopping that worker ends it (an operator's action).`,
+        );
+      if (!args.discard_checkpoint) throw new ToolError(alreadyFinishedMessage(args.operation_id, res.status, op?.backend?.status));
       // Already finished: the discard alone.
       const discard = await discardCheckpoint(api, args.operation_id, { alreadyStatus: res.status });
       return { success: true, operation_id: args.operation_id, status: res.status, ...discard };
     }
-    const { cancelled: _c, children, notes, ...facts } = res;
+    const { cancelled: _c, children, notes, belief, ...facts } = res;
     const discard = args.discard_checkpoint
       ? await discardCheckpoint(api, args.operation_id, { remoteCancelled: res.remote_cancelled })
       : undefined;
     return prune({
-      success: true,
-      status: "cancelled",
+      success: belief ? belief.status === "cancelled" : true,
       ...facts,
+      status: belief?.status ?? "cancelled",
+      backend_status: belief && belief.status !== "cancelled" ? "cancelled" : undefined,
+      anomaly: belief?.anomaly,
+      worker: belief?.worker_state ? workerView(belief.worker, belief.worker_state, now()) : undefined,
       children: children?.map(({ completed_at: _t, ...c }) => c),
       checkpoint_discarded: discard?.checkpoint_discarded,
-      note: [...(notes ?? []), ...(discard ? [discard.note] : [])].join(" ") || undefined,
+      note: [...(belief ? [belief.note] : []), ...(notes ?? []), ...(discard ? [discard.note] : [])].join(" ") || undefined,
     });
   },
 });

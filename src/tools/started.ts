@@ -9,11 +9,13 @@
  */
 import { z } from "zod";
 import { BackendError } from "../ktrdr/errors";
+import type { BusyWorker } from "../ktrdr/ktrdr.api";
 import { isActive, type Operation, type Started } from "../ktrdr/model";
+import { parseTime } from "../ktrdr/time";
 import { findActiveTwin, type Matcher, type Twin } from "./dedupe";
 import { describeError } from "./errors";
 import { type ToolContext, ToolError } from "./tool";
-import { conciseStatus, epochsPlanned, round } from "./views";
+import { conciseStatus, epochsPlanned, round, shortTime } from "./views";
 import { waitForOperation, waitInput } from "./wait";
 
 export const startInput = {
@@ -79,8 +81,8 @@ export async function startOperation(
     op = await opts.start();
   } catch (err) {
     if (err instanceof BackendError && err.is("workers_busy") && opts.type !== "data_load") {
-      const busy = await ctx.api.busyWith(opts.type).catch(() => undefined);
-      throw new ToolError(workerBusyMessage(opts.type, busy));
+      const busy = await ctx.api.busyWith(opts.type, ctx.now()).catch(() => undefined);
+      throw new ToolError(workerBusyMessage(opts.type, busy, ctx.now()));
     }
     throw err;
   }
@@ -121,24 +123,57 @@ function finishedSentence(op: Operation, seconds: number): string {
   return `It was cancelled within ${seconds} s${op.cancel_reason ? ` (${op.cancel_reason})` : ""}.`;
 }
 
-/** KTRDR v2026 runs one operation per worker type: say what occupies it, and what to do instead of starting again. */
-function workerBusyMessage(type: string, busy: Operation | undefined): string {
+/**
+ * KTRDR v2026 runs one operation per worker type: say what occupies it, from what its registry
+ * and the operation's witnesses say (design §1.6) — never a predicted time: KTRDR frees a worker
+ * at the first health check after its operation ended, and the check times are KTRDR's own.
+ */
+export function workerBusyMessage(type: string, busy: BusyWorker | undefined, now: number): string {
   const head = `KTRDR's ${type} worker is busy (HTTP 503), so nothing was started.`;
-  if (!busy)
+  if (busy && busy.registered === 0)
     return (
-      `${head} KTRDR names no operation on it: the worker may still be registering or being released. ` +
-      "Call check_backend_health, then start again in a minute."
+      `${head} KTRDR lists no ${type} worker right now (workers register again after a backend restart, within seconds). ` +
+      "Start again shortly."
     );
-  const pct = busy.progress?.percentage !== undefined ? `, ${round(busy.progress.percentage)}%` : "";
-  if (isActive(busy.status)) {
-    const what = `${busy.status}${pct}${busy.strategy_name ? `, ${busy.strategy_name}` : ""}`;
+  const w = busy?.worker;
+  const id = w?.current_operation_id;
+  if (!w || !id)
     return (
-      `${head} It is running ${busy.operation_id} (${what}). Follow that one with get_operation_status("${busy.operation_id}"), ` +
-      "or cancel it with cancel_operation; only then can another start."
+      `${head} KTRDR names no operation on it${w && !w.last_health_check ? " and has not checked it since it registered" : ""}. ` +
+      "Call list_operations(active_only=true) to see what runs, then start again."
     );
+  const x = busy?.op;
+  const follow = `Follow it with get_operation_status("${id}")`;
+  if (!x)
+    return (
+      `${head} KTRDR says ${w.worker_id} is busy with ${id}${w.last_health_check ? "" : " (set when KTRDR handed it over; the worker has not been checked since it registered)"}, ` +
+      `whose record could not be read. ${follow}, or cancel it with cancel_operation; only then can another start.`
+    );
+  if (isActive(x.status)) {
+    if (x.anomaly === "cancel_not_delivered")
+      return (
+        `${head} It still runs ${x.operation_id}, which KTRDR marked cancelled${x.completed_at ? ` at ${shortTime(x.completed_at)}` : ""} ` +
+        "but whose cancel never reached the worker; it frees the worker only when it ends or an operator stops the worker. " +
+        `${follow}.`
+      );
+    const pct = x.progress?.percentage !== undefined ? `, ${round(x.progress.percentage)}%` : "";
+    const ck =
+      x.witnesses?.checkpoint_role === "progress" && x.witnesses.checkpoint?.epoch !== undefined
+        ? `, epoch ${x.witnesses.checkpoint.epoch} from its checkpoint`
+        : "";
+    const what = `${x.status}${pct}${ck}${x.strategy_name ? `, ${x.strategy_name}` : ""}`;
+    return `${head} It is running ${x.operation_id} (${what}). ${follow}, or cancel it with cancel_operation; only then can another start.`;
   }
+  const ended = parseTime(x.completed_at);
+  const checked = parseTime(w.last_health_check);
+  const ago = (t: number) => `${Math.max(0, Math.round((now - t) / 1000))} s ago`;
+  if (ended !== undefined && (checked === undefined || checked < ended))
+    return (
+      `${head} Its last operation ${x.operation_id} ended ${ago(ended)} (${x.status}), after KTRDR last checked the worker ` +
+      `(${checked === undefined ? "not since it registered" : ago(checked)}); KTRDR frees it at its next health check.`
+    );
   return (
-    `${head} Its last operation ${busy.operation_id} has ${busy.status}; KTRDR frees the worker about 10 s later. ` +
-    "Start again in a few seconds."
+    `${head} KTRDR still lists it busy with ${x.operation_id}, which has ${x.status}${checked !== undefined ? ` (worker checked ${ago(checked)})` : ""}. ` +
+    "Call list_operations(active_only=true), then start again."
   );
 }

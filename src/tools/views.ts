@@ -4,7 +4,16 @@
  * nulls, empty collections and bookkeeping; `detail: "full"` views add everything the backend
  * sent. Derived facts (duration, ETA, training diagnosis) are computed here, never stored.
  */
-import { isActive, type Epoch, type Operation, type OperationRow, type Results } from "../ktrdr/model";
+import {
+  type Checkpoint,
+  type Epoch,
+  isActive,
+  type Operation,
+  type OperationRow,
+  type Results,
+  type Worker,
+  type WorkerState,
+} from "../ktrdr/model";
 import { parseTime } from "../ktrdr/time";
 
 // ---- generic helpers ------------------------------------------------------------------------
@@ -298,35 +307,104 @@ function gaps(op: Pick<Operation, "unknown" | "notes">): { unknown?: string[]; n
   return prune({ unknown: op.unknown, note: op.notes?.join(" ") });
 }
 
+/** Whole seconds from a backend time to `now` (the Worker's clock), never negative. */
+function secondsSince(iso: string | undefined, now: number): number | undefined {
+  const t = parseTime(iso);
+  return t === undefined ? undefined : Math.max(0, Math.round((now - t) / 1000));
+}
+
+/** The worker that matters to a belief, as the agent reads it (design §1.5). */
+// A type, not an interface: it is output as a plain record (implicit index signature).
+export type WorkerView = {
+  id?: string;
+  state: WorkerState;
+  checked_s_ago?: number;
+  other_op?: string;
+  replaces?: string;
+};
+
+export function workerView(
+  worker: Worker | undefined,
+  state: WorkerState,
+  now: number,
+  o: { id?: string; replaces?: string } = {},
+): WorkerView {
+  return prune({
+    id: worker?.worker_id ?? o.id,
+    state,
+    checked_s_ago: secondsSince(worker?.last_health_check, now),
+    other_op: state === "busy_other" ? worker?.current_operation_id : undefined,
+    replaces: o.replaces,
+  });
+}
+
+/** A checkpoint read for a resume (`withResumeCheckpoint`): resumable when KTRDR can resume from it. */
+function resumeRole(op: Operation): "resumable" | undefined {
+  const stopped = op.status === "cancelled" || op.status === "failed";
+  return op.operation_type === "training" && stopped && op.anomaly !== "cancel_not_delivered" ? "resumable" : undefined;
+}
+
+/** A checkpoint as the agent reads it: its epoch, kind and age, and whether a resume can continue from it. */
+export function checkpointView(c: Checkpoint, role: "progress" | "resumable" | undefined, now: number): Record<string, unknown> {
+  return prune({
+    epoch: c.epoch,
+    type: c.type,
+    age_s: secondsSince(c.created_at, now),
+    resumable: role === "resumable" ? true : undefined,
+  });
+}
+
+/**
+ * What the v2026 witnesses add to a status (absent unless they say something): KTRDR's own word
+ * when the server believes otherwise, the anomaly, the checkpoint that stands for progress or a
+ * resume, the worker that matters, the research cycle.
+ */
+export function witnessView(op: Operation, now: number): Record<string, unknown> {
+  const w = op.witnesses;
+  return prune({
+    backend_status: op.backend && op.backend.status !== op.status ? op.backend.status : undefined,
+    anomaly: op.anomaly,
+    checkpoint:
+      w?.checkpoint && (w.checkpoint_role ?? resumeRole(op))
+        ? checkpointView(w.checkpoint, w.checkpoint_role ?? resumeRole(op), now)
+        : undefined,
+    worker: w?.worker_state ? workerView(w.worker, w.worker_state, now, { id: w.dispatched_to, replaces: w.replaces }) : undefined,
+    cycle: op.cycle,
+  });
+}
+
 /**
  * The default status view. Flat, with the requirements' field names, and only what an agent
  * needs: progress, time, the domain facts of the current step, the error, cancel reason or result
- * headline, and what is unknown.
+ * headline, what the v2026 witnesses add, and what is unknown.
  */
 export function conciseStatus(op: Operation, now: number): Record<string, unknown> {
   const p = op.progress;
   const duration = durationSeconds(op, now);
+  const disputed = op.anomaly !== undefined && op.anomaly !== "retry_ghost";
   const view: Record<string, unknown> = {
     operation_id: op.operation_id,
     operation_type: op.operation_type,
     status: op.status,
+    ...witnessView(op, now),
     progress_percentage: p?.percentage !== undefined ? round(p.percentage) : undefined,
     current_step: p?.current_step,
     symbol: op.symbol,
     duration_seconds: duration,
-    eta_seconds: etaSeconds(op.status, p?.percentage, duration),
+    // Where the witnesses dispute KTRDR's record, no estimate is derived from its progress.
+    eta_seconds: disputed ? undefined : etaSeconds(op.status, p?.percentage, duration),
   };
   if (op.operation_type === "training") {
-    if (op.latest_epoch) view.epoch_metrics = epochView(op.latest_epoch);
-    if (op.epochs) view.diagnosis = diagnoseTraining(op.epochs);
+    // A disputed view keeps to the dispute: the epochs stay with get_operation_metrics.
+    if (op.latest_epoch && !disputed) view.epoch_metrics = epochView(op.latest_epoch);
+    if (op.epochs && !disputed) view.diagnosis = diagnoseTraining(op.epochs);
   } else if (op.operation_type === "data_load") {
     view.segments = p?.segments;
     view.bars_saved = p?.items_processed;
   }
   if (op.status === "failed") view.error_message = op.error;
-  if (op.status === "cancelled") view.cancel_reason = op.cancel_reason;
+  if (op.status === "cancelled" || op.backend?.status === "cancelled") view.cancel_reason = op.cancel_reason;
   if (op.status === "completed" && op.results) view.result = headline(op.operation_type, op.results);
-  view.checkpoint = checkpointView(op, now);
   return prune({ ...view, ...researchView(op), ...gaps(op) });
 }
 
@@ -353,34 +431,17 @@ export function researchView(op: Pick<Operation, "cycle" | "research">): { cycle
   });
 }
 
-/**
- * A training's checkpoint as the status view shows it, when it was read (`witnesses.checkpoint`):
- * its epoch, kind and age, and `resumable` when KTRDR can resume from it (a cancelled or failed
- * training KTRDR does not report running). One small function, for the witness view to replace.
- */
-export function checkpointView(
-  op: Pick<Operation, "operation_type" | "status" | "anomaly" | "witnesses">,
-  now: number,
-): { epoch?: number; type: string; age_s?: number; resumable?: true } | undefined {
-  const c = op.witnesses?.checkpoint;
-  if (!c) return undefined;
-  const created = parseTime(c.created_at);
-  const resumable =
-    op.operation_type === "training" && (op.status === "cancelled" || op.status === "failed") && op.anomaly !== "cancel_not_delivered";
-  return prune({
-    epoch: c.epoch,
-    type: c.type,
-    age_s: created === undefined ? undefined : Math.max(0, Math.round((now - created) / 1000)),
-    resumable: resumable ? (true as const) : undefined,
-  });
-}
-
 /** Everything known: the normalised facts, what the backend itself said when it was corrected, and its record. */
 export function fullStatus(op: Operation, now: number): Record<string, unknown> {
   const duration = durationSeconds(op, now);
-  const { raw, results, source, unknown: _u, notes: _n, ...facts } = op;
+  const { raw, results, source, unknown: _u, notes: _n, witnesses, ...facts } = op;
   return prune({
     ...facts,
+    ...witnessView(op, now),
+    // As read, without the checkpoint's history (get_operation_metrics has the epochs).
+    witnesses: witnesses
+      ? { ...witnesses, checkpoint: witnesses.checkpoint ? { ...witnesses.checkpoint, history: undefined } : witnesses.checkpoint }
+      : undefined,
     duration_seconds: duration,
     eta_seconds: etaSeconds(op.status, op.progress?.percentage, duration),
     ...(source === "list_row" ? { source } : {}),
@@ -403,6 +464,8 @@ export function listRow(r: OperationRow): Record<string, unknown> {
     operation_type: r.operation_type,
     status: r.status,
     backend_status: r.backend_status,
+    anomaly: r.anomaly,
+    cycle: r.cycle,
     created_at: shortTime(r.created_at),
     progress_percentage: active && r.progress_percentage !== undefined ? round(r.progress_percentage) : undefined,
     current_step: active ? r.current_step : undefined,

@@ -210,15 +210,17 @@ describe("17. resume_operation refuses without asking KTRDR to resume when it ca
 
 describe("get_operation_status says whether a cancelled v2026 training can be resumed", () => {
   it("from its cancellation checkpoint at epoch 43 (L26/015 + 017)", async () => {
-    const r = recorded(l26("015", "017"), "v2026", wall("017"));
+    // + the workers of that moment (L26/018): get_operation_status reads them on v2026 (s1's witnesses).
+    const r = recorded(l26("015", "017", "018"), "v2026", wall("017"));
     const v = expectOk(await r.run("get_operation_status", { operation_id: SLOW }));
     expect(v).toMatchObject({ status: "cancelled", checkpoint: { epoch: 43, type: "cancellation", age_s: 2, resumable: true } });
   });
 
   it("a resumed one, 'resuming' at 0 % over the API: how far it is, from its checkpoint, not resumable (L26/045 + 046)", async () => {
-    const r = recorded(l26("045", "046"), "v2026", wall("046"));
+    // + the workers of that moment (L26/050): the worker runs it, so the belief is running (design-18 §1.3).
+    const r = recorded(l26("045", "046", "050"), "v2026", wall("046"));
     const v = expectOk(await r.run("get_operation_status", { operation_id: SLOW }));
-    expect(v).toMatchObject({ status: "resuming", checkpoint: { epoch: 214, type: "periodic" } });
+    expect(v).toMatchObject({ status: "running", backend_status: "resuming", checkpoint: { epoch: 214, type: "periodic" } });
     expect(v.checkpoint).not.toHaveProperty("resumable");
   });
 

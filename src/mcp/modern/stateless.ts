@@ -78,11 +78,12 @@ function buildServer(d: RequestContext): Server {
     mappingFaults(async () => {
       gateTasks(ctx, d.auth, "tasks/get");
       if (fixtures?.owns(params.taskId)) return fixtures.get(params.taskId);
-      const op = await readOperation(params.taskId, taskDeps, "tasks/get");
+      // With the v2026 witnesses: the status message says what KTRDR's record alone does not.
+      const op = await readOperation(params.taskId, taskDeps, "tasks/get", true);
+      const view = taskFromOperation(op, Date.now(), "modern");
       // Only a completed task carries a result: the others need no results read.
-      const result = taskStatus(op.status) === "completed" ? await resultOf(op, taskDeps, "tasks/get") : undefined;
-      const task = toModernTask(taskFromOperation(op, Date.now(), "modern"));
-      return detailed(task, op.status, result && toCallToolResult(result), op.error ?? op.cancel_reason);
+      const result = view.status === "completed" ? await resultOf(op, taskDeps, "tasks/get") : undefined;
+      return detailed(toModernTask(view), view.status, result && toCallToolResult(result), op.error ?? op.cancel_reason);
     }),
   );
 
