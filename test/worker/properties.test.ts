@@ -134,6 +134,15 @@ const ROUTES: Array<{ method: string; re: RegExp; id?: number; symbol?: number }
   { method: "GET", re: /^\/agent\/status$/ },
   { method: "POST", re: /^\/agent\/trigger$/ },
   { method: "DELETE", re: new RegExp(`^/agent/cancel/${SEG}$`), id: 1 },
+  // v2026 checkpoints and resume
+  { method: "GET", re: /^\/checkpoints$/ },
+  { method: "GET", re: new RegExp(`^/checkpoints/${SEG}$`), id: 1 },
+  { method: "DELETE", re: new RegExp(`^/checkpoints/${SEG}$`), id: 1 },
+  { method: "POST", re: new RegExp(`^/operations/${SEG}/resume$`), id: 1 },
+  // Phase 2 details: v2025 backtest lists, strategy validation, gap analysis
+  { method: "GET", re: new RegExp(`^/backtests/${SEG}/(trades|equity_curve)$`), id: 1 },
+  { method: "POST", re: new RegExp(`^/strategies/validate/${SEG}$`) },
+  { method: "GET", re: new RegExp(`^/gap-analysis/data/${SEG}/${SEG}/summary$`), symbol: 1 },
 ];
 
 /** Problems with one backend request's route, per issue 6: what an agent sends never changes which route is called. */
