@@ -451,6 +451,7 @@ describe("the operation view in headless Chromium", () => {
         anomaly: "progress_lost",
         checkpoint: { epoch: 50, type: "periodic", age_s: 4 },
         worker: { id: W, state: "running_it", checked_s_ago: 2 },
+        cycle: "op_agent_research_20261206_001012_725aecea",
         ...facts,
         duration_seconds: 95,
         eta_seconds: 4000,
@@ -469,6 +470,7 @@ describe("the operation view in headless Chromium", () => {
       expect(await text(v.view, "#anomaly-note")).toBe(note);
       expect(await v.view.locator("#s-gaps .note").count()).toBe(0); // the note once, in the warning
       expect(await v.view.locator("#cancel").count()).toBe(1);
+      expect(await text(v.view, "#cycle")).toBe("Part of research cycle op_agent_research_20261206_001012_725aecea");
       await page.evaluate((id) => window.host.teardown(id), v.id);
     });
 
@@ -599,12 +601,29 @@ describe("the operation view in headless Chromium", () => {
       expect(await ro.view.locator("#resume").count()).toBe(0);
       await page.evaluate((id) => window.host.teardown(id), ro.id);
 
-      const v = await showScripted(cancelled, {
-        get_operation_status: [result(cancelled)],
+      // The concise status as a result (without the timeframe: the view reads detail "full" once for it);
+      // a full read lays the witnesses out otherwise (here: only as read), which must not hide the resume point.
+      const { timeframe: _tf, ...concise } = cancelled;
+      const full = {
+        operation_id: T,
+        operation_type: "training",
+        status: "cancelled",
+        symbols: ["AAPL"],
+        timeframes: ["1h"],
+        strategy_name: "mcp_smoke_slow",
+        cancel_reason: "e2e",
+        witnesses: { checkpoint: { operation_id: T, type: "cancellation", epoch: 43, created_at: "2026-12-06T00:06:24.9Z" } },
+      };
+      const v = await showScripted(concise, {
+        get_operation_status: [result(full)],
         get_operation_metrics: [metrics(1, 43)],
         get_operation_results: [noResults],
       });
       await until(v.view, "done", 15_000);
+      expect((await page.evaluate((id) => window.host.callsOf(id), v.id)).find((c) => c.name === "get_operation_status")?.args).toEqual({
+        operation_id: T,
+        detail: "full",
+      });
       expect(await text(v.view, "#resume")).toBe("Resume from epoch 43…");
       await v.view.locator("#resume").click();
       expect(await text(v.view, "#resume-question")).toBe("Resume training from epoch 43? KTRDR continues the same operation.");

@@ -210,7 +210,7 @@ async function follow(): Promise<void> {
       // Once: the facts a concise status leaves out (strategy, timeframe, dates), and the status itself.
       const full = await call(GET_OPERATION_STATUS, { operation_id: id, detail: "full" }, signal);
       if (!current()) return;
-      if (!full.isError && full.structuredContent) applyStatus(st, full.structuredContent);
+      if (!full.isError && full.structuredContent) applyStatus(st, full.structuredContent, true);
     }
     while (current()) {
       if (st.status && FINISHED.has(st.status)) {

@@ -220,8 +220,12 @@ function mergeEpoch(st: State, e: Rec | undefined): number | undefined {
   return n;
 }
 
-/** get_operation_status (concise or full), or a start tool's `operation`. */
-export function applyStatus(st: State, s: StatusResult): void {
+/**
+ * get_operation_status (concise or full), or a start tool's `operation`. `full`: a detail "full"
+ * read, read once for the facts a concise status leaves out; it may lay the witnesses out
+ * differently, so what it lacks of them does not erase what the concise reads said.
+ */
+export function applyStatus(st: State, s: StatusResult, full = false): void {
   const p = rec(s.progress);
   st.id ??= str(s.operation_id);
   st.type = str(s.operation_type) ?? st.type;
@@ -245,7 +249,7 @@ export function applyStatus(st: State, s: StatusResult): void {
   st.error = str(s.error_message) ?? (st.status === "failed" ? str(s.error) : undefined) ?? st.error;
   st.cancelReason = str(s.cancel_reason) ?? st.cancelReason;
   st.gaps.status = gap(s);
-  applyWitnesses(st, s);
+  applyWitnesses(st, s, full);
 }
 
 /**
@@ -253,19 +257,24 @@ export function applyStatus(st: State, s: StatusResult): void {
  * nothing to say now). A checkpoint that stands for the progress (not a resume point) replaces a
  * percentage this read does not give: KTRDR's 0 % of a resumed or restarted training is no progress.
  */
-function applyWitnesses(st: State, s: StatusResult): void {
+function applyWitnesses(st: State, s: StatusResult, full: boolean): void {
   const a = str(s.anomaly);
-  st.anomaly = a !== undefined && ANOMALY.has(a) ? (a as Anomaly) : undefined;
-  st.backendStatus = str(s.backend_status);
+  const said = <T>(v: T | undefined, before: T | undefined) => v ?? (full ? before : undefined);
+  st.anomaly = said(a !== undefined && ANOMALY.has(a) ? (a as Anomaly) : undefined, st.anomaly);
+  st.backendStatus = said(str(s.backend_status), st.backendStatus);
   const c = rec(s.checkpoint);
-  st.checkpoint = c
-    ? { epoch: num(c.epoch), type: str(c.type), age_s: num(c.age_s), resumable: c.resumable === true, at: Date.now() }
-    : undefined;
+  st.checkpoint = said(
+    c ? { epoch: num(c.epoch), type: str(c.type), age_s: num(c.age_s), resumable: c.resumable === true, at: Date.now() } : undefined,
+    st.checkpoint,
+  );
   if (st.checkpoint && !st.checkpoint.resumable && num(s.progress_percentage) === undefined && !rec(s.progress)) st.pct = undefined;
   const w = rec(s.worker);
-  st.worker = w
-    ? { id: str(w.id), state: str(w.state), checked_s_ago: num(w.checked_s_ago), other_op: str(w.other_op), replaces: str(w.replaces) }
-    : undefined;
+  st.worker = said(
+    w
+      ? { id: str(w.id), state: str(w.state), checked_s_ago: num(w.checked_s_ago), other_op: str(w.other_op), replaces: str(w.replaces) }
+      : undefined,
+    st.worker,
+  );
   st.cycle = str(s.cycle) ?? st.cycle;
   const r = rec(s.research);
   if (r) {
