@@ -33,7 +33,11 @@ export interface Actions {
   keepStopped(): void;
 }
 
-/** A research cycle's phases in KTRDR's order (its recorded names, lifecycle-v2026/517, 518, 524). */
+/**
+ * A research cycle's phases in KTRDR's order: designing, training, backtesting as recorded
+ * (lifecycle-v2026/517, 518, 524); assessing as design 18 §7 names it (the recorded cycles fail
+ * before it). A phase not listed here is shown as the current step as sent.
+ */
 const PHASES = ["designing", "training", "backtesting", "assessing"] as const;
 /** Trades shown in the table: the last ones. */
 const TRADE_ROWS = 20;
