@@ -295,6 +295,47 @@ describe("the operation view in headless Chromium", () => {
     expect(await callCount(v.id, p)).toBe(n);
   });
 
+  it("follows a v2026 research cycle started from the view: phases, its operations, KTRDR's failure, the links it drops (real server)", async () => {
+    const { page: p, s: s26, started } = side.v2026;
+    const origin = stacks.v2026.backendOrigin;
+    await admin(origin, "/__clocks", { research_poll_ms: 1500 }); // each phase lasts long enough to be seen
+    try {
+      // A cycle trains its strategy on EURUSD 1h from 2020 on (the stand-in's research request).
+      const load = await s26.call("trigger_data_loading", {
+        symbol: "EURUSD",
+        timeframe: "1h",
+        mode: "full",
+        start_date: "2020-01-01",
+        wait_seconds: 45,
+      });
+      expect(load.data.finished, load.text).toBe(true);
+      await expect
+        .poll(async () => (await s26.call("list_operations", { operation_type: "training", active_only: true })).data.returned_count, {
+          timeout: 90_000,
+        })
+        .toBe(0);
+      const v = await show("start_research", { strategy: "mcp_smoke_fast", bypass_gates: true }, p);
+      await v.view.locator('#app[data-type="agent_research"]').waitFor({ state: "attached", timeout: 30_000 });
+      started.add(String(await attr(v.view, "#app", "data-operation-id"))); // cancelled at the end if it is still active
+      await v.view.locator('#phases [data-phase="training"][data-state="current"]').waitFor({ state: "attached", timeout: 30_000 });
+      expect(await v.view.locator("#children tbody tr").first().innerText()).toMatch(/^Training\s+…[0-9a-f]{8}\s+\w+/);
+      expect(await v.view.locator("#research-facts").innerText()).toMatch(
+        /^model claude-sonnet-4-20250514 · KTRDR's research budget: [\d.,]+ of [\d.,]+ left today$/,
+      );
+      await v.view.locator('#phases [data-phase="backtesting"][data-state="current"]').waitFor({ state: "attached", timeout: 120_000 });
+      expect(await v.view.locator("#children tbody tr").count()).toBe(2);
+      await until(v.view, "done", 90_000);
+      expect(await v.view.locator("#status").innerText()).toBe("failed");
+      expect(await v.view.locator("#failure").innerText()).toBe(
+        "Failed: Assessment dispatch failed: No available AGENT_ASSESSMENT workers. Ensure assessment agent containers are running and registered.",
+      );
+      expect(await v.view.locator("#unlinked").innerText()).toBe("KTRDR no longer links its children.");
+      expect(await v.view.locator("#children tbody tr").count()).toBe(2);
+    } finally {
+      await admin(origin, "/__clocks", { research_poll_ms: null }).catch(() => undefined);
+    }
+  }, 300_000);
+
   it("shows a completed backtest: key figures, equity and drawdown charts", async () => {
     // v2025 backtests the strategy's latest trained model: train one first.
     const t = await s.call("start_training", {
