@@ -12,6 +12,7 @@ import { ACTIVE_STATUSES, ANOMALIES, FINISHED_STATUSES } from "../../src/ktrdr/m
 import type { DataSummaryView } from "../../src/tools/data.tools";
 import type { MetricsView, ResultsView, StatusView } from "../../src/tools/operations.tools";
 import type { StartedResult } from "../../src/tools/started";
+import type { TradesView } from "../../src/tools/views";
 import type { ViewKind, ViewMeta } from "../../src/tools/view-meta";
 import { parseTime } from "../../src/ktrdr/time";
 import { num, rec, str } from "./fmt";
@@ -368,7 +369,8 @@ export function applyResults(st: State, sc: ResultsResult, full = false): void {
     }
   }
   st.seriesNote = str(sc.series_note) ?? st.seriesNote;
-  const t = rec(sc.trades);
+  // Its output schema is an open record (KTRDR's fields); its shape is the server's TradesView.
+  const t: Loose<TradesView> | undefined = rec(sc.trades);
   if (t) {
     const rows = Array.isArray(t.rows) ? t.rows.filter((r): r is unknown[] => Array.isArray(r)) : [];
     st.trades = { count: num(t.count), columns: strings(t.columns) ?? [], rows };
