@@ -336,6 +336,49 @@ describe("the operation view in headless Chromium", () => {
     }
   }, 300_000);
 
+  // Last of the v2026 tests: the resumed training keeps the one training worker (afterAll cancels it).
+  it("resumes a cancelled v2026 training through its Resume button, then follows the same operation (real server)", async () => {
+    const { page: p, s: s26, started } = side.v2026;
+    await expect
+      .poll(async () => (await s26.call("list_operations", { operation_type: "training", active_only: true })).data.returned_count, {
+        timeout: 90_000,
+        message: "the v2026 training worker stayed busy",
+      })
+      .toBe(0);
+    const start = await s26.call("start_training", {
+      strategy_name: "mcp_smoke_slow",
+      symbols: ["AAPL"],
+      timeframes: ["1h"],
+      ...RANGE,
+      allow_duplicate: true,
+    });
+    expect(start.isError, start.text).toBe(false);
+    const opId = String(start.data.operation_id);
+    started.add(opId);
+    await expect.poll(async () => Number((await statusOf(opId, s26)).progress_percentage ?? 0), { timeout: 60_000 }).toBeGreaterThan(1);
+    const cancel = await s26.call("cancel_operation", { operation_id: opId, reason: "e2e: to resume from the view" });
+    expect(cancel.isError, cancel.text).toBe(false);
+    await expect.poll(async () => (await statusOf(opId, s26)).checkpoint, { timeout: 30_000 }).toMatchObject({ resumable: true });
+    const epoch = Number(((await statusOf(opId, s26)).checkpoint as { epoch: number }).epoch);
+
+    const v = await show("get_operation_status", { operation_id: opId }, p);
+    await until(v.view, "done", 30_000);
+    expect(await v.view.locator("#status").innerText()).toBe("cancelled");
+    expect(await v.view.locator("#resume").innerText()).toBe(`Resume from epoch ${epoch.toLocaleString("en-US")}…`);
+    await v.view.locator("#resume").click();
+    await v.view.locator("#confirm-resume").click();
+    await until(v.view, "following", 45_000);
+    const resumes = (await p.evaluate((id) => window.host.callsOf(id), v.id)).filter((c) => c.name === "resume_operation");
+    expect(resumes).toHaveLength(1);
+    expect(resumes[0]!.args).toEqual({ operation_id: opId, from: "checkpoint", wait_seconds: 15 });
+    expect(resumes[0]!.isError).toBe(false);
+    await expect.poll(() => v.view.locator("#status").innerText(), { timeout: 30_000 }).toMatch(/^(running|resuming)$/);
+    expect(await v.view.locator("#cancelled, #resume").count()).toBe(0);
+    expect(["running", "resuming"]).toContain(String((await statusOf(opId, s26)).status));
+    const after = (await p.evaluate((id) => window.host.callsOf(id), v.id)).filter((c) => c.name !== "resume_operation");
+    expect(after.every((c) => c.args.operation_id === opId)).toBe(true);
+  });
+
   it("shows a completed backtest: key figures, equity and drawdown charts", async () => {
     // v2025 backtests the strategy's latest trained model: train one first.
     const t = await s.call("start_training", {

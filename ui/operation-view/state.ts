@@ -27,11 +27,11 @@ export const FINISHED: ReadonlySet<string> = new Set(FINISHED_STATUSES);
  */
 export type Loose<T> = { readonly [K in keyof T]?: unknown };
 /**
- * Keys issue 18 adds to get_operation_status (design §1.5: KTRDR's own word, the worker and
- * checkpoint that matter), named here only until the tools' StatusView declares them (branches
- * s1-witness, s2-resume); the view reads each through num/str/rec.
+ * Keys issue 18 adds to get_operation_status (design §1.5: KTRDR's own word, the worker that
+ * matters), named here only until the tools' StatusView declares them (branch s1-witness); the
+ * view reads each through num/str/rec.
  */
-type Issue18StatusKeys = { readonly [K in "backend_status" | "checkpoint" | "worker"]?: unknown };
+type Issue18StatusKeys = { readonly [K in "backend_status" | "worker"]?: unknown };
 /** get_operation_status: the concise view, plus the operation's own facts with `detail: "full"`. */
 export type StatusResult = Loose<StatusView & Operation> & Issue18StatusKeys;
 export type StartResult = Loose<StartedResult>;
