@@ -26,14 +26,8 @@ export const FINISHED: ReadonlySet<string> = new Set(FINISHED_STATUSES);
  * build), each possibly missing or odd (a host may hand anything), read through num/str/rec.
  */
 export type Loose<T> = { readonly [K in keyof T]?: unknown };
-/**
- * Keys issue 18 adds to get_operation_status (design §1.5: KTRDR's own word, the worker that
- * matters), named here only until the tools' StatusView declares them (branch s1-witness); the
- * view reads each through num/str/rec.
- */
-type Issue18StatusKeys = { readonly [K in "backend_status" | "worker"]?: unknown };
 /** get_operation_status: the concise view, plus the operation's own facts with `detail: "full"`. */
-export type StatusResult = Loose<StatusView & Operation> & Issue18StatusKeys;
+export type StatusResult = Loose<StatusView & Operation>;
 export type StartResult = Loose<StartedResult>;
 export type MetricsResult = Loose<MetricsView>;
 export type ResultsResult = Loose<ResultsView>;
