@@ -60,7 +60,7 @@ export function unknownResource(uri: string): string {
 export function viewResultMeta(def: ToolDefinition, auth: AuthContext, outcome: ToolOutcome): Record<string, ViewMeta> | undefined {
   if (def.view === false) return undefined;
   const facts = outcome.ok ? outcome.view : undefined;
-  return { [VIEW_META_KEY]: { kind: def.view, canCancel: hasScope(auth, "ktrdr:operate"), ...facts } };
+  return { [VIEW_META_KEY]: { kind: def.view, canOperate: hasScope(auth, "ktrdr:operate"), ...facts } };
 }
 
 /** A tool listing with the view linked from the tools that show it (the same objects otherwise). */

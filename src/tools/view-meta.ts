@@ -1,7 +1,7 @@
 /**
  * What the server tells the operation view (ui/operation-view) about a result, in the result's
  * `_meta["ktrdr/view"]` (hosts do not show `_meta` to the model, and it is in no output schema):
- * which kind of result it is, whether the caller may cancel, and the numbers the view would
+ * which kind of result it is, whether the caller may operate (cancel, resume), and the numbers the view would
  * otherwise have to read out of text. A leaf module (no imports), shared with the view.
  */
 export const VIEW_META_KEY = "ktrdr/view";
@@ -19,6 +19,6 @@ export interface ViewFacts {
 
 export interface ViewMeta extends ViewFacts {
   kind: ViewKind;
-  /** The caller's credentials may cancel (the view offers Cancel only then). */
-  canCancel: boolean;
+  /** The caller's credentials may operate — scope ktrdr:operate (the view offers Cancel and Resume only then). */
+  canOperate: boolean;
 }

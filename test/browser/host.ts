@@ -4,7 +4,8 @@
  * connected to the Worker's /mcp, and per view an AppBridge and a sandboxed srcdoc iframe holding
  * the ui:// resource read with resources/read, under the CSP the resource declares. Tool calls
  * from a view go through the bridge to the real server (app-visible tools only; logged in
- * `host.calls`). Query: ?mcp=<url>&era=auto|legacy|modern&theme=light|dark&op=<operation id>.
+ * `host.calls`) — or, for a view shown with a script (`showScripted`), are answered from it: the
+ * test plays the server, for states the stand-in cannot reach at a chosen moment. Query: ?mcp=<url>&era=auto|legacy|modern&theme=light|dark&op=<operation id>.
  */
 import { Client, StreamableHTTPClientTransport, type CallToolResult, type Tool } from "@modelcontextprotocol/client";
 import {
@@ -47,6 +48,11 @@ let theme: Theme = q.get("theme") === "light" ? "light" : "dark";
 const $ = (id: string) => document.getElementById(id)!;
 
 const calls: CallLog[] = [];
+/**
+ * Scripted answers per view and tool: each call takes the next result, the last one repeats. A
+ * scripted view calls nothing for real; a tool without a script gets a tool error.
+ */
+const scripts = new Map<number, Map<string, CallToolResult[]>>();
 const views = new Map<number, View>();
 let nextView = 1;
 const htmlCache = new Map<string, Promise<{ html: string; csp?: McpUiResourceCsp }>>();
@@ -95,13 +101,14 @@ async function viewHtml(uri: string): Promise<{ html: string; csp?: McpUiResourc
 }
 
 /** Mounts a view for `tool` and hands it the input; the result comes from `result` or a real call. */
-async function mount(tool: string, args: Rec, result?: CallToolResult): Promise<number> {
+async function mount(tool: string, args: Rec, result?: CallToolResult, script?: Record<string, CallToolResult[]>): Promise<number> {
   const t = tools.get(tool);
   if (!t) throw new Error(`no tool ${tool}`);
   const uri = getToolUiResourceUri(t);
   if (!uri) throw new Error(`${tool} links no view`);
   const { html, csp } = await viewHtml(uri);
   const id = nextView++;
+  if (script) scripts.set(id, new Map(Object.entries(script)));
 
   const card = document.createElement("div");
   card.className = "card";
@@ -148,6 +155,17 @@ async function mount(tool: string, args: Rec, result?: CallToolResult): Promise<
   bridge.oncalltool = async (params, extra) => {
     const entry: CallLog = { view: id, name: params.name, args: (params.arguments ?? {}) as Rec, at: Date.now() };
     calls.push(entry);
+    const scripted = scripts.get(id);
+    if (scripted) {
+      const queue = scripted.get(params.name);
+      const r: CallToolResult = (queue && queue.length > 1 ? queue.shift() : queue?.[0]) ?? {
+        isError: true,
+        content: [{ type: "text", text: `No scripted answer for ${params.name}` }],
+      };
+      entry.isError = r.isError === true;
+      entry.ms = 0;
+      return r;
+    }
     const target = tools.get(params.name);
     const visibility = (target?._meta as { ui?: { visibility?: string[] } } | undefined)?.ui?.visibility;
     if (!target || (visibility && !visibility.includes("app"))) {
@@ -182,6 +200,7 @@ async function teardown(id: number): Promise<void> {
   await v.bridge.close().catch(() => {});
   v.card.remove();
   views.delete(id);
+  scripts.delete(id);
 }
 
 function setTheme(next: Theme): void {
@@ -224,6 +243,11 @@ const host = {
   show: (tool: string, args: Rec = {}) => mount(tool, args),
   /** Shows a given result (no call), as a host replaying a transcript would. */
   showResult: (tool: string, args: Rec, result: CallToolResult) => mount(tool, args, result),
+  /** Shows a given result and answers the view's calls from `script` (tool → results; the last repeats). */
+  showScripted: (tool: string, args: Rec, result: CallToolResult, script: Record<string, CallToolResult[]>) =>
+    mount(tool, args, result, script),
+  /** Replaces the scripted answers of one tool for a scripted view (the next state of its operation). */
+  script: (view: number, tool: string, results: CallToolResult[]) => void scripts.get(view)?.set(tool, [...results]),
   teardown,
   teardownAll: () => Promise.all([...views.keys()].map(teardown)),
   setTheme,

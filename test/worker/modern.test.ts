@@ -334,7 +334,7 @@ describe("2026-07-28 requests, stateless", () => {
     expect(read.text).not.toMatch(/<script[^>]+src=|<link[^>]+href=/i); // self-contained: nothing fetched from elsewhere
     const status = await modern("tools/call", { name: "get_operation_status", arguments: { operation_id: IDS.trainingRunning } });
     // What the result is, and the numbers the view would otherwise read out of text (KTRDR's "Epoch 32/50 · …").
-    expect(status.body.result!._meta?.["ktrdr/view"]).toEqual({ kind: "status", canCancel: true, epochs_planned: 50 });
+    expect(status.body.result!._meta?.["ktrdr/view"]).toEqual({ kind: "status", canOperate: true, epochs_planned: 50 });
     const metrics = await modern("tools/call", { name: "get_operation_metrics", arguments: { operation_id: IDS.trainingRunning } });
     expect(metrics.body.result!._meta).toMatchObject({ "ktrdr/view": { kind: "metrics", epochs_total: expect.any(Number) } });
     // Tools without the view get no such _meta.
@@ -349,7 +349,7 @@ describe("2026-07-28 requests, stateless", () => {
       { name: "get_operation_status", arguments: { operation_id: IDS.trainingRunning } },
       { vars, headers: { authorization: `Bearer ${key.key}` } },
     );
-    expect(ro.body.result!._meta).toMatchObject({ "ktrdr/view": { canCancel: false } });
+    expect(ro.body.result!._meta).toMatchObject({ "ktrdr/view": { canOperate: false } });
   });
 
   it("MCP Apps in a 2025 session: advertised at initialize, listed, readable, linked", async () => {

@@ -20,6 +20,11 @@ export function n4(v: number | undefined): string {
   return new Intl.NumberFormat(locale, Number.isInteger(v) ? { maximumFractionDigits: 0 } : { maximumSignificantDigits: 4 }).format(v);
 }
 
+/** 6 significant digits, grouped (prices, trade figures). */
+export function n6(v: number): string {
+  return new Intl.NumberFormat(locale, { maximumSignificantDigits: 6 }).format(v);
+}
+
 /** Compact: 100k, 1.2M (chart axes). */
 export function compact(v: number): string {
   return new Intl.NumberFormat(locale, { notation: "compact", maximumSignificantDigits: 3 }).format(v);

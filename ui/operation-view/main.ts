@@ -2,7 +2,8 @@
  * KTRDR operation view (MCP Apps). Shows the operation a tool result names — status, progress,
  * time, training curves, backtest equity, data-load figures, what is not known — and follows it
  * live while it runs and while the view is visible, by calling get_operation_status (waiting on
- * the server for the next change) through the host. Cancels through the host after confirming.
+ * the server for the next change) through the host. Cancels through the host after confirming,
+ * and resumes a cancelled or failed training from its checkpoint (then follows it again).
  */
 import {
   CANCEL_OPERATION,
@@ -10,6 +11,7 @@ import {
   GET_OPERATION_METRICS,
   GET_OPERATION_RESULTS,
   GET_OPERATION_STATUS,
+  RESUME_OPERATION,
 } from "../../src/tools/names";
 import { VIEW_META_KEY } from "../../src/tools/view-meta";
 import { rec, setLocale, str } from "./fmt";
@@ -21,6 +23,7 @@ import {
   applyMeta,
   applyMetrics,
   applyResults,
+  applyResumed,
   applyStart,
   applyStatus,
   changeKey,
@@ -34,6 +37,8 @@ import {
 const WAIT_SECONDS = 20;
 const MIN_DELAY = 1000;
 const MAX_DELAY = 10_000;
+/** How long resume_operation may wait on the server for KTRDR to free its training worker (design §3.1). */
+const RESUME_WAIT_SECONDS = 15;
 
 const st = initialState();
 let hostTools = false;
@@ -59,6 +64,19 @@ const actions = {
   confirm() {
     st.confirming = false;
     void cancelOperation();
+  },
+  resume() {
+    st.confirmingResume = true;
+    st.resumeNote = undefined;
+    paint();
+  },
+  keepStopped() {
+    st.confirmingResume = false;
+    paint();
+  },
+  confirmResume() {
+    st.confirmingResume = false;
+    void resumeOperation();
   },
 };
 
@@ -121,8 +139,8 @@ function onToolResult(r: ToolResult): void {
   gotResult = true;
   const sc = rec(r.structuredContent);
   const meta = metaOf(r);
-  // Cancel is offered only when the server said this caller may (its scopes), in this result.
-  st.canCancel = meta?.canCancel === true;
+  // Cancel and resume are offered only when the server said this caller may (its scopes), in this result.
+  st.canOperate = meta?.canOperate === true;
   applyMeta(st, meta);
   if (r.isError || !sc) {
     st.problem = textOf(r) || "The tool returned no operation.";
@@ -192,7 +210,7 @@ async function follow(): Promise<void> {
       // Once: the facts a concise status leaves out (strategy, timeframe, dates), and the status itself.
       const full = await call(GET_OPERATION_STATUS, { operation_id: id, detail: "full" }, signal);
       if (!current()) return;
-      if (!full.isError && full.structuredContent) applyStatus(st, full.structuredContent);
+      if (!full.isError && full.structuredContent) applyStatus(st, full.structuredContent, true);
     }
     while (current()) {
       if (st.status && FINISHED.has(st.status)) {
@@ -308,6 +326,32 @@ async function cancelOperation(): Promise<void> {
   st.cancelling = false;
   paint();
   // Read it again at once: the cancel takes effect at the next step, and the view settles on it.
+  void follow();
+}
+
+/** Resumes from the checkpoint after the person confirmed, then follows the same operation again. */
+async function resumeOperation(): Promise<void> {
+  if (!st.id || st.resuming) return;
+  stop();
+  st.resuming = true;
+  paint();
+  try {
+    const r = await call(
+      RESUME_OPERATION,
+      { operation_id: st.id, from: "checkpoint", wait_seconds: RESUME_WAIT_SECONDS },
+      undefined,
+      RESUME_WAIT_SECONDS,
+    );
+    if (r.isError || !r.structuredContent) st.resumeNote = textOf(r) || "KTRDR did not resume it.";
+    else {
+      applyResumed(st, r.structuredContent);
+      settled = false;
+    }
+  } catch (err) {
+    st.resumeNote = `The host did not pass the resume on: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  st.resuming = false;
+  paint();
   void follow();
 }
 

@@ -4,8 +4,8 @@
  * clock ticks and charts are redrawn only for new data.
  */
 import { chart, type ChartSpec, type Point } from "./chart";
-import { day, dur, n4, num, pct, rec, str } from "./fmt";
-import { ACTIVE, type Epoch, type State, sortedEpochs } from "./state";
+import { day, dur, n4, n6, num, pct, rec, str } from "./fmt";
+import { ACTIVE, type Epoch, FINISHED, type State, sortedEpochs } from "./state";
 
 type Child = Node | string | false | undefined | null;
 
@@ -16,13 +16,66 @@ export function h(tag: string, attrs: Record<string, string> = {}, ...children: 
   return e;
 }
 
-const TYPE: Record<string, string> = { training: "Training", backtesting: "Backtest", data_load: "Data load" };
+const TYPE: Record<string, string> = {
+  training: "Training",
+  backtesting: "Backtest",
+  data_load: "Data load",
+  agent_research: "Research cycle",
+};
 const typeLabel = (t: string | undefined) => (t ? (TYPE[t] ?? t.replace(/_/g, " ")) : "Operation");
 
 export interface Actions {
   cancel(): void;
   confirm(): void;
   keep(): void;
+  resume(): void;
+  confirmResume(): void;
+  keepStopped(): void;
+}
+
+/**
+ * A research cycle's phases in KTRDR's order: designing, training, backtesting as recorded
+ * (lifecycle-v2026/517, 518, 524); assessing as design 18 §7 names it (the recorded cycles fail
+ * before it). A phase not listed here is shown as the current step as sent.
+ */
+const PHASES = ["designing", "training", "backtesting", "assessing"] as const;
+/** Trades shown in the table: the last ones. */
+const TRADE_ROWS = 20;
+
+/** "…cccb0a3f": the end of an operation id (its random part), the whole id in the title. */
+const shortId = (id: string) => (id.length > 12 ? `…${id.slice(-8)}` : id);
+
+/** The anomaly in the view's own words, from the structured fields only; the server's note follows it. */
+function anomalyLine(st: State): string | undefined {
+  const who = st.worker?.id ?? "its worker";
+  switch (st.anomaly) {
+    case "progress_lost":
+      return "KTRDR's record lost this training's progress; the checkpoint shows how far it got.";
+    case "resuming_at_zero":
+      return "KTRDR shows it resuming at 0 %; the checkpoint shows how far it got.";
+    case "cancel_not_delivered":
+      return `KTRDR marked it cancelled; ${who} is still running it.`;
+    case "cancel_unconfirmed":
+      return `KTRDR marked it cancelled; whether ${who} stopped is not known yet.`;
+    case "outcome_unknown":
+      return "Cancelled, outcome unknown: KTRDR keeps no checkpoint and no worker runs it.";
+    case "worker_lost":
+      return `KTRDR says running, but ${st.worker?.id ?? "the worker it was given to"} is not healthy or not registered.`;
+    case "worker_replaced":
+      return `${who} claims it in place of ${st.worker?.replaces ?? "the worker it was given to"}, without progress.`;
+    case "retry_ghost":
+      return "A record made by KTRDR's retry: no worker will run it.";
+    default:
+      return undefined;
+  }
+}
+
+/** A trade cell: numbers to 6 significant digits, text as sent, nothing for null. */
+function cell(v: unknown): string {
+  if (typeof v === "number") return Number.isFinite(v) ? n6(v) : "";
+  if (typeof v === "string") return v;
+  if (v === null || v === undefined) return "";
+  return JSON.stringify(v);
 }
 
 const root = () => document.getElementById("app")!;
@@ -62,9 +115,22 @@ export function render(st: State, act: Actions): void {
   const f = st.facts;
   const what = [typeLabel(st.type), f.strategy, [f.symbols, f.timeframe].filter(Boolean).join(" ")].filter(Boolean).join(" · ");
   const shownStatus = st.status ?? (st.problem ? "error" : st.id ? "starting" : "waiting");
-  section("head", `${what}|${st.id}|${shownStatus}`, () => [
-    h("div", { class: "title" }, h("h1", {}, what), h("span", { id: "status", class: `pill ${shownStatus}` }, shownStatus)),
+  section("head", `${what}|${st.id}|${shownStatus}|${st.backendStatus}|${st.cycle}`, () => [
+    h(
+      "div",
+      { class: "title" },
+      h("h1", {}, what),
+      h(
+        "span",
+        { class: "pills" },
+        st.backendStatus
+          ? h("span", { id: "backend-status", class: "pill ktrdr", title: "KTRDR's own status" }, `KTRDR: ${st.backendStatus}`)
+          : false,
+        h("span", { id: "status", class: `pill ${shownStatus}` }, shownStatus),
+      ),
+    ),
     st.id ? h("div", { class: "opid" }, st.id) : false,
+    st.cycle ? h("div", { id: "cycle", class: "opid" }, `Part of research cycle ${st.cycle}`) : false,
   ]);
 
   if (st.problem && !st.id) {
@@ -74,7 +140,15 @@ export function render(st: State, act: Actions): void {
 
   // ---- progress ----
   const p = st.status === "completed" ? 100 : st.pct;
-  section("progress", `${p}|${st.step}|${shownStatus}|${st.gaps.status.unknown}`, () => [
+  // A resumed or restart-hit training: KTRDR's record says 0 % (or nothing); its checkpoint says how far it got.
+  const ck = st.checkpoint;
+  const fromCheckpoint = active && p === undefined && ck !== undefined && !ck.resumable && ck.epoch !== undefined;
+  const ckAge = ck?.age_s === undefined ? undefined : ck.age_s + (active ? (Date.now() - ck.at) / 1000 : 0);
+  const ckLine = fromCheckpoint
+    ? `epoch ${n4(ck.epoch)} · from KTRDR's checkpoint${ckAge !== undefined ? `, ${dur(ckAge)} ago` : ""}` +
+      (st.anomaly === "progress_lost" || st.anomaly === "resuming_at_zero" ? " · KTRDR reports 0 %" : "")
+    : undefined;
+  section("progress", `${p}|${st.step}|${shownStatus}|${st.gaps.status.unknown}|${ckLine}`, () => [
     h(
       "div",
       {
@@ -90,17 +164,29 @@ export function render(st: State, act: Actions): void {
     h(
       "div",
       { class: "stepline" },
-      h(
-        "span",
-        { class: "pct" },
-        p === undefined ? "" : `${n4(Math.round(p * 10) / 10)}%${st.gaps.status.unknown?.includes("progress") ? " (last seen)" : ""}`,
-      ),
+      ckLine
+        ? h("span", { id: "checkpoint-progress", class: "pct" }, ckLine)
+        : h(
+            "span",
+            { class: "pct" },
+            p === undefined ? "" : `${n4(Math.round(p * 10) / 10)}%${st.gaps.status.unknown?.includes("progress") ? " (last seen)" : ""}`,
+          ),
       h("span", { id: "step", class: "step" }, st.step ?? ""),
     ),
   ]);
 
   // ---- alerts: failure, cancellation, an operation already running, a tool error ----
-  section("alerts", `${st.status}|${st.error}|${st.cancelReason}|${st.message}|${st.problem}`, () => [
+  const warning = anomalyLine(st);
+  const statusNote = st.gaps.status.note;
+  section("alerts", `${st.status}|${st.error}|${st.cancelReason}|${st.message}|${st.problem}|${warning}|${statusNote}`, () => [
+    warning
+      ? h(
+          "div",
+          { id: "anomaly", class: "alert warn", role: "status", "data-anomaly": st.anomaly ?? "" },
+          h("strong", {}, warning),
+          statusNote ? h("p", { id: "anomaly-note", class: "note" }, statusNote) : false,
+        )
+      : false,
     st.status === "failed"
       ? h("p", { id: "failure", class: "alert bad", role: "alert" }, h("strong", {}, "Failed: "), st.error ?? "KTRDR gave no reason")
       : false,
@@ -138,11 +224,17 @@ export function render(st: State, act: Actions): void {
     return [h("p", { id: "diagnosis" }, h("strong", {}, "Diagnosis: "), parts.join(" · ") + (str(d.note) ? ` — ${d.note}` : ""))];
   });
 
+  // ---- research cycle: phases, children, budget ----
+  section("research", researchKey(st, active), () => research(st, active));
+
+  // ---- backtest trades ----
+  section("trades", tradesKey(st), () => trades(st));
+
   // ---- what is not known ----
   const unknown = new Set<string>();
   const notes = new Set<string>();
   const gaps = [
-    st.gaps.status,
+    warning ? { unknown: st.gaps.status.unknown } : st.gaps.status,
     st.gaps.results,
     st.gaps.start,
     ...(st.epochs.size === 0 && st.type === "training" ? [st.gaps.metrics] : []),
@@ -151,40 +243,70 @@ export function render(st: State, act: Actions): void {
     for (const u of g.unknown ?? []) unknown.add(u);
     if (g.note) notes.add(g.note);
   }
-  if (st.seriesNote) notes.add(st.seriesNote);
+  if (st.seriesNote && st.type !== "backtesting") notes.add(st.seriesNote);
   section("gaps", `${[...unknown]}|${[...notes]}`, () => [
     unknown.size ? h("p", { id: "unknown" }, h("strong", {}, "Not known: "), [...unknown].join(", ")) : false,
     ...[...notes].map((n) => h("p", { class: "note" }, n)),
   ]);
 
-  // ---- cancel ----
-  const canCancel = st.canCancel && active && !!st.id;
-  section("actions", `${canCancel}|${st.confirming}|${st.cancelling}|${st.cancelNote}|${st.type}`, () => {
-    const out: Child[] = [];
-    if (canCancel && st.cancelling) out.push(h("button", { id: "cancel", type: "button", disabled: "" }, "Cancelling…"));
-    else if (canCancel && st.confirming) {
-      const yes = h("button", { id: "confirm-cancel", type: "button", class: "danger" }, "Yes, cancel it");
-      const no = h("button", { id: "keep-running", type: "button" }, "Keep it running");
-      yes.addEventListener("click", act.confirm);
-      no.addEventListener("click", act.keep);
-      out.push(
-        h(
-          "div",
-          { class: "confirm", role: "alertdialog", "aria-label": "Confirm cancel" },
-          h("span", {}, `Cancel this ${typeLabel(st.type).toLowerCase()}? It stops at the next step and cannot be undone.`),
-          yes,
-          no,
-        ),
-      );
-      queueMicrotask(() => no.focus());
-    } else if (canCancel) {
-      const b = h("button", { id: "cancel", type: "button" }, `Cancel ${typeLabel(st.type).toLowerCase()}…`);
-      b.addEventListener("click", act.cancel);
-      out.push(b);
-    }
-    if (st.cancelNote) out.push(h("p", { class: "alert bad", role: "alert" }, st.cancelNote));
-    return out;
-  });
+  // ---- cancel, resume ----
+  // No Cancel for a cancel KTRDR could not deliver: it refuses a second one (v2026/043).
+  const canCancel = st.canOperate && active && !!st.id && st.anomaly !== "cancel_not_delivered";
+  const canResume = st.canOperate && !!st.id && st.status !== undefined && FINISHED.has(st.status) && st.checkpoint?.resumable === true;
+  const epoch = st.checkpoint?.epoch;
+  section(
+    "actions",
+    `${canCancel}|${st.confirming}|${st.cancelling}|${st.cancelNote}|${st.type}|${canResume}|${epoch}|${st.confirmingResume}|${st.resuming}|${st.resumeNote}`,
+    () => {
+      const out: Child[] = [];
+      if (canCancel && st.cancelling) out.push(h("button", { id: "cancel", type: "button", disabled: "" }, "Cancelling…"));
+      else if (canCancel && st.confirming) {
+        const yes = h("button", { id: "confirm-cancel", type: "button", class: "danger" }, "Yes, cancel it");
+        const no = h("button", { id: "keep-running", type: "button" }, "Keep it running");
+        yes.addEventListener("click", act.confirm);
+        no.addEventListener("click", act.keep);
+        out.push(
+          h(
+            "div",
+            { class: "confirm", role: "alertdialog", "aria-label": "Confirm cancel" },
+            h("span", {}, `Cancel this ${typeLabel(st.type).toLowerCase()}? It stops at the next step and cannot be undone.`),
+            yes,
+            no,
+          ),
+        );
+        queueMicrotask(() => no.focus());
+      } else if (canCancel) {
+        const b = h("button", { id: "cancel", type: "button" }, `Cancel ${typeLabel(st.type).toLowerCase()}…`);
+        b.addEventListener("click", act.cancel);
+        out.push(b);
+      }
+      const from = epoch !== undefined ? `from epoch ${n4(epoch)}` : "from its checkpoint";
+      if (st.resuming) out.push(h("button", { id: "resume", type: "button", disabled: "" }, "Resuming…"));
+      else if (canResume && st.confirmingResume) {
+        const yes = h("button", { id: "confirm-resume", type: "button", class: "primary" }, "Yes, resume");
+        const no = h("button", { id: "keep-stopped", type: "button" }, "Not now");
+        yes.addEventListener("click", act.confirmResume);
+        no.addEventListener("click", act.keepStopped);
+        out.push(
+          h(
+            "div",
+            { class: "confirm", role: "alertdialog", "aria-label": "Confirm resume" },
+            h("span", { id: "resume-question" }, `Resume ${typeLabel(st.type).toLowerCase()} ${from}? KTRDR continues the same operation.`),
+            yes,
+            no,
+          ),
+        );
+        queueMicrotask(() => no.focus());
+      } else if (canResume) {
+        const b = h("button", { id: "resume", type: "button" }, `Resume ${from}…`);
+        b.addEventListener("click", act.resume);
+        out.push(b);
+      }
+      if (st.cancelNote) out.push(h("p", { class: "alert bad", role: "alert" }, st.cancelNote));
+      if (st.resumeNote) out.push(h("p", { id: "resume-note", class: "alert bad", role: "alert" }, st.resumeNote));
+      return out;
+    },
+  );
 
   // ---- live state ----
   const ago = st.updatedAt ? Math.round((Date.now() - st.updatedAt) / 1000) : undefined;
@@ -207,7 +329,8 @@ function figures(st: State, active: boolean): HTMLElement[] {
   const out: HTMLElement[] = [];
   const elapsed = st.duration === undefined ? undefined : st.duration + (active ? since(st) : 0);
   if (elapsed !== undefined) out.push(tile("Elapsed", dur(elapsed), { id: "elapsed" }));
-  if (active && st.eta !== undefined) out.push(tile("ETA", dur(Math.max(0, st.eta - since(st))), { id: "eta" }));
+  // No ETA without a percentage (a checkpoint's epoch has no known total).
+  if (active && st.eta !== undefined && st.pct !== undefined) out.push(tile("ETA", dur(Math.max(0, st.eta - since(st))), { id: "eta" }));
   const r = st.results;
   if (st.type === "training") {
     const last = sortedEpochs(st).at(-1);
@@ -330,4 +453,101 @@ function charts(st: State, best: number | undefined, bestLabel: string): Array<R
     );
   }
   return specs.map(chart);
+}
+
+function researchKey(st: State, active: boolean): string {
+  const kids = [...st.children.values()].map((c) => `${c.operation_id}${c.status}${c.pct}`).join();
+  return `${st.type}|${active}|${st.status}|${JSON.stringify(st.research ?? null)}|${kids}|${st.childrenLinked}`;
+}
+
+/** Phase steps (the current one while active, the last seen after), children rows, budget, a lost link. */
+function research(st: State, active: boolean): Child[] {
+  const r = st.research;
+  if (st.type !== "agent_research" && !r) return [];
+  const out: Child[] = [];
+  const phase = r?.phase;
+  const at = phase ? PHASES.indexOf(phase as (typeof PHASES)[number]) : -1;
+  if (phase || st.status === "completed") {
+    const steps = PHASES.map((name, i) => {
+      const state = st.status === "completed" || i < at ? "done" : i === at ? (active ? "current" : "last-seen") : "todo";
+      return h("li", { class: `phase ${state}`, "data-phase": name, "data-state": state }, name);
+    });
+    if (phase && at < 0) steps.push(h("li", { class: "phase current", "data-phase": phase, "data-state": "current" }, phase));
+    out.push(h("ol", { id: "phases", class: "phases", "aria-label": "Research phases" }, ...steps));
+    if (!active && phase && st.status !== "completed") out.push(h("p", { class: "note" }, `Last phase seen: ${phase}`));
+  }
+  const facts = [r?.model ? `model ${r.model}` : "", ...budgetLine(r?.budget)].filter(Boolean);
+  if (facts.length) out.push(h("p", { id: "research-facts", class: "note" }, facts.join(" · ")));
+  if (st.children.size) {
+    const rows = [...st.children.values()].map((c) =>
+      h(
+        "tr",
+        { "data-child": c.operation_id },
+        h("td", {}, typeLabel(c.operation_type)),
+        h("td", { class: "mono", title: c.operation_id }, shortId(c.operation_id)),
+        h("td", {}, c.status ?? "—"),
+        h("td", { class: "num" }, c.pct === undefined ? "—" : `${n4(Math.round(c.pct * 10) / 10)}%`),
+      ),
+    );
+    out.push(
+      h(
+        "table",
+        { id: "children", class: "grid-table" },
+        h("caption", {}, st.childrenLinked === false ? "Its operations (last seen)" : "Its operations"),
+        h("thead", {}, h("tr", {}, h("th", {}, "type"), h("th", {}, "id"), h("th", {}, "status"), h("th", { class: "num" }, "progress"))),
+        h("tbody", {}, ...rows),
+      ),
+    );
+  }
+  if (!active && st.status !== undefined && FINISHED.has(st.status) && st.childrenLinked === false)
+    out.push(h("p", { id: "unlinked", class: "note" }, "KTRDR no longer links its children."));
+  return out;
+}
+
+function budgetLine(b: { remaining?: number; daily_limit?: number } | undefined): string[] {
+  if (b?.remaining === undefined) return [];
+  return [`KTRDR's research budget: ${n4(b.remaining)}${b.daily_limit !== undefined ? ` of ${n4(b.daily_limit)}` : ""} left today`];
+}
+
+function tradesKey(st: State): string {
+  const t = st.trades;
+  return `${st.type}|${t?.count}|${t?.rows.length}|${JSON.stringify(t?.rows.at(-1) ?? null)}|${st.seriesNote}`;
+}
+
+/** The last trades of a backtest, "no trades", or the line saying what KTRDR keeps instead. */
+function trades(st: State): Child[] {
+  if (st.type !== "backtesting") return [];
+  const t = st.trades;
+  if (t?.count === 0) return [h("p", { id: "trades", class: "note" }, "No trades.")];
+  if (t?.rows.length && t.columns.length) {
+    const rows = t.rows.slice(-TRADE_ROWS);
+    const total = t.count ?? t.rows.length;
+    // Folded: a person opens it (the view stays compact beside the equity chart).
+    return [
+      h(
+        "details",
+        { id: "trades-details" },
+        h(
+          "summary",
+          { id: "trades-summary" },
+          rows.length < total ? `Trades: the last ${rows.length} of ${n4(total)}` : `Trades: ${n4(total)}`,
+        ),
+        h(
+          "table",
+          { id: "trades", class: "grid-table" },
+          h("thead", {}, h("tr", {}, ...t.columns.map((c) => h("th", {}, c)))),
+          h(
+            "tbody",
+            {},
+            ...rows.map((r) =>
+              h("tr", {}, ...t.columns.map((_, i) => h("td", typeof r[i] === "number" ? { class: "num" } : {}, cell(r[i])))),
+            ),
+          ),
+        ),
+      ),
+    ];
+  }
+  if (st.seriesNote) return [h("p", { id: "trades", class: "note" }, st.seriesNote)];
+  if (t?.count !== undefined) return [h("p", { id: "trades", class: "note" }, `${n4(t.count)} trades (KTRDR sent none of them).`)];
+  return [];
 }
