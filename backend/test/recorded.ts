@@ -301,7 +301,25 @@ export function learnIds(rec: unknown, ours: unknown, ids: Ids, key = ""): void 
     return;
   }
   if (Array.isArray(rec) && Array.isArray(ours)) {
-    if (key === "active_researches") for (const [i, r] of rec.entries()) learnIds(r, ours[i], ids, key);
+    if (key === "active_researches") {
+      // Cycles started in the same second race for the one training worker, so the stand-in's rows may be in
+      // another order, or the cycles may have swapped phases. A recorded row pairs with an unused row of ours in the
+      // same phase (with a child exactly when it has one), else with its known cycle's row, else by position.
+      type Row = { operation_id?: string; phase?: string; child_operation_id?: string | null };
+      const used = new Set<unknown>();
+      const same = (a: Row, b: Row) => a?.phase === b?.phase && !a?.child_operation_id === !b?.child_operation_id;
+      for (const [i, r] of (rec as Row[]).entries()) {
+        const mine = ours as Row[];
+        const known = ids.map.get(r?.operation_id ?? "");
+        const pick =
+          mine.find((o) => !used.has(o) && same(r, o) && o?.operation_id === known) ??
+          mine.find((o) => !used.has(o) && same(r, o)) ??
+          mine.find((o) => !used.has(o) && o?.operation_id === known) ??
+          mine[i];
+        used.add(pick);
+        learnIds(r, pick, ids, key);
+      }
+    }
     return;
   }
   if (rec && ours && typeof rec === "object" && typeof ours === "object" && !Array.isArray(rec) && !Array.isArray(ours)) {
