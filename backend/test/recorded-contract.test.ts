@@ -219,6 +219,10 @@ async function replay(f: Folder): Promise<Report> {
 
 /** Recorded seconds × this = replay seconds; the stand-in's clocks are compressed alike. */
 const LIFECYCLE_SCALE = 0.2;
+/** Two research cycles triggered in the same second (515, 516) race for the one training worker. */
+const CYCLE_RACE =
+  "Two cycles triggered in the same second race for the one training worker; on the stand-in at pace 0 which of them has " +
+  "trained by this moment varies from run to run (the same record shapes are compared in 1249-1251 and 602)";
 const scaled = (ms: number) => Math.round(ms * LIFECYCLE_SCALE);
 
 /** The operations the lifecycle-v2026 recorder drove (recorded ids). */
@@ -307,6 +311,13 @@ const LIFECYCLE: (LifecycleSet & { wire: "v2025" | "v2026"; options: Partial<Bac
       "598_data_indicators_calculate_rsi_paged.json": OTHER_DATA,
     },
     partial: {
+      // Only when the race below went the other way do these patterns match anything; otherwise compared in full.
+      "527_agent_status_04.json": { patterns: [/^\$\.active_researches\[\]\.child_operation_id: /], why: CYCLE_RACE },
+      "1252_post_get_training_0f11d8cd.json": {
+        patterns: [/^status 404, recorded 200$/, /^body shape /, /: missing \(recorded /, /^\$\.detail: unexpected/],
+        why: CYCLE_RACE,
+      },
+      "1254_post_list_all.json": { patterns: [/^rows /], why: CYCLE_RACE },
       "012_resume_slow_status_running.json": { patterns: [/^\$\.data\.started_at: /], why: BUILD_DIFFERENCE },
       "460_resume_fast_final_status.json": {
         patterns: [/^\$\.data\.started_at: /, /^\$\.data\.metadata\.(start|end)_date: /],
