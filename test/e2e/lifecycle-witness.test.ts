@@ -1,7 +1,7 @@
 /**
- * The two witnesses of KTRDR v2026, end to end (design-18 §8.4 items 1, 2, 7, 13): a real MCP
+ * The two witnesses of KTRDR v2026, end to end (design-18 §8.4 items 1, 2, 5, 6, 7, 13): a real MCP
  * client → the Worker under wrangler dev → the stand-in over HTTP, driven through its admin routes
- * (`POST /__restart`, `/__clocks`, `/__quirks`, `/__jobs/{id}/finish`). What the agent is told when
+ * (`POST /__restart`, `/__clocks`, `/__quirks`, `/__jobs/{id}/finish`, `/__workers/training/kill|start`). What the agent is told when
  * KTRDR's record loses a training's progress in a restart, when a cancel cannot reach the worker,
  * what a list after a restart says it cannot see — and that, with the stand-in's quirks off, nothing
  * is flagged (no false alarms).
@@ -213,5 +213,61 @@ describe("13. v2026 with the restart and cancel quirks off: no anomaly, no note"
     expect(v.data.status).toBe("cancelled");
     expect(v.data).not.toHaveProperty("anomaly");
     expect(v.data).not.toHaveProperty("backend_status");
+  });
+});
+
+describe("v2026: a lost worker (design-18 §8.4 items 5, 6)", () => {
+  const running = (id: string) =>
+    until(
+      "training on its worker",
+      () => status(id),
+      (r) => r.data.status === "running" && Number(r.data.progress_percentage ?? 0) > 0,
+    );
+
+  it("5. its worker killed: worker_lost; a fresh worker claims it without training: worker_replaced; a cancel ends it", async () => {
+    const id = await startSlow();
+    await running(id);
+    await admin(stack.backendOrigin, "/__workers/training/kill", {});
+    const lost = await until(
+      "worker_lost",
+      () => status(id),
+      (r) => r.data.anomaly === "worker_lost",
+    );
+    expect(lost.data.status).toBe("running");
+    expect(lost.data.note, lost.text).toEqual(expect.any(String));
+
+    await admin(stack.backendOrigin, "/__workers/training/start", {});
+    const replaced = await until(
+      "worker_replaced",
+      () => status(id),
+      (r) => r.data.anomaly === "worker_replaced",
+    );
+    expect(replaced.data.status).toBe("running");
+    expect(replaced.data.note, replaced.text).toEqual(expect.any(String));
+
+    const c = await s.call("cancel_operation", { operation_id: id });
+    expect(c.isError, c.text).toBe(false);
+    expect(c.data).toMatchObject({ success: true, operation_id: id, status: "cancelled" });
+  });
+
+  it("6. killed and not replaced: KTRDR's orphan detector fails it, and the agent reads KTRDR's failure", async () => {
+    await admin(stack.backendOrigin, "/__clocks", { orphan_timeout_ms: 1500, orphan_interval_ms: 300 });
+    try {
+      const id = await startSlow();
+      await running(id);
+      await admin(stack.backendOrigin, "/__workers/training/kill", {});
+      const failed = await until(
+        "failed by the orphan detector",
+        () => status(id),
+        (r) => r.data.status === "failed",
+        30_000,
+      );
+      expect(failed.data.error_message, failed.text).toEqual(expect.any(String));
+      expect(failed.data).not.toHaveProperty("anomaly");
+    } finally {
+      await admin(stack.backendOrigin, "/__clocks", { orphan_timeout_ms: 60_000, orphan_interval_ms: 15_000 });
+      // The files after this one train too: a training worker again.
+      await admin(stack.backendOrigin, "/__workers/training/start", {});
+    }
   });
 });
